@@ -1,0 +1,148 @@
+/* The JPKI application on the My Number Card: plain bytes and jp_err, no
+ * Cryptoki. See shared/jpki-card.md for every fact used here.
+ *   apdu.c        APDU encoding (short/extended, cases 1-4), SW extraction
+ *   sw.c          the one status-word → jp_err table
+ *   der.c         sizing a DER object from its header, hostile lengths refused
+ *   pin-policy.c  PIN rules, checked before any APDU
+ *   card.c        open/identify, select tracking, transactions, unverify
+ *   cert.c        certificate reads (extended or short) and their cache
+ *   pin.c         retry query, VERIFY, CHANGE REFERENCE DATA
+ *   sign.c        COMPUTE DIGITAL SIGNATURE */
+#ifndef JPKI_CARD_H
+#define JPKI_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "jpki/error.h"
+#include "jpki/mem.h"
+#include "jpki/transport.h"
+
+/* ---- APDU encoding (apdu.c) ---- */
+#define JP_APDU_NO_LE ((size_t)-1)
+/* Builds a command APDU. data may be NULL when lc == 0. le: expected
+ * response length, JP_APDU_NO_LE for none; 256 (short) or 65536 (extended)
+ * mean "as much as there is". extended: use extended length fields.
+ * Returns JP_E_ARGS if it does not fit in out / the encoding allows. */
+jp_err jp_apdu_build(uint8_t *out, size_t *out_len, uint8_t cla, uint8_t ins,
+                     uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc,
+                     size_t le, int extended);
+/* SW1SW2 of a response (0 if shorter than 2 bytes). */
+uint16_t jp_apdu_sw(const uint8_t *rsp, size_t len);
+
+/* ---- status words (sw.c) ---- */
+jp_err jp_sw_to_err(uint16_t sw);
+/* For VERIFY / retry query answers: tries left from 63Cx, -1 otherwise. */
+int jp_sw_tries(uint16_t sw);
+
+/* ---- DER (der.c) ---- */
+/* Total size (header + content) of the DER object at p, from its tag and
+ * length octets only. avail: bytes available at p. Refuses indefinite
+ * lengths, lengths over 4 octets, non-minimal encodings of lengths > 127
+ * are accepted but the total must not exceed max_total. Returns
+ * JP_E_BAD_RESPONSE on a malformed or hostile header, JP_E_ARGS if more
+ * bytes are needed to read the header (avail too small). */
+jp_err jp_der_object_size(const uint8_t *p, size_t avail, size_t max_total, size_t *total);
+
+/* ---- keys and PIN policy (pin-policy.c) ---- */
+typedef enum jp_key {
+	JP_KEY_AUTH = 0,   /* 利用者証明用: 4-digit PIN, 3 tries, keys EF 0017 / PIN 0018 */
+	JP_KEY_SIGN = 1    /* 署名用: 6-16 char password, 5 tries, key 001A / PIN 001B */
+} jp_key;
+
+#define JP_PIN_MAX 16
+#define JP_AUTH_PIN_TRIES 3
+#define JP_SIGN_PIN_TRIES 5
+
+int jp_pin_max_tries(jp_key key);
+size_t jp_pin_min_len(jp_key key);
+size_t jp_pin_max_len(jp_key key);
+/* Checks pin against the rules for key and writes the bytes to send into
+ * out (upper-cased for the signing password). *out_len receives the length.
+ * JP_E_PIN_LEN_RANGE or JP_E_PIN_INVALID on a PIN the card must never see.
+ * out is wiped on error. */
+jp_err jp_pin_normalize(jp_key key, const uint8_t *pin, size_t len,
+                        uint8_t out[JP_PIN_MAX], size_t *out_len);
+
+/* ---- the card (card.c, cert.c, pin.c, sign.c) ---- */
+typedef enum jp_card_kind {
+	JP_CARD_MYNUMBER = 0,   /* JPKIAPICCTOKEN2 */
+	JP_CARD_JUKI,           /* JPKIAPICCTOKEN: refused */
+	JP_CARD_OTHER
+} jp_card_kind;
+
+typedef enum jp_cert_id {
+	JP_CERT_AUTH = 0,       /* EF 000A */
+	JP_CERT_AUTH_CA,        /* EF 000B */
+	JP_CERT_SIGN,           /* EF 0001, needs the signing password */
+	JP_CERT_SIGN_CA,        /* EF 0002 */
+	JP_CERT__COUNT
+} jp_cert_id;
+
+typedef struct jp_card jp_card;
+
+/* Card-level statistics, for tests and benchmarks. */
+typedef struct jp_card_stats {
+	unsigned long apdus;        /* commands sent (incl. GET RESPONSE) */
+	unsigned long bytes_out;    /* command bytes */
+	unsigned long bytes_in;     /* response bytes */
+} jp_card_stats;
+
+/* Takes ownership of link. Selects the JPKI AP and reads EF 0006 to
+ * identify the card. On JP_E_JUKI_CARD / JP_E_NOT_JPKI *out is still NULL
+ * and the link was disconnected. */
+jp_err jp_card_open(jp_link *link, jp_card **out);
+/* Disconnects (leaving the card powered) and frees everything, wiping the
+ * certificate cache. */
+void jp_card_close(jp_card *card);
+/* After fork(): frees without touching the transport handles. */
+void jp_card_forget(jp_card *card);
+
+jp_card_kind jp_card_get_kind(const jp_card *card);
+/* The 32-byte label from EF 0006, trailing spaces removed, NUL-terminated. */
+const char *jp_card_label(const jp_card *card);
+jp_link *jp_card_link(jp_card *card);
+void jp_card_get_stats(const jp_card *card, jp_card_stats *out);
+
+/* Exclusive access for a sequence of commands (PC/SC transaction). If the
+ * card was reset by someone else in between, begin returns
+ * JP_E_CARD_RESET once (the link is usable again; every verified state is
+ * gone and the card object already forgot its selection). */
+jp_err jp_card_begin(jp_card *card);
+void jp_card_end(jp_card *card);
+
+/* Reads (once; later calls return the cache) a certificate. *der points
+ * into the card object and stays valid until jp_card_close or
+ * jp_card_forget_cert. Sizes the object from its DER header; filler after
+ * it is ignored. JP_E_NO_KEY when the EF is missing or empty/zero-filled.
+ * JP_CERT_SIGN needs the signing password verified (JP_E_SECURITY_STATUS
+ * otherwise). Uses one extended READ BINARY when the card and reader
+ * accept it, 256-byte short reads otherwise (remembered per card). */
+jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, size_t *len);
+/* Drops a cached certificate (used for JP_CERT_SIGN on logout). */
+void jp_card_forget_cert(jp_card *card, jp_cert_id which);
+
+/* Empty VERIFY: *tries = tries left (0 = blocked). Uses no try. */
+jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries);
+/* Checks the policy (no APDU on a bad PIN), then VERIFY. The card sees
+ * the normalized PIN. On JP_E_PIN_INCORRECT *tries is the tries left;
+ * JP_E_PIN_LOCKED when this try blocked it or it already was. *tries may
+ * be NULL. */
+jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len, int *tries);
+/* VERIFY old, then CHANGE REFERENCE DATA new; both checked by the policy
+ * before any APDU. */
+jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, size_t old_len,
+                          const uint8_t *new_pin, size_t new_len, int *tries);
+/* SELECT key EF, COMPUTE DIGITAL SIGNATURE over in (1..245 bytes; the card
+ * adds PKCS#1 v1.5 type-01 padding). out must hold 256 bytes. Does NOT
+ * verify the signature (the caller does, with the certificate). */
+jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t *out_len);
+/* Leaves the card provably unverified: power cycles it (selecting the AP
+ * again is not enough: jpki-card.md §6). Forgets the selection and the
+ * signing certificate. */
+jp_err jp_card_unverify(jp_card *card);
+
+#define JP_SIGN_INPUT_MAX 245
+#define JP_SIGNATURE_LEN 256
+
+#endif

@@ -1,0 +1,66 @@
+/* Host-side cryptography with OpenSSL 3 EVP. Knows nothing about the card. */
+#ifndef JPKI_CRYPTO_H
+#define JPKI_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "jpki/error.h"
+#include "jpki/mem.h"
+
+typedef enum jp_hash {
+	JP_HASH_SHA1 = 0, JP_HASH_SHA224, JP_HASH_SHA256, JP_HASH_SHA384, JP_HASH_SHA512,
+	JP_HASH__COUNT
+} jp_hash;
+
+#define JP_HASH_MAX 64
+#define JP_DIGESTINFO_MAX (19 + JP_HASH_MAX)
+
+size_t jp_hash_len(jp_hash h);
+
+/* ---- digests (digest.c) ---- */
+jp_err jp_digest(jp_hash h, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
+typedef struct jp_digest_ctx jp_digest_ctx;
+jp_err jp_digest_new(jp_hash h, jp_digest_ctx **out);
+jp_err jp_digest_update(jp_digest_ctx *c, const uint8_t *in, size_t len);
+/* Writes the digest; the context can be freed afterwards. */
+jp_err jp_digest_final(jp_digest_ctx *c, uint8_t *out, size_t *out_len);
+void jp_digest_free(jp_digest_ctx *c);
+
+/* ---- DigestInfo (digestinfo.c) ---- */
+/* DER DigestInfo { AlgorithmIdentifier(h, NULL params), OCTET STRING hash }. */
+jp_err jp_digestinfo(jp_hash h, const uint8_t *hash, size_t hash_len,
+                     uint8_t *out, size_t *out_len);
+
+/* ---- certificates (x509.c) ---- */
+typedef struct jp_cert_info {
+	jp_buf subject;        /* DER Name */
+	jp_buf issuer;         /* DER Name */
+	jp_buf serial;         /* DER INTEGER (tag, length, value) */
+	jp_buf modulus;        /* big-endian, no leading zero */
+	jp_buf exponent;       /* big-endian */
+	jp_buf spki_sha1;      /* SHA-1 of the subjectPublicKey BIT STRING value: key id */
+	jp_buf subject_key_id; /* the extension's value, empty if absent */
+	char not_before[9];    /* YYYYMMDD (UTC date) */
+	char not_after[9];
+	unsigned modulus_bits;
+	int is_ca;             /* basicConstraints cA */
+} jp_cert_info;
+
+/* Parses a DER certificate (exactly len bytes; trailing bytes are an
+ * error). RSA keys only. */
+jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out);
+void jp_cert_info_free(jp_cert_info *ci);
+
+/* ---- RSA PKCS#1 v1.5 verification (verify.c) ---- */
+/* Checks that sig is the PKCS#1 v1.5 type-01 signature of the exact bytes
+ * `data` (a DigestInfo or any other <= k-11 bytes) under the RSA public key
+ * of the certificate cert_der. JP_E_SIGNATURE_INVALID on mismatch. */
+jp_err jp_rsa_verify_raw(const uint8_t *cert_der, size_t cert_len,
+                         const uint8_t *data, size_t data_len,
+                         const uint8_t *sig, size_t sig_len);
+/* Same with the key given as modulus and exponent. */
+jp_err jp_rsa_verify_raw_key(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                             const uint8_t *data, size_t data_len,
+                             const uint8_t *sig, size_t sig_len);
+
+#endif

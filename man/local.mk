@@ -1,0 +1,1 @@
+# man: rules for this directory (included from the top Makefile.am)

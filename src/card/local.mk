@@ -1,0 +1,1 @@
+# src/card: rules for this directory (included from the top Makefile.am)

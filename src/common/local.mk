@@ -1,0 +1,1 @@
+# src/common: rules for this directory (included from the top Makefile.am)

@@ -1,0 +1,1 @@
+# src/crypto: rules for this directory (included from the top Makefile.am)

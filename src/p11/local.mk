@@ -1,0 +1,1 @@
+# src/p11: rules for this directory (included from the top Makefile.am)

@@ -1,0 +1,1 @@
+# tests/e2e: rules for this directory (included from the top Makefile.am)

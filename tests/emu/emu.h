@@ -1,0 +1,90 @@
+/* The JPKI card emulator core: one state machine that plays the JPKI
+ * application as shared/jpki-card.md describes, with every [open] point as
+ * an option, fault injection and latency for tests and benchmarks, and an
+ * APDU log (PIN bodies masked) that tests read to count round trips.
+ * Front ends: emu-transport.c (in-process jp_transport backend) and
+ * jpki-emu-vpcd.c (a vpcd card behind the real pcscd). */
+#ifndef JPKI_EMU_H
+#define JPKI_EMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum jp_emu_no_sign {
+	JP_EMU_SIGN_PRESENT = 0,    /* normal card */
+	JP_EMU_SIGN_NOT_FOUND,      /* SELECT 0001 / 001A / 001B → 6A82 */
+	JP_EMU_SIGN_DENIED,         /* READ 0001 → 6982 even after a correct VERIFY */
+	JP_EMU_SIGN_EMPTY,          /* EF 0001 exists but is zero-filled */
+} jp_emu_no_sign;
+
+typedef enum jp_emu_kind {
+	JP_EMU_MYNUMBER = 0,        /* label JPKIAPICCTOKEN2 */
+	JP_EMU_JUKI,                /* label JPKIAPICCTOKEN (old card) */
+	JP_EMU_NOT_JPKI,            /* SELECT JPKI AP → 6A82 */
+} jp_emu_kind;
+
+typedef struct jp_emu_options {
+	jp_emu_kind kind;
+	/* Security state lifetime (jpki-card.md §6). Defaults (0) are the worst
+	 * case: kept across re-selecting the JPKI AP and across a warm reset. */
+	int clear_on_reselect;      /* re-SELECT of the JPKI AP clears verified PINs */
+	int clear_on_reset;         /* a warm reset clears verified PINs */
+	/* The empty retry query on a blocked PIN: 0x63C0 (default) or 0x6984. */
+	uint16_t blocked_query_sw;
+	/* Bytes of filler (0xFF.. / 0x00) after every certificate in its EF. */
+	size_t cert_filler;
+	jp_emu_no_sign no_sign;
+	int no_extended;            /* extended-length APDUs → 6700 */
+	int pss;                    /* sign P1 01..05 accepted (else 6A86) */
+	/* Faults, 1-based APDU index counted from emulator creation; 0 = off. */
+	unsigned long fail_nth;     /* answer 6F00 */
+	unsigned long garble_nth;   /* flip bits in the response data (and a signature) */
+	unsigned long drop_nth;     /* no answer at all (front ends: transport error) */
+	unsigned long remove_nth;   /* card removed before answering APDU n */
+	unsigned long short_nth;    /* truncate the response data by one byte */
+	int garble_signatures;      /* every signature is corrupted (host verification test) */
+	/* Latency, microseconds, slept in the core (benchmarks only). */
+	unsigned latency_apdu_us;
+	unsigned latency_sign_us;
+} jp_emu_options;
+
+typedef struct jp_emu jp_emu;
+
+/* A card from a fixture directory made by tests/emu/make-test-pki.sh
+ * (card-N/: auth.der auth.key.der sign.der sign.key.der auth-ca.der
+ * sign-ca.der, PINs in pins.txt). opts may be NULL for defaults. state_path
+ * (may be NULL) is a file where the PIN counters (and changed PINs) persist
+ * across emulator restarts; it is created if missing. */
+jp_emu *jp_emu_new(const char *card_dir, const jp_emu_options *opts, const char *state_path);
+void jp_emu_free(jp_emu *e);
+/* Options can be changed between APDUs. */
+jp_emu_options *jp_emu_opts(jp_emu *e);
+
+void jp_emu_power_off(jp_emu *e);
+void jp_emu_power_on(jp_emu *e);   /* cold: clears the security state */
+void jp_emu_reset(jp_emu *e);      /* warm: clears it only with clear_on_reset */
+const uint8_t *jp_emu_atr(const jp_emu *e, size_t *len);
+
+/* Processes one command APDU. Returns the response length (data + SW) in
+ * rsp (needs JP_EMU_RSP_MAX bytes), or -1 when the (dropped or removed)
+ * card gives no answer; jp_emu_removed() tells the two apart. */
+#define JP_EMU_RSP_MAX (65536 + 2)
+long jp_emu_apdu(jp_emu *e, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp);
+int jp_emu_removed(const jp_emu *e);
+void jp_emu_reinsert(jp_emu *e);   /* undo remove_nth: card present, powered off */
+
+/* Introspection for tests. */
+int jp_emu_tries(const jp_emu *e, int key /* 0 auth, 1 sign */);
+int jp_emu_verified(const jp_emu *e, int key);
+unsigned long jp_emu_apdu_count(const jp_emu *e);       /* since creation */
+unsigned long jp_emu_sign_count(const jp_emu *e);
+unsigned long jp_emu_verify_count(const jp_emu *e);     /* VERIFY with a body */
+unsigned long jp_emu_bytes_in(const jp_emu *e);         /* command bytes received */
+unsigned long jp_emu_bytes_out(const jp_emu *e);        /* response bytes sent */
+/* Counts of commands by INS since creation (e.g. 0xB0 READ BINARY). */
+unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
+/* Writes every APDU to path ("> 00A4..." / "< 9000"), PIN bodies masked.
+ * NULL stops. Appends. */
+int jp_emu_log_to(jp_emu *e, const char *path);
+
+#endif

@@ -1,0 +1,1 @@
+# tests/emu: rules for this directory (included from the top Makefile.am)

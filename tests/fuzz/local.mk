@@ -1,0 +1,1 @@
+# tests/fuzz: rules for this directory (included from the top Makefile.am)

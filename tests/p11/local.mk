@@ -1,0 +1,1 @@
+# tests/p11: rules for this directory (included from the top Makefile.am)

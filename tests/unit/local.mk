@@ -1,0 +1,1 @@
+# tests/unit: rules for this directory (included from the top Makefile.am)
