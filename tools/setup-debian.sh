@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs everything jpki-pkcs11 needs to build, test and demo on Debian 12.
+# Run as root, or as a user who may sudo. Safe to run again.
+set -eu
+
+PACKAGES="
+  build-essential autoconf automake libtool pkg-config clang
+  libpcsclite-dev libssl-dev libp11-kit-dev p11-kit p11-kit-modules
+  pcscd vsmartcard-vpcd pcsc-tools systemd iproute2 util-linux procps
+  openssl opensc gnutls-bin libengine-pkcs11-openssl valgrind
+"
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+	as_root="sudo"
+else
+	echo "setup-debian.sh: needs root (or sudo) to install packages" >&2
+	exit 1
+fi
+
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+# Debian starts pcscd through socket activation; our tests and demo never use
+# it (they run a private one), so nothing else is configured here.
+echo "setup-debian.sh: packages installed"

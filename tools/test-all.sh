@@ -1,0 +1,92 @@
+#!/bin/sh
+# The whole test run (what CI runs, after tools/setup-debian.sh):
+#   1. strict build (-Werror) + make check: unit, card, p11, e2e (private
+#      pcscd + vpcd + emulator), fuzz-corpus replay
+#   2. AddressSanitizer + UBSan build + make check
+#   3. valgrind over the card and module paths (a short run)
+#   4. make distcheck
+# Each build lives in _ci/<name>. The last line is "N passed, N failed"
+# summed over every test log (automake .trs files).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+ci="$top/_ci"
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+rm -rf "$ci"
+mkdir -p "$ci"
+cd "$top" || exit 1
+
+step() { printf '\n==== %s ====\n' "$*"; }
+fail() { printf '**** FAILED: %s\n' "$*"; status=1; }
+
+step "autoreconf"
+autoreconf -fi >"$ci/autoreconf.log" 2>&1 || { cat "$ci/autoreconf.log"; fail autoreconf; }
+
+# build NAME CONFIGURE-ARGS... : configure + make + make check in _ci/NAME
+build() {
+	name=$1; shift
+	step "$name: configure $*"
+	mkdir -p "$ci/$name"
+	(cd "$ci/$name" && "$top/configure" -q "$@") || { fail "$name configure"; return; }
+	step "$name: make"
+	make -C "$ci/$name" -j"$jobs" >"$ci/$name.make.log" 2>&1 || { tail -50 "$ci/$name.make.log"; fail "$name make"; return; }
+	if grep -q 'warning:' "$ci/$name.make.log"; then
+		grep 'warning:' "$ci/$name.make.log"; fail "$name: compiler warnings"
+	fi
+	step "$name: make check"
+	make -C "$ci/$name" -j"$jobs" check >"$ci/$name.check.log" 2>&1 || {
+		grep -E '^(FAIL|ERROR|XPASS)' "$ci/$name.check.log"
+		[ -f "$ci/$name/test-suite.log" ] && cat "$ci/$name/test-suite.log"
+		fail "$name make check"
+	}
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$ci/$name.check.log" | tail -7
+	grep -E '^SKIP' "$ci/$name.check.log" || true
+}
+
+build strict --enable-strict
+build sanitizers --enable-strict --enable-sanitizers
+
+step "valgrind: card and module paths"
+if command -v valgrind >/dev/null 2>&1; then
+	vg_tests=""
+	for t in tests/card/test-card-inproc tests/p11/test-sign tests/p11/test-login; do
+		[ -x "$ci/strict/$t" ] && vg_tests="$vg_tests $t"
+	done
+	if [ -n "$vg_tests" ]; then
+		mkdir -p "$ci/valgrind"
+		# Reuse the strict build's programs, but keep valgrind's logs and
+		# results apart from the plain run.
+		make -C "$ci/strict" check TESTS="$vg_tests" TEST_SUITE_LOG=valgrind-suite.log \
+			LOG_COMPILER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
+			>"$ci/valgrind.check.log" 2>&1 || {
+			cat "$ci/strict/valgrind-suite.log"; fail "valgrind"; }
+		for t in $vg_tests; do
+			for f in "$ci/strict/$t.trs"; do cp "$f" "$ci/valgrind/$(basename "$t").trs"; done
+		done
+		grep -E '^(PASS|FAIL|ERROR)' "$ci/valgrind.check.log"
+	else
+		fail "valgrind: no card/module test programs found"
+	fi
+else
+	fail "valgrind not installed"
+fi
+
+step "distcheck"
+make -C "$ci/strict" distcheck >"$ci/distcheck.log" 2>&1 || { tail -80 "$ci/distcheck.log"; fail distcheck; }
+tail -4 "$ci/distcheck.log"
+
+# Sum every test result we kept (distcheck's own tree is deleted on success;
+# its check is counted by its success above, not twice here).
+passed=0; failed=0; skipped=0
+for f in $(find "$ci" -name '*.trs' -not -path '*/_build/*' 2>/dev/null); do
+	p=$(grep -c '^:test-result: PASS' "$f"); passed=$((passed + p))
+	x=$(grep -c '^:test-result: XFAIL' "$f"); passed=$((passed + x))
+	n=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS)' "$f"); failed=$((failed + n))
+	s=$(grep -c '^:test-result: SKIP' "$f"); skipped=$((skipped + s))
+done
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
