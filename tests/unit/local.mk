@@ -4,3 +4,14 @@
 check_PROGRAMS += tests/unit/test-log
 TESTS += tests/unit/test-log
 tests_unit_test_log_LDADD = src/common/libjpcommon.la $(PTHREAD_LIBS)
+
+# --- src/card (card engineer) ---
+check_PROGRAMS += tests/unit/test-apdu tests/unit/test-sw tests/unit/test-pin-policy \
+	tests/unit/test-der
+TESTS += tests/unit/test-apdu tests/unit/test-sw tests/unit/test-pin-policy \
+	tests/unit/test-der
+card_unit_ldadd = src/card/libjpcard.la src/common/libjpcommon.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_unit_test_apdu_LDADD = $(card_unit_ldadd)
+tests_unit_test_sw_LDADD = $(card_unit_ldadd)
+tests_unit_test_pin_policy_LDADD = $(card_unit_ldadd)
+tests_unit_test_der_LDADD = $(card_unit_ldadd)
