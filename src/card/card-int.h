@@ -66,8 +66,9 @@ jp_err jp_card_xfer_inlock(jp_card *card, const uint8_t *cmd, size_t cmd_len,
 
 /* SELECT of the JPKI AP (force: even if we think it is selected). */
 jp_err jp_card_select_ap_inlock(jp_card *card, int force);
-/* SELECT of an EF under the AP; on 6A82 with an unconfirmed AP, re-selects
- * the AP once and retries. JP_E_FILE_NOT_FOUND if it really is missing. */
+/* SELECT of an EF under the AP; on 6A82 with an unconfirmed AP, checks
+ * that the AP is still current (SELECT EF 0006), and only if not re-selects
+ * it and retries once. JP_E_FILE_NOT_FOUND if the EF really is missing. */
 jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid);
 
 /* VERIFY with an already-normalized PIN (pin.c). */

@@ -103,6 +103,28 @@ out:
 	return rc;
 }
 
+/* Whether the JPKI AP is still the current application, found without
+ * re-selecting it (which may clear the verified PINs, jpki-card.md §6):
+ * EF 0006 exists on every JPKI card and selecting an EF clears nothing. */
+static jp_err confirm_ap_inlock(jp_card *card)
+{
+	jp_err rc;
+	uint16_t sw = 0;
+	static const uint8_t id[2] = { 0x00, (uint8_t)JP_FID_TOKEN_INFO };
+
+	card->ef = 0;
+	rc = select_raw(card, 0x02, id, sizeof(id), &sw);
+	if (rc != JP_OK)
+		goto out;
+	rc = jp_sw_to_err(sw);
+	if (rc == JP_OK) {
+		card->ef = JP_FID_TOKEN_INFO;
+		card->ap_confirmed = 1;
+	}
+out:
+	return rc;
+}
+
 jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid)
 {
 	jp_err rc;
@@ -126,10 +148,19 @@ jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid)
 			card->ap_confirmed = 1;
 			goto out;
 		}
-		if (rc != JP_E_FILE_NOT_FOUND || card->ap_confirmed)
+		if (rc != JP_E_FILE_NOT_FOUND || card->ap_confirmed || attempt > 0)
 			break;
-		/* Another process may have selected another application
-		 * between our transactions: select ours again, once. */
+		/* 6A82 outside a transaction that proved the AP current:
+		 * another process may have selected another application in
+		 * between. Ask EF 0006 first; only if that is gone too, select
+		 * our AP again and retry, once. */
+		rc = confirm_ap_inlock(card);
+		if (rc == JP_OK) {
+			rc = JP_E_FILE_NOT_FOUND;
+			break;
+		}
+		if (rc != JP_E_FILE_NOT_FOUND)
+			goto out;
 		rc = jp_card_select_ap_inlock(card, 1);
 		if (rc != JP_OK)
 			goto out;

@@ -1,1 +1,13 @@
 # tests/card: rules for this directory (included from the top Makefile.am)
+# The card layer against the in-process emulator (tests/emu/libjpemu.la
+# provides jp_transport_default_ops).
+card_tier_ldadd = src/card/libjpcard.la tests/emu/libjpemu.la \
+	src/transport/libjptransport.la src/common/libjpcommon.la \
+	$(CRYPTO_LIBS) $(PTHREAD_LIBS)
+check_PROGRAMS += tests/card/test-identify
+TESTS += tests/card/test-identify
+EXTRA_DIST += tests/card/card-test.h
+tests_card_test_identify_LDADD = $(card_tier_ldadd)
+check_PROGRAMS += tests/card/test-certs
+TESTS += tests/card/test-certs
+tests_card_test_certs_LDADD = $(card_tier_ldadd)
