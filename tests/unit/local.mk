@@ -15,6 +15,9 @@ tests_unit_test_apdu_LDADD = $(card_unit_ldadd)
 tests_unit_test_sw_LDADD = $(card_unit_ldadd)
 tests_unit_test_pin_policy_LDADD = $(card_unit_ldadd)
 tests_unit_test_der_LDADD = $(card_unit_ldadd)
+check_PROGRAMS += tests/unit/test-crypto
+TESTS += tests/unit/test-crypto
+tests_unit_test_crypto_LDADD = src/crypto/libjpcrypto.la src/common/libjpcommon.la $(CRYPTO_LIBS)
 
 # --- src/transport (transport engineer) ---
 check_PROGRAMS += tests/unit/test-transmit tests/unit/test-pcsc-error

@@ -206,6 +206,7 @@ static void test_file(const char *dir)
 	char *log;
 	size_t i;
 
+	memset(&st, 0, sizeof(st));
 	snprintf(path, sizeof(path), "%s/apdu.log", dir);
 	snprintf(spec, sizeof(spec), "level:5,file:%s", path);
 	is_int(jp_log_configure(spec), 0, "level:5,file:PATH accepted");
@@ -221,7 +222,8 @@ static void test_file(const char *dir)
 	jp_log_apdu("<<", more_rsp, sizeof(more_rsp));
 	JP_INFO("message with\na newline");
 
-	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "log file created with mode 0600 (%o)",
+	i = stat(path, &st) == 0;
+	ok(i && (st.st_mode & 0777) == 0600, "log file created with mode 0600 (%o)",
 	   (unsigned)(st.st_mode & 0777));
 	is_int(cloexec_of(path), 1, "log descriptor is close-on-exec");
 	log = slurp(path);
