@@ -18,6 +18,8 @@ typedef enum jp_hash {
 size_t jp_hash_len(jp_hash h);
 
 /* ---- digests (digest.c) ---- */
+/* Output lengths here and in jp_digestinfo: *out_len is the buffer size on
+ * entry (JP_E_ARGS if too small) and the bytes written on return. */
 jp_err jp_digest(jp_hash h, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len);
 typedef struct jp_digest_ctx jp_digest_ctx;
 jp_err jp_digest_new(jp_hash h, jp_digest_ctx **out);
