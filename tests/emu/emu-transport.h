@@ -18,7 +18,8 @@ jp_emu *jp_emu_reader_eject(int idx);
 /* Removes every reader (end of a test). */
 void jp_emu_readers_clear(void);
 /* Makes transmit on this reader fail as if extended APDUs were refused by
- * the reader (transport error) rather than the card. */
+ * the reader rather than the card: transmit returns JP_E_TRANSPORT (what
+ * PC/SC readers do) and the card never sees the command. */
 void jp_emu_reader_no_extended(int idx, int on);
 /* Simulates another process resetting the card in reader idx: the next
  * transmit/begin of every link gets JP_E_CARD_RESET. unpower selects a

@@ -71,6 +71,7 @@ const uint8_t *jp_emu_atr(const jp_emu *e, size_t *len);
 #define JP_EMU_RSP_MAX (65536 + 2)
 long jp_emu_apdu(jp_emu *e, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp);
 int jp_emu_removed(const jp_emu *e);
+int jp_emu_powered(const jp_emu *e);
 void jp_emu_reinsert(jp_emu *e);   /* undo remove_nth: card present, powered off */
 
 /* Introspection for tests. */
@@ -86,5 +87,12 @@ unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
 /* Writes every APDU to path ("> 00A4..." / "< 9000"), PIN bodies masked.
  * NULL stops. Appends. */
 int jp_emu_log_to(jp_emu *e, const char *path);
+
+/* Fixtures: "$top_srcdir/tests/emu/cards/card-N" (top_srcdir from the
+ * environment, as the Makefile sets it; "." when unset). card_no 1..9;
+ * the string stays valid for the life of the process. */
+const char *jp_emu_fixture_dir(int card_no);
+/* The card's PIN from its pins.txt (key 0 auth, 1 sign) as a C string. */
+int jp_emu_fixture_pin(int card_no, int key, char *out, size_t out_len);
 
 #endif
