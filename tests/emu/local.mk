@@ -18,9 +18,23 @@ tests_emu_libjpemu_la_SOURCES = \
 	tests/emu/emu-transport.c
 tests_emu_libjpemu_la_LIBADD = tests/emu/libjpemucore.la $(PTHREAD_LIBS)
 
+# The vpcd front end: built by default (the e2e tier and the demo run it).
+noinst_PROGRAMS += tests/emu/jpki-emu-vpcd
+tests_emu_jpki_emu_vpcd_SOURCES = tests/emu/jpki-emu-vpcd.c
+tests_emu_jpki_emu_vpcd_LDADD = tests/emu/libjpemucore.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+
 check_PROGRAMS += tests/emu/test-emu
 TESTS += tests/emu/test-emu
 tests_emu_test_emu_LDADD = tests/emu/libjpemucore.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += tests/emu/test-emu-transport
+TESTS += tests/emu/test-emu-transport
+tests_emu_test_emu_transport_LDADD = tests/emu/libjpemu.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+
+# The vpcd front end behind a private pcscd (uses the e2e harness and
+# tests/e2e/pcsc-probe; SKIPs where pcscd/vpcd/namespaces are missing).
+TESTS += tests/emu/test-emu-vpcd.sh
+dist_check_SCRIPTS += tests/emu/test-emu-vpcd.sh
 
 # The test PKI: made once by make-test-pki.sh, committed.
 EXTRA_DIST += tests/emu/make-test-pki.sh \
