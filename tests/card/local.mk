@@ -17,3 +17,6 @@ tests_card_test_pin_LDADD = $(card_tier_ldadd)
 check_PROGRAMS += tests/card/test-sign
 TESTS += tests/card/test-sign
 tests_card_test_sign_LDADD = $(card_tier_ldadd)
+check_PROGRAMS += tests/card/test-faults
+TESTS += tests/card/test-faults
+tests_card_test_faults_LDADD = $(card_tier_ldadd)
