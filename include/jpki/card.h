@@ -19,10 +19,12 @@
 
 /* ---- APDU encoding (apdu.c) ---- */
 #define JP_APDU_NO_LE ((size_t)-1)
-/* Builds a command APDU. data may be NULL when lc == 0. le: expected
- * response length, JP_APDU_NO_LE for none; 256 (short) or 65536 (extended)
- * mean "as much as there is". extended: use extended length fields.
- * Returns JP_E_ARGS if it does not fit in out / the encoding allows. */
+/* Builds a command APDU. *out_len: the size of out on entry, the APDU's
+ * length on return. data may be NULL when lc == 0. le: expected response
+ * length 1..256 (short) or 1..65536 (extended), JP_APDU_NO_LE for none;
+ * 256 (short) or 65536 (extended) mean "as much as there is". extended:
+ * use extended length fields. Returns JP_E_ARGS if it does not fit in out
+ * or the encoding does not allow it (le 0 included). */
 jp_err jp_apdu_build(uint8_t *out, size_t *out_len, uint8_t cla, uint8_t ins,
                      uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc,
                      size_t le, int extended);
@@ -31,7 +33,8 @@ uint16_t jp_apdu_sw(const uint8_t *rsp, size_t len);
 
 /* ---- status words (sw.c) ---- */
 jp_err jp_sw_to_err(uint16_t sw);
-/* For VERIFY / retry query answers: tries left from 63Cx, -1 otherwise. */
+/* For VERIFY / retry query answers: tries left from 63Cx, 0 for the
+ * blocked answers 6983/6984, -1 otherwise. */
 int jp_sw_tries(uint16_t sw);
 
 /* ---- DER (der.c) ---- */
@@ -82,14 +85,16 @@ typedef struct jp_card jp_card;
 
 /* Card-level statistics, for tests and benchmarks. */
 typedef struct jp_card_stats {
-	unsigned long apdus;        /* commands sent (incl. GET RESPONSE) */
+	unsigned long apdus;        /* commands the card layer sent (a GET RESPONSE
+	                               done inside jp_transport_transmit is not
+	                               seen here) */
 	unsigned long bytes_out;    /* command bytes */
 	unsigned long bytes_in;     /* response bytes */
 } jp_card_stats;
 
 /* Takes ownership of link. Selects the JPKI AP and reads EF 0006 to
- * identify the card. On JP_E_JUKI_CARD / JP_E_NOT_JPKI *out is still NULL
- * and the link was disconnected. */
+ * identify the card (3 APDUs). On any error (JP_E_JUKI_CARD, JP_E_NOT_JPKI,
+ * transport errors) *out is NULL and the link was disconnected. */
 jp_err jp_card_open(jp_link *link, jp_card **out);
 /* Disconnects (leaving the card powered) and frees everything, wiping the
  * certificate cache. */
@@ -103,17 +108,24 @@ const char *jp_card_label(const jp_card *card);
 jp_link *jp_card_link(jp_card *card);
 void jp_card_get_stats(const jp_card *card, jp_card_stats *out);
 
-/* Exclusive access for a sequence of commands (PC/SC transaction). If the
- * card was reset by someone else in between, begin returns
- * JP_E_CARD_RESET once (the link is usable again; every verified state is
- * gone and the card object already forgot its selection). */
+/* Exclusive access for a sequence of commands (PC/SC transaction). Nests:
+ * only the outermost begin/end reach the transport, and every card
+ * function below takes one itself, so a caller needs begin/end only to
+ * group several calls. If the card was reset by someone else in between,
+ * begin returns JP_E_CARD_RESET once and holds NO transaction (call begin
+ * again; the link is usable, every verified state is gone and the card
+ * object already forgot its selection and the signing certificate). Any
+ * card function may likewise return JP_E_CARD_RESET (or JP_E_NO_CARD). */
 jp_err jp_card_begin(jp_card *card);
 void jp_card_end(jp_card *card);
 
 /* Reads (once; later calls return the cache) a certificate. *der points
- * into the card object and stays valid until jp_card_close or
- * jp_card_forget_cert. Sizes the object from its DER header; filler after
- * it is ignored. JP_E_NO_KEY when the EF is missing or empty/zero-filled.
+ * into the card object and stays valid until jp_card_close,
+ * jp_card_forget_cert, or (JP_CERT_SIGN only) a reset / jp_card_unverify.
+ * Sizes the object from its DER header (at most 8 KiB); filler after it is
+ * ignored. JP_E_NO_KEY when the EF is missing or empty/zero-filled
+ * (remembered: no APDU next time), and for JP_CERT_SIGN when the card
+ * answers 6982 although this card object verified the signing password.
  * JP_CERT_SIGN needs the signing password verified (JP_E_SECURITY_STATUS
  * otherwise). Uses one extended READ BINARY when the card and reader
  * accept it, 256-byte short reads otherwise (remembered per card). */
@@ -121,7 +133,8 @@ jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, s
 /* Drops a cached certificate (used for JP_CERT_SIGN on logout). */
 void jp_card_forget_cert(jp_card *card, jp_cert_id which);
 
-/* Empty VERIFY: *tries = tries left (0 = blocked). Uses no try. */
+/* Empty VERIFY: *tries = tries left (0 = blocked: 63C0 or 6983/6984).
+ * Uses no try. JP_E_NO_KEY if the card has no such PIN (no signing key). */
 jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries);
 /* Checks the policy (no APDU on a bad PIN), then VERIFY. The card sees
  * the normalized PIN. On JP_E_PIN_INCORRECT *tries is the tries left;
