@@ -1,1 +1,21 @@
 # tests/e2e: rules for this directory (included from the top Makefile.am)
+#
+# A private pcscd + vpcd + the emulator program (tests/emu/jpki-emu-vpcd),
+# brought up and torn down by tests/e2e/pcscd-harness.sh for each test.
+
+e2e_pcsc_ldadd = src/transport/libjptransport-pcsc.la src/transport/libjptransport.la \
+	src/common/libjpcommon.la $(PCSC_LIBS) $(PTHREAD_LIBS)
+
+# A second PC/SC client over the real backend (and the harness's card probe).
+check_PROGRAMS += tests/e2e/pcsc-probe
+tests_e2e_pcsc_probe_LDADD = $(e2e_pcsc_ldadd)
+
+dist_check_SCRIPTS += tests/e2e/pcscd-harness.sh
+dist_check_SCRIPTS += tests/e2e/tap-sh.sh
+
+# The transport through pcscd: the shell part (no daemon, late daemon,
+# teardown) runs the C part against the harness.
+check_PROGRAMS += tests/e2e/transport-pcsc
+tests_e2e_transport_pcsc_LDADD = $(e2e_pcsc_ldadd)
+dist_check_SCRIPTS += tests/e2e/test-transport-pcsc.sh
+TESTS += tests/e2e/test-transport-pcsc.sh

@@ -1,0 +1,57 @@
+# shellcheck shell=sh
+# TAP for the e2e shell tests: numbered results, C test programs' TAP folded
+# in with their numbers shifted, the plan printed at the end.
+#   tap_ok STATUS DESCRIPTION     STATUS 0 = pass
+#   tap_run PROGRAM [ARGS...]     runs a TAP-printing program, renumbers it
+#   tap_skip_all REASON           1..0 # SKIP, exit 0
+#   tap_done                      prints the plan; exit status 1 if any failed
+TAP_N=0
+TAP_FAILED=0
+
+tap_ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+tap_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+tap_run() {
+	_out=${JP_HARNESS_DIR:-${TMPDIR:-/tmp}}/tap-run.$$
+	"$@" >"$_out" 2>&1
+	_rc=$?
+	# Shift "ok N"/"not ok N", drop the program's own plan.
+	awk -v off="$TAP_N" '
+		/^1\.\.[0-9]+/ { if ($0 ~ /SKIP/) print "# " $0; next }
+		/^(not )?ok [0-9]+/ {
+			n++
+			pre = ($0 ~ /^not/) ? "not ok " : "ok "
+			sub(/^(not )?ok [0-9]+/, "")
+			print pre (off + n) $0
+			next
+		}
+		{ print }
+		END { print "#TAPCOUNT " n + 0 > "/dev/stderr" }
+	' "$_out" 2>"$_out.count"
+	_n=$(sed -n 's/^#TAPCOUNT //p' "$_out.count")
+	_f=$(grep -c '^not ok [0-9]' "$_out")
+	TAP_N=$((TAP_N + ${_n:-0}))
+	TAP_FAILED=$((TAP_FAILED + _f))
+	rm -f "$_out" "$_out.count"
+	if [ "$_rc" -ne 0 ] && [ "$_f" -eq 0 ]; then
+		tap_ok 1 "$1 exited with status $_rc"
+	fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The PC/SC transport through a real pcscd (see pcscd-harness.sh): no daemon,
+# a daemon that starts late, then tests/e2e/transport-pcsc (listing,
+# transmit, reset by a second client, unpower clearing the card's PIN
+# state, removal/insertion, wait_change and cancel).
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/tap-sh.sh"
+. "$top_srcdir/tests/e2e/pcscd-harness.sh"
+
+JP_PROBE=$top_builddir/tests/e2e/pcsc-probe
+export JP_PROBE
+
+# ---- no pcscd at all: not an error, zero readers ----
+out=$(PCSCLITE_CSOCK_NAME=/nonexistent/jp-pcscd.comm "$JP_PROBE" --list 2>&1)
+tap_ok $? "no pcscd: establish and list succeed"
+[ "$out" = "0 readers" ]
+tap_ok $? "no pcscd: zero readers (got '$out')"
+t0=$(date +%s%N)
+out=$(PCSCLITE_CSOCK_NAME=/nonexistent/jp-pcscd.comm "$JP_PROBE" --wait-change 300 2>&1)
+t1=$(date +%s%N)
+[ "$out" = "timeout" ] && [ $(( (t1 - t0) / 1000000 )) -ge 250 ]
+tap_ok $? "no pcscd: wait_change times out after its timeout (got '$out')"
+
+reason=$(jp_harness_skip_reason)
+if [ -n "$reason" ]; then
+	echo "# SKIP the pcscd part: $reason"
+	tap_done
+fi
+
+# ---- pcscd started after the client: found without restarting it ----
+jp_harness_prepare
+"$JP_PROBE" --wait-readers 30 --list >"$JP_HARNESS_DIR/late.out" 2>&1 &
+late=$!
+sleep 1
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+wait "$late"
+tap_ok $? "a client started before pcscd finds its readers later"
+grep -q "JPKI Emulator" "$JP_HARNESS_DIR/late.out"
+tap_ok $? "... including the emulator's reader"
+[ -n "$JP_READER" ] || { tap_done; }
+
+# ---- everything else, in C ----
+tap_run "$top_builddir/tests/e2e/transport-pcsc"
+
+# ---- the harness itself leaves nothing behind ----
+pids="$JP_PCSCD_PID $JP_EMU_PID"
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "pcscd and the emulator are gone after jp_pcscd_stop ($pids)"
+tap_done
