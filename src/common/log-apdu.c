@@ -92,7 +92,7 @@ void jp_log_format_apdu(char *out, size_t outlen, const uint8_t *apdu, size_t le
 		jp_log_put(out, outlen, &pos, hex);
 	}
 	if (redact)
-		jp_log_put(out, outlen, &pos, pos == 0 ? REDACTED + 1 : REDACTED);
+		jp_log_put(out, outlen, &pos, pos == 0 ? &REDACTED[1] : REDACTED);
 out:
 	return;
 }
