@@ -1,0 +1,352 @@
+/* The Cryptoki front's internal model. This is the only layer where CK_*
+ * types appear. Files (one job each):
+ *   module.c     the function list; C_GetFunctionList, C_GetInfo; the exported
+ *                C_* entry points (thin trampolines to the jp_p11_* below)
+ *   init.c       C_Initialize / C_Finalize: init args, locking choice, fork
+ *   lock.c       mutexes: the application's callbacks or pthreads
+ *   rv.c         the ONE jp_err → CK_RV map
+ *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
+ *   token.c      opening the card for a reader, token info and flags, serial,
+ *                card I/O bracket (jp_card_enter/leave), logout of a card
+ *   session.c    the session table; C_OpenSession/CloseSession/CloseAllSessions/GetSessionInfo
+ *   login.c      C_Login/C_Logout/C_SetPIN (InitPIN/InitToken unsupported)
+ *   object.c     building a token's objects from its certificates       (p11-ops)
+ *   attr.c       C_GetAttributeValue rules, attribute matching for find  (p11-ops)
+ *   find.c       C_FindObjectsInit/FindObjects/FindObjectsFinal          (p11-ops)
+ *   mechanism.c  C_GetMechanismList/Info                                 (p11-ops)
+ *   sign.c       C_SignInit/Sign/SignUpdate/SignFinal (card + host check)(p11-ops)
+ *   verify.c     C_VerifyInit/Verify/VerifyUpdate/VerifyFinal (host)     (p11-ops)
+ *   digest.c     C_DigestInit/Digest/DigestUpdate/DigestFinal (host)     (p11-ops)
+ *   unsupported.c every other function: CKR_FUNCTION_NOT_SUPPORTED after the init check
+ *   options.c    module options (p11-kit x-init-reserved / config file)
+ *
+ * Locking (simple on purpose): every C_* runs under the ONE global lock
+ * (jp_enter .. jp_leave), card I/O included; only C_WaitForSlotEvent drops
+ * it while it blocks. Card I/O additionally takes the reader's lock and a
+ * PC/SC transaction (jp_card_enter_inlock .. jp_card_leave_inlock), so
+ * other processes interleave safely and the order is always global →
+ * reader. Functions named *_inlock expect the global lock held.
+ *
+ * Object lifetime: readers are never freed before C_Finalize (a vanished
+ * reader is only marked gone), so jp_reader pointers stay valid inside a
+ * call. Sessions of a removed card are NOT freed at once: they are marked
+ * dead by the card generation and freed when next looked up
+ * (CKR_SESSION_HANDLE_INVALID), so no pointer a call holds dangles. */
+#ifndef JPKI_P11_H
+#define JPKI_P11_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <p11-kit/pkcs11.h>
+
+#include "jpki/card.h"
+#include "jpki/crypto.h"
+#include "jpki/error.h"
+#include "jpki/transport.h"
+
+#define JP_EXPORT __attribute__((visibility("default")))
+
+/* Slot IDs start here, so callers that hard-code slot 0 are caught. Slot id
+ * = JP_SLOT_BASE + reader->no * 2 + key; reader numbers are never reused
+ * within a process, so a slot ID is stable for its reader's life. */
+#define JP_SLOT_BASE 0x4a50UL  /* "JP" */
+#define JP_MAX_READERS 64   /* gone readers keep their entry until C_Finalize */
+
+/* ---- locks (lock.c) ---- */
+typedef struct jp_mutex jp_mutex;
+/* Chooses callbacks or pthreads from the init args (checked by init.c). */
+void jp_lock_setup(const CK_C_INITIALIZE_ARGS *args);
+jp_mutex *jp_mutex_new(void);
+void jp_mutex_free(jp_mutex *m);
+void jp_mutex_lock(jp_mutex *m);
+void jp_mutex_unlock(jp_mutex *m);
+/* After fork(): drops the mutex without touching it (it may be held by a
+ * thread that does not exist in the child). */
+void jp_mutex_forget(jp_mutex *m);
+
+/* ---- errors (rv.c) ---- */
+CK_RV jp_rv(jp_err e);
+
+/* ---- options (options.c) ---- */
+typedef struct jp_options {
+	int always_authenticate;   /* CKA_ALWAYS_AUTHENTICATE on the signing key (default 1) */
+} jp_options;
+/* Defaults, then the config file, then the x-init-reserved string (may be
+ * NULL). Unknown keys are logged and ignored. */
+void jp_options_load(jp_options *o, const char *reserved);
+/* Parses "key=value key=value" (separated by spaces, commas, semicolons or
+ * newlines, '#' comments to end of line) into o. Returns the number of
+ * options understood. Exposed for tests. */
+int jp_options_parse(jp_options *o, const char *text);
+
+/* ---- objects (object.c, attr.c) ---- */
+typedef struct jp_attr {
+	CK_ATTRIBUTE_TYPE type;
+	void *value;           /* owned */
+	CK_ULONG len;
+} jp_attr;
+
+typedef struct jp_object {
+	CK_OBJECT_HANDLE handle;
+	CK_OBJECT_CLASS cls;
+	int is_private;        /* CKA_PRIVATE: visible only when logged in */
+	int can_sign;          /* a private key on the card */
+	jp_attr *attrs;
+	size_t nattrs;
+	jp_key key;            /* the card key it belongs to */
+} jp_object;
+
+/* ---- tokens and readers (slot.c, token.c) ---- */
+typedef struct jp_token {
+	int present;               /* a token is in this slot */
+	int logged_in;             /* this process presented the PIN (module state,
+	                              never inferred from the card: jpki-card.md §6) */
+	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
+	int objects_built;         /* objects reflect the current login state */
+	jp_object **objects;       /* owned (object.c) */
+	size_t nobjects;
+	unsigned long sessions;    /* open sessions on this token */
+	unsigned long rw_sessions;
+	void *ops_data;            /* p11-ops' per-token data (e.g. the parsed
+	                              public key); freed by jp_objects_free */
+} jp_token;
+
+typedef struct jp_reader {
+	char name[JP_READER_NAME_MAX];
+	unsigned long no;          /* stable number within the process */
+	int gone;                  /* the reader disappeared: no slots any more */
+	int present;               /* a card is in it (last listing) */
+	unsigned long events;      /* transport's event counter at last listing */
+	int event_pending[2];      /* for C_WaitForSlotEvent, per slot */
+	jp_mutex *lock;            /* card I/O (order: global → reader) */
+	jp_card *card;             /* open card, NULL until needed */
+	int probed;                /* the card was looked at (tokens[] are valid) */
+	jp_err card_err;           /* why there is no usable card (JP_E_NOT_JPKI, ...) */
+	unsigned long card_gen;    /* increases when the card goes away; sessions keep it */
+	char serial[17];           /* token serial: hex of a hash of the auth certificate */
+	jp_token tokens[2];        /* indexed by jp_key */
+} jp_reader;
+
+/* ---- sessions (session.c) ---- */
+typedef enum jp_op_kind { JP_OP_NONE = 0, JP_OP_SIGN, JP_OP_VERIFY, JP_OP_DIGEST } jp_op_kind;
+
+typedef struct jp_op {
+	CK_MECHANISM_TYPE mech;
+	CK_OBJECT_HANDLE key;          /* for sign/verify */
+	jp_digest_ctx *digest;         /* hash-and-sign / digest, NULL for CKM_RSA_PKCS;
+	                                  session.c frees it when the session dies */
+	uint8_t buf[JP_SIGN_INPUT_MAX];/* CKM_RSA_PKCS multi-part input */
+	size_t buf_len;
+	int multipart;                 /* an Update was called */
+	int always_auth;               /* the key needs CKU_CONTEXT_SPECIFIC (set by SignInit) */
+	int context_login;             /* CKU_CONTEXT_SPECIFIC done for this operation
+	                                  (set by login.c, cleared by sign.c when
+	                                  the operation ends) */
+} jp_op;
+
+typedef struct jp_session {
+	CK_SESSION_HANDLE handle;
+	jp_reader *reader;
+	jp_key key;
+	unsigned long card_gen;        /* the card it was opened on */
+	CK_FLAGS flags;                /* CKF_SERIAL_SESSION [| CKF_RW_SESSION] */
+	/* find (session.c frees found) */
+	int find_active;
+	CK_OBJECT_HANDLE *found;
+	size_t nfound, found_pos;
+	/* one active operation of each kind at most */
+	jp_op sign, verify, digest;
+	int sign_active, verify_active, digest_active;
+} jp_session;
+
+/* ---- the module (init.c) ---- */
+typedef struct jp_module {
+	int initialized;
+	pid_t pid;                 /* the process that called C_Initialize (fork check) */
+	jp_mutex *lock;            /* the global lock */
+	jp_transport *transport;
+	jp_reader *readers[JP_MAX_READERS];
+	size_t nreaders;
+	unsigned long next_reader_no;
+	jp_session **sessions;
+	size_t nsessions, sessions_cap;
+	CK_SESSION_HANDLE next_session;
+	CK_OBJECT_HANDLE next_object;  /* for object.c, if it wants a counter */
+	int finalizing;            /* C_Finalize in progress: waits return */
+	unsigned waiters;          /* threads blocked in C_WaitForSlotEvent */
+	jp_options opts;
+} jp_module;
+
+extern jp_module jp_mod;
+
+/* ---- entry helpers every C_* implementation uses ---- */
+/* init.c: CKR_CRYPTOKI_NOT_INITIALIZED unless initialized in this process
+ * (a forked child is not). */
+CK_RV jp_check_init(void);
+/* init.c: jp_check_init + takes the global lock. On CKR_OK the caller must
+ * call jp_leave() exactly once. */
+CK_RV jp_enter(void);
+void jp_leave(void);
+
+/* slot.c: refreshes readers and card presence from the transport (no
+ * APDU). update_set: new readers may be added (PKCS#11 v2.40 §5.5: the slot
+ * set changes only at a C_GetSlotList length query); vanished readers are
+ * always marked gone. Card changes mark the slots' events pending. */
+CK_RV jp_slots_refresh_inlock(int update_set);
+void jp_slots_clear_events_inlock(void);
+/* slot.c: reader and key for a slot ID; CKR_SLOT_ID_INVALID. */
+CK_RV jp_slot_lookup_inlock(CK_SLOT_ID id, jp_reader **reader, jp_key *key);
+CK_SLOT_ID jp_slot_id(const jp_reader *r, jp_key key);
+
+/* token.c: makes sure the card in r was looked at: opened, identified,
+ * serial and retry counters known, tokens[].present set. APDUs only the
+ * first time after an insertion. CKR_OK even when there is no token
+ * (check r->tokens[key].present). */
+CK_RV jp_token_probe_inlock(jp_reader *r);
+/* token.c: makes sure tokens[key]'s objects match its login state
+ * (object.c's builder runs inside a card transaction). */
+CK_RV jp_token_objects_ensure_inlock(jp_reader *r, jp_key key);
+/* token.c: the card went away (JP_E_NO_CARD / JP_E_NO_READER): close it,
+ * forget tokens, objects, login state; its sessions become dead. */
+void jp_token_card_gone_inlock(jp_reader *r);
+/* token.c: module logout of BOTH tokens of the card in r (the card forgot
+ * both PINs: a reset, or our own power cycle). Drops login-only objects. */
+void jp_token_logout_all_inlock(jp_reader *r);
+
+/* token.c: the card I/O bracket. enter: the reader has an open card, takes
+ * the reader lock and a PC/SC transaction (a reset found there logs both
+ * tokens out and the transaction is retried once). leave: ends the
+ * transaction, drops the reader lock, then deals with the error e of the
+ * I/O done in between — removal (card gone, CKR_DEVICE_REMOVED), reset
+ * (logout of both tokens) — and returns jp_rv(e). Usage:
+ *     rv = jp_card_enter_inlock(r);
+ *     if (rv == CKR_OK) { e = jp_card_sign(r->card, ...); rv = jp_card_leave_inlock(r, e); }
+ * After a non-OK leave the session may be dead (not freed): look it up
+ * again before further use. */
+CK_RV jp_card_enter_inlock(jp_reader *r);
+CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e);
+
+/* session.c: CKR_SESSION_HANDLE_INVALID (also for sessions of a removed
+ * card, which are freed here), CKR_OK with *out. */
+CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
+jp_token *jp_session_token(const jp_session *s);
+/* session.c: ends every active operation of s (frees digests, find list). */
+void jp_session_ops_clear(jp_session *s);
+
+/* login.c: logs out (module state, both tokens) and power-cycles the card
+ * so it is provably unverified (jpki-card.md §6). */
+CK_RV jp_logout_card_inlock(jp_reader *r);
+
+/* ---- p11-ops' side ---- */
+/* object.c: (re)builds tokens[key]'s objects for its current login state
+ * (t->logged_in decides whether the signing certificate and what derives
+ * from it are included). Called by token.c with the reader lock AND a card
+ * transaction held: it may call jp_card_read_cert (cached by the card
+ * layer). Returns the card layer's error (JP_E_NO_KEY is not an error for
+ * the signing certificate: the key objects are then left out). */
+jp_err jp_objects_build_inlock(jp_reader *r, jp_key key);
+/* object.c: frees t->objects and t->ops_data; idempotent. */
+void jp_objects_free(jp_token *t);
+jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h);
+/* attr.c */
+const jp_attr *jp_attr_find(const jp_object *o, CK_ATTRIBUTE_TYPE type);
+CK_RV jp_attr_get(const jp_object *o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count);
+/* ---- added by p11-ops (additive; p11-core: move them if you like) ---- */
+/* attr.c: the attribute is a CK_BBOOL set to CK_TRUE. */
+int jp_attr_true(const jp_object *o, CK_ATTRIBUTE_TYPE type);
+/* object.c: an object of t by handle, whatever its visibility (sign.c tells
+ * "not logged in" from "no such key"). */
+jp_object *jp_object_find_inlock(jp_token *t, CK_OBJECT_HANDLE h);
+/* mechanism.c: the one mechanism table. */
+typedef struct jp_mech {
+	CK_MECHANISM_TYPE type;
+	CK_MECHANISM_INFO info;
+	int hashed;                /* the host hashes first (hash-and-sign, digests) */
+	jp_hash hash;
+} jp_mech;
+/* The mechanism if it exists and has every flag of need (0: any). */
+const jp_mech *jp_mech_find(CK_MECHANISM_TYPE type, CK_FLAGS need);
+/* A caller's mechanism (not NULL) for an operation that needs the flags:
+ * CKR_MECHANISM_INVALID / CKR_MECHANISM_PARAM_INVALID. */
+CK_RV jp_mech_check(const CK_MECHANISM *m, CK_FLAGS need, const jp_mech **out);
+/* digest.c: ends an operation: frees its digest, wipes it all (buffer,
+ * always_auth, context_login). find.c: ends a find, frees the snapshot.
+ * session.c may use both in jp_session_ops_clear. */
+void jp_op_clear(jp_op *op);
+void jp_find_clear(jp_session *s);
+/* sign.c, used by verify.c: feeds input to an operation (CKM_RSA_PKCS
+ * collects at most 245 bytes: CKR_DATA_LEN_RANGE), and produces the bytes
+ * the card signs (the input, or the DigestInfo of the hash; the digest is
+ * consumed). */
+CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len);
+CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len);
+
+/* ---- implementations behind the exported C_* (module.c trampolines) ----
+ * Each does its own jp_enter/jp_leave. */
+/* init.c */
+CK_RV jp_p11_initialize(CK_VOID_PTR args);
+CK_RV jp_p11_finalize(CK_VOID_PTR reserved);
+/* slot.c */
+CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count);
+CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info);
+CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved);
+/* token.c */
+CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info);
+/* session.c */
+CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
+                          CK_NOTIFY notify, CK_SESSION_HANDLE_PTR out);
+CK_RV jp_p11_close_session(CK_SESSION_HANDLE h);
+CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id);
+CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info);
+/* login.c */
+CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len);
+CK_RV jp_p11_logout(CK_SESSION_HANDLE h);
+CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
+                     CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len);
+/* mechanism.c (p11-ops) */
+CK_RV jp_p11_get_mechanism_list(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count);
+CK_RV jp_p11_get_mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info);
+/* attr.c (p11-ops) */
+CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                                 CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+/* find.c (p11-ops) */
+CK_RV jp_p11_find_objects_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+CK_RV jp_p11_find_objects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
+                          CK_ULONG_PTR count);
+CK_RV jp_p11_find_objects_final(CK_SESSION_HANDLE h);
+/* digest.c (p11-ops) */
+CK_RV jp_p11_digest_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech);
+CK_RV jp_p11_digest(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
+                    CK_BYTE_PTR out, CK_ULONG_PTR out_len);
+CK_RV jp_p11_digest_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len);
+CK_RV jp_p11_digest_final(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len);
+/* sign.c (p11-ops) */
+CK_RV jp_p11_sign_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key);
+CK_RV jp_p11_sign(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
+                  CK_BYTE_PTR sig, CK_ULONG_PTR sig_len);
+CK_RV jp_p11_sign_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len);
+CK_RV jp_p11_sign_final(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len);
+/* verify.c (p11-ops) */
+CK_RV jp_p11_verify_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key);
+CK_RV jp_p11_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
+                    CK_BYTE_PTR sig, CK_ULONG sig_len);
+CK_RV jp_p11_verify_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len);
+CK_RV jp_p11_verify_final(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len);
+/* attr.c (p11-ops): objects are read-only (CKR_ACTION_PROHIBITED), the token
+ * write-protected (CKR_TOKEN_WRITE_PROTECTED for C_CreateObject). p11-core:
+ * please make module.c's C_SetAttributeValue, C_GetObjectSize,
+ * C_CreateObject, C_CopyObject, C_DestroyObject trampolines to these. */
+CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
+                                 CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR size);
+CK_RV jp_p11_create_object(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+                           CK_OBJECT_HANDLE_PTR out);
+CK_RV jp_p11_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl,
+                         CK_ULONG count, CK_OBJECT_HANDLE_PTR out);
+CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
+/* unsupported.c: the init check, then CKR_FUNCTION_NOT_SUPPORTED */
+CK_RV jp_p11_unsupported(void);
+
+#endif

@@ -1,0 +1,247 @@
+/* The session table: C_OpenSession, C_CloseSession, C_CloseAllSessions,
+ * C_GetSessionInfo. Sessions of a removed card are dead (their card_gen is
+ * old) and are freed when next looked up. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpki/log.h"
+#include "p11.h"
+
+jp_token *jp_session_token(const jp_session *s)
+{
+	return &s->reader->tokens[s->key];
+}
+
+void jp_session_ops_clear(jp_session *s)
+{
+	jp_op_clear(&s->sign);
+	jp_op_clear(&s->verify);
+	jp_op_clear(&s->digest);
+	s->sign_active = s->verify_active = s->digest_active = 0;
+	jp_find_clear(s);
+}
+
+static int session_dead(const jp_session *s)
+{
+	return s->reader->gone || s->card_gen != s->reader->card_gen;
+}
+
+/* Takes entry i out of the table and frees it. */
+static void session_remove_at(size_t i)
+{
+	jp_session *s = jp_mod.sessions[i];
+
+	jp_mod.sessions[i] = jp_mod.sessions[--jp_mod.nsessions];
+	jp_session_ops_clear(s);
+	free(s);
+}
+
+CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out)
+{
+	CK_RV rv = CKR_SESSION_HANDLE_INVALID;
+	size_t i;
+
+	for (i = 0; i < jp_mod.nsessions; i++) {
+		if (jp_mod.sessions[i]->handle != h)
+			continue;
+		if (session_dead(jp_mod.sessions[i])) {
+			/* Its card was removed: the session closed with it. */
+			session_remove_at(i);
+		} else {
+			*out = jp_mod.sessions[i];
+			rv = CKR_OK;
+		}
+		break;
+	}
+	return rv;
+}
+
+/* Closes live session i, updating the token's counts. Returns its token
+ * (for the last-session logout). */
+static jp_token *session_close_at(size_t i)
+{
+	jp_session *s = jp_mod.sessions[i];
+	jp_token *t = jp_session_token(s);
+
+	if (t->sessions > 0)
+		t->sessions--;
+	if ((s->flags & CKF_RW_SESSION) && t->rw_sessions > 0)
+		t->rw_sessions--;
+	session_remove_at(i);
+	return t;
+}
+
+/* PKCS#11 v2.40 §5.6: closing the last session logs the token out. The
+ * card is power-cycled so no PIN stays verified (jpki-card.md §6). */
+static CK_RV last_session_logout_inlock(jp_reader *r, jp_token *t)
+{
+	CK_RV rv = CKR_OK;
+
+	if (t->sessions == 0 && t->logged_in)
+		rv = jp_logout_card_inlock(r);
+	return rv;
+}
+
+CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
+                          CK_NOTIFY notify, CK_SESSION_HANDLE_PTR out)
+{
+	CK_RV rv;
+	jp_reader *r = NULL;
+	jp_key key = JP_KEY_AUTH;
+	jp_session *s = NULL;
+	jp_token *t;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_slot_lookup_inlock(id, &r, &key);
+	if (rv != CKR_OK)
+		goto unlock;
+	if (!(flags & CKF_SERIAL_SESSION)) {
+		rv = CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+		goto unlock;
+	}
+	if (!out) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto unlock;
+	}
+	(void)jp_slots_refresh_inlock(0);
+	if (r->gone) {
+		rv = CKR_DEVICE_REMOVED;
+		goto unlock;
+	}
+	rv = jp_token_probe_inlock(r);
+	if (rv != CKR_OK)
+		goto unlock;
+	t = &r->tokens[key];
+	if (!t->present) {
+		rv = CKR_TOKEN_NOT_PRESENT;
+		goto unlock;
+	}
+	/* Objects now, so C_FindObjects has them; a failure other than
+	 * removal is retried at the next use. */
+	rv = jp_token_objects_ensure_inlock(r, key);
+	if (rv == CKR_DEVICE_REMOVED)
+		goto unlock;
+	rv = CKR_OK;
+	if (jp_mod.nsessions == jp_mod.sessions_cap) {
+		size_t cap = jp_mod.sessions_cap ? jp_mod.sessions_cap * 2 : 16;
+		jp_session **n = realloc(jp_mod.sessions, cap * sizeof(*n));
+		if (!n) {
+			rv = CKR_HOST_MEMORY;
+			goto unlock;
+		}
+		jp_mod.sessions = n;
+		jp_mod.sessions_cap = cap;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		rv = CKR_HOST_MEMORY;
+		goto unlock;
+	}
+	s->handle = jp_mod.next_session++;
+	if (jp_mod.next_session == CK_INVALID_HANDLE)
+		jp_mod.next_session = 1;
+	s->reader = r;
+	s->key = key;
+	s->card_gen = r->card_gen;
+	/* RW sessions are allowed although the token is write-protected:
+	 * C_SetPIN needs one (PKCS#11 v2.40 §5.6), and pkcs11-tool opens one
+	 * to change a PIN. Nothing else can be written. */
+	s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
+	jp_mod.sessions[jp_mod.nsessions++] = s;
+	t->sessions++;
+	if (flags & CKF_RW_SESSION)
+		t->rw_sessions++;
+	*out = s->handle;
+unlock:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_close_session(CK_SESSION_HANDLE h)
+{
+	CK_RV rv;
+	jp_session *s = NULL;
+	jp_reader *r;
+	jp_token *t;
+	size_t i;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_session_lookup_inlock(h, &s);
+	if (rv != CKR_OK)
+		goto unlock;
+	r = s->reader;
+	for (i = 0; jp_mod.sessions[i] != s; i++)
+		;
+	t = session_close_at(i);
+	(void)last_session_logout_inlock(r, t);
+unlock:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id)
+{
+	CK_RV rv;
+	jp_reader *r = NULL;
+	jp_key key = JP_KEY_AUTH;
+	size_t i;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_slot_lookup_inlock(id, &r, &key);
+	if (rv != CKR_OK)
+		goto unlock;
+	for (i = 0; i < jp_mod.nsessions;) {
+		jp_session *s = jp_mod.sessions[i];
+		if (s->reader != r || s->key != key)
+			i++;
+		else if (session_dead(s))
+			session_remove_at(i);
+		else
+			(void)session_close_at(i);
+	}
+	(void)last_session_logout_inlock(r, &r->tokens[key]);
+unlock:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
+{
+	CK_RV rv;
+	jp_session *s = NULL;
+	int rw, user;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_session_lookup_inlock(h, &s);
+	if (rv != CKR_OK)
+		goto unlock;
+	if (!info) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto unlock;
+	}
+	rw = !!(s->flags & CKF_RW_SESSION);
+	user = jp_session_token(s)->logged_in;
+	memset(info, 0, sizeof(*info));
+	info->slotID = jp_slot_id(s->reader, s->key);
+	info->state = user ? (rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS)
+	                   : (rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION);
+	info->flags = s->flags;
+	info->ulDeviceError = 0;
+unlock:
+	jp_leave();
+out:
+	return rv;
+}
