@@ -20,3 +20,6 @@ tests_card_test_sign_LDADD = $(card_tier_ldadd)
 check_PROGRAMS += tests/card/test-faults
 TESTS += tests/card/test-faults
 tests_card_test_faults_LDADD = $(card_tier_ldadd)
+check_PROGRAMS += tests/card/test-redaction
+TESTS += tests/card/test-redaction
+tests_card_test_redaction_LDADD = $(card_tier_ldadd)
