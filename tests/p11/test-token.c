@@ -1,0 +1,209 @@
+/* Token and slot information against the emulated cards: labels, slot
+ * descriptions, manufacturer/model, the serial (derived from the
+ * authentication certificate, checked with OpenSSL), flags, PIN lengths,
+ * memory fields, session counts, the APDU budget of a "pkcs11-tool -L",
+ * and the cards that show no token (no signing key, 住基カード, non-JPKI). */
+#include "config.h"
+
+#include <openssl/evp.h>
+
+#include "tests/p11/core-test.h"
+
+#define READER1 "JPKI Test Reader 00 00"
+#define READER2 "Second Reader 01 00"
+
+static void expected_serial(int card_no, char out[17])
+{
+	char path[4200];
+	unsigned char der[8192], md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/auth.der", jp_emu_fixture_dir(card_no));
+	f = fopen(path, "rb");
+	n = f ? fread(der, 1, sizeof(der), f) : 0;
+	if (f)
+		fclose(f);
+	EVP_Digest(der, n, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02X", md[i]);
+}
+
+/* "pkcs11-tool -L": slot list, then slot and token info of each slot. */
+static void list_like_pkcs11_tool(void)
+{
+	CK_SLOT_ID s[8];
+	CK_ULONG n = pt_slots(CK_FALSE, s, 8), i;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+
+	for (i = 0; i < n && i < 8; i++) {
+		if (F->C_GetSlotInfo(s[i], &si) == CKR_OK && (si.flags & CKF_TOKEN_PRESENT))
+			(void)F->C_GetTokenInfo(s[i], &ti);
+	}
+}
+
+static void test_one_card(void)
+{
+	jp_emu *e;
+	CK_SLOT_ID s[8];
+	CK_ULONG n;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	char want_serial[17];
+	unsigned long before, apdus;
+	CK_FLAGS base = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
+	                CKF_WRITE_PROTECTED;
+
+	pt_reader_with_card(READER1, 1, NULL, &e);
+	before = jp_emu_apdu_count(e);
+	is_int(pt_init(), CKR_OK, "C_Initialize");
+	n = pt_slots(CK_FALSE, s, 8);
+	is_int(jp_emu_apdu_count(e) - before, 0, "C_Initialize and C_GetSlotList send no APDU");
+	is_int(n, 2, "one reader, two slots");
+	is_int(s[0], 0x4a50, "first slot id (non-zero base)");
+	is_int(s[1], 0x4a51, "second slot id");
+
+	list_like_pkcs11_tool();
+	apdus = jp_emu_apdu_count(e) - before;
+	diag("pkcs11-tool -L equivalent: %lu APDUs (READ BINARY %lu, VERIFY %lu, SELECT %lu)",
+	     apdus, jp_emu_ins_count(e, 0xB0), jp_emu_ins_count(e, 0x20), jp_emu_ins_count(e, 0xA4));
+	ok(apdus <= 9, "listing costs at most 9 APDUs (got %lu)", apdus);
+	is_int(jp_emu_verify_count(e), 0, "no VERIFY with a PIN while listing");
+
+	before = jp_emu_apdu_count(e);
+	list_like_pkcs11_tool();
+	is_int(jp_emu_apdu_count(e) - before, 0, "listing again: no APDU (all cached)");
+
+	is_int(F->C_GetSlotInfo(s[0], &si), CKR_OK, "slot info (auth)");
+	ok(pt_padded_eq(si.slotDescription, sizeof(si.slotDescription),
+	                READER1 " User Authentication"), "auth slot description");
+	is_int(si.flags, CKF_TOKEN_PRESENT | CKF_REMOVABLE_DEVICE | CKF_HW_SLOT, "auth slot flags");
+	is_int(F->C_GetSlotInfo(s[1], &si), CKR_OK, "slot info (sign)");
+	ok(pt_padded_eq(si.slotDescription, sizeof(si.slotDescription),
+	                READER1 " Digital Signature"), "sign slot description");
+
+	expected_serial(1, want_serial);
+	is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "token info (auth)");
+	ok(pt_padded_eq(ti.label, sizeof(ti.label), PT_LABEL_AUTH), "auth label");
+	ok(pt_padded_eq(ti.manufacturerID, sizeof(ti.manufacturerID), "J-LIS (JPKI)"), "manufacturer");
+	ok(pt_padded_eq(ti.model, sizeof(ti.model), "My Number Card"), "model");
+	ok(pt_padded_eq(ti.serialNumber, sizeof(ti.serialNumber), want_serial),
+	   "serial = hex of SHA-256(auth cert)[0..8] (%s)", want_serial);
+	is_int(ti.flags, base, "auth flags: initialized, PIN initialized, login required, write protected");
+	is_int(ti.ulMinPinLen, 4, "auth min PIN length");
+	is_int(ti.ulMaxPinLen, 4, "auth max PIN length");
+	is_int(ti.ulSessionCount, 0, "no sessions");
+	is_int(ti.ulRwSessionCount, 0, "no RW sessions");
+	is_int(ti.ulMaxSessionCount, CK_EFFECTIVELY_INFINITE, "max sessions");
+	ok(ti.ulTotalPublicMemory == CK_UNAVAILABLE_INFORMATION &&
+	   ti.ulFreePublicMemory == CK_UNAVAILABLE_INFORMATION &&
+	   ti.ulTotalPrivateMemory == CK_UNAVAILABLE_INFORMATION &&
+	   ti.ulFreePrivateMemory == CK_UNAVAILABLE_INFORMATION, "memory fields unavailable");
+	ok(!(ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH), "no protected authentication path");
+
+	is_int(F->C_GetTokenInfo(s[1], &ti), CKR_OK, "token info (sign)");
+	ok(pt_padded_eq(ti.label, sizeof(ti.label), PT_LABEL_SIGN), "sign label");
+	ok(pt_padded_eq(ti.serialNumber, sizeof(ti.serialNumber), want_serial), "same serial");
+	is_int(ti.flags, base, "sign flags");
+	is_int(ti.ulMinPinLen, 6, "sign min PIN length");
+	is_int(ti.ulMaxPinLen, 16, "sign max PIN length");
+
+	{
+		CK_SESSION_HANDLE h1, h2;
+		F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h1);
+		F->C_OpenSession(s[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h2);
+		F->C_GetTokenInfo(s[0], &ti);
+		is_int(ti.ulSessionCount, 2, "two sessions counted");
+		is_int(ti.ulRwSessionCount, 1, "one RW session counted");
+		F->C_CloseAllSessions(s[0]);
+		F->C_GetTokenInfo(s[0], &ti);
+		is_int(ti.ulSessionCount, 0, "sessions closed");
+	}
+
+	is_int(F->C_GetTokenInfo(0, &ti), CKR_SLOT_ID_INVALID, "slot 0 is invalid");
+	is_int(F->C_GetTokenInfo(s[1] + 2, &ti), CKR_SLOT_ID_INVALID, "unknown slot");
+	is_int(F->C_GetTokenInfo(s[0], NULL), CKR_ARGUMENTS_BAD, "NULL token info");
+	is_int(F->C_GetSlotInfo(s[0], NULL), CKR_ARGUMENTS_BAD, "NULL slot info");
+	is_int(F->C_GetSlotInfo(0x12345, &si), CKR_SLOT_ID_INVALID, "slot info of unknown slot");
+
+	/* A second card: distinct serial, distinct slots. */
+	{
+		jp_emu *e2;
+		char serial2[17];
+		CK_TOKEN_INFO t2;
+		pt_reader_with_card(READER2, 2, NULL, &e2);
+		n = pt_slots(CK_FALSE, s, 8);
+		is_int(n, 4, "two readers, four slots");
+		ok(s[2] == 0x4a52 && s[3] == 0x4a53, "the new reader's slots follow");
+		expected_serial(2, serial2);
+		F->C_GetTokenInfo(s[2], &t2);
+		ok(pt_padded_eq(t2.serialNumber, sizeof(t2.serialNumber), serial2),
+		   "second card's serial (%s)", serial2);
+		ok(strcmp(serial2, want_serial) != 0, "the two cards' serials differ");
+		F->C_Finalize(NULL);
+		jp_emu_readers_clear();
+		jp_emu_free(e2);
+	}
+	jp_emu_free(e);
+}
+
+/* A card with the given options: which slots show a token. */
+static void test_variant(const char *what, const jp_emu_options *o, int want_auth, int want_sign)
+{
+	jp_emu *e;
+	CK_SLOT_ID s[4], p[4];
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_ULONG n;
+
+	pt_reader_with_card(READER1, 1, o, &e);
+	pt_init();
+	n = pt_slots(CK_FALSE, s, 4);
+	is_int(n, 2, "%s: two slots", what);
+	F->C_GetSlotInfo(s[0], &si);
+	is_int(!!(si.flags & CKF_TOKEN_PRESENT), want_auth, "%s: auth token present?", what);
+	F->C_GetSlotInfo(s[1], &si);
+	is_int(!!(si.flags & CKF_TOKEN_PRESENT), want_sign, "%s: sign token present?", what);
+	is_int(F->C_GetTokenInfo(s[1], &ti), want_sign ? CKR_OK : CKR_TOKEN_NOT_PRESENT,
+	       "%s: sign token info", what);
+	is_int(F->C_GetTokenInfo(s[0], &ti), want_auth ? CKR_OK : CKR_TOKEN_NOT_PRESENT,
+	       "%s: auth token info", what);
+	n = pt_slots(CK_TRUE, p, 4);
+	is_int(n, want_auth + want_sign, "%s: slots with a token", what);
+	if (want_auth && n >= 1)
+		is_int(p[0], s[0], "%s: the auth slot is listed", what);
+	{
+		CK_SESSION_HANDLE h;
+		if (!want_sign)
+			is_int(F->C_OpenSession(s[1], CKF_SERIAL_SESSION, NULL, NULL, &h),
+			       CKR_TOKEN_NOT_PRESENT, "%s: no session without a token", what);
+	}
+	F->C_Finalize(NULL);
+	jp_emu_readers_clear();
+	jp_emu_free(e);
+}
+
+int main(void)
+{
+	jp_emu_options o;
+
+	pt_load();
+	test_one_card();
+
+	memset(&o, 0, sizeof(o));
+	o.no_sign = JP_EMU_SIGN_NOT_FOUND;
+	test_variant("no signing key", &o, 1, 0);
+	memset(&o, 0, sizeof(o));
+	o.kind = JP_EMU_JUKI;
+	test_variant("old Juki card", &o, 0, 0);
+	memset(&o, 0, sizeof(o));
+	o.kind = JP_EMU_NOT_JPKI;
+	test_variant("non-JPKI card", &o, 0, 0);
+	memset(&o, 0, sizeof(o));
+	o.no_extended = 1;
+	test_variant("no extended APDUs", &o, 1, 1);
+	done_testing();
+}
