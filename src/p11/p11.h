@@ -246,6 +246,12 @@ CK_RV jp_logout_card_inlock(jp_reader *r);
  * layer). Returns the card layer's error (JP_E_NO_KEY is not an error for
  * the signing certificate: the key objects are then left out). */
 jp_err jp_objects_build_inlock(jp_reader *r, jp_key key);
+/* (p11-ops) The builder is idempotent and follows t->logged_in by itself:
+ * objects that stay (the certificates, the auth public key, the CA) KEEP
+ * their handles, login-only ones are added or dropped, and a rebuild after
+ * logout sends no APDU. p11-core: please do NOT call jp_objects_free before
+ * it at login/logout (only when the card is gone), or applications holding
+ * a certificate handle across C_Login get CKR_OBJECT_HANDLE_INVALID. */
 /* object.c: frees t->objects and t->ops_data; idempotent. */
 void jp_objects_free(jp_token *t);
 jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h);

@@ -1,0 +1,252 @@
+/* Attribute access: the C_GetAttributeValue rules of PKCS#11 v2.40 §5.7.5
+ * in one place (jp_attr_get), template matching for C_FindObjects, and the
+ * object-management functions a write-protected token refuses. */
+#include "config.h"
+
+#include <string.h>
+
+#include "p11.h"
+
+const jp_attr *jp_attr_find(const jp_object *o, CK_ATTRIBUTE_TYPE type)
+{
+	const jp_attr *a = NULL;
+	size_t i;
+
+	for (i = 0; i < o->nattrs && !a; i++)
+		if (o->attrs[i].type == type)
+			a = &o->attrs[i];
+	return a;
+}
+
+int jp_attr_true(const jp_object *o, CK_ATTRIBUTE_TYPE type)
+{
+	const jp_attr *a = jp_attr_find(o, type);
+
+	return a && a->len == sizeof(CK_BBOOL) && *(const CK_BBOOL *)a->value == CK_TRUE;
+}
+
+/* The private parts of an RSA key (PKCS#11 v2.40 mechanisms §2.1.3) and a
+ * secret value: they live on the card, which never gives them out. */
+static int is_sensitive(const jp_object *o, CK_ATTRIBUTE_TYPE type)
+{
+	int r = 0;
+
+	if (o->cls == CKO_PRIVATE_KEY) {
+		switch (type) {
+		case CKA_PRIVATE_EXPONENT:
+		case CKA_PRIME_1:
+		case CKA_PRIME_2:
+		case CKA_EXPONENT_1:
+		case CKA_EXPONENT_2:
+		case CKA_COEFFICIENT:
+		case CKA_VALUE:
+			r = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return r;
+}
+
+CK_RV jp_attr_get(const jp_object *o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
+{
+	int sensitive = 0, invalid = 0, too_small = 0;
+	const jp_attr *a;
+	CK_ULONG i;
+
+	/* §5.7.5: every entry is processed, whatever happened to the others. */
+	for (i = 0; i < count; i++) {
+		CK_ATTRIBUTE *t = &tmpl[i];
+
+		a = jp_attr_find(o, t->type);
+		if (is_sensitive(o, t->type)) {
+			/* Rule 1: sensitive or unextractable. */
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			sensitive = 1;
+		} else if (!a) {
+			/* Rule 2: not an attribute of this object. */
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			invalid = 1;
+		} else if (!t->pValue) {
+			/* Rule 3: the length only. */
+			t->ulValueLen = a->len;
+		} else if (t->ulValueLen >= a->len) {
+			/* Rule 4: copy. */
+			if (a->len)
+				memcpy(t->pValue, a->value, a->len);
+			t->ulValueLen = a->len;
+		} else {
+			/* Rule 5: too small. */
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			too_small = 1;
+		}
+	}
+	/* "If more than one of these error codes is applicable, Cryptoki may
+	 * return any of them": we answer in the order the spec lists them. */
+	return sensitive ? CKR_ATTRIBUTE_SENSITIVE :
+	       invalid ? CKR_ATTRIBUTE_TYPE_INVALID :
+	       too_small ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+}
+
+int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+{
+	const jp_attr *a;
+	int match = 1;
+	CK_ULONG i;
+
+	/* §5.7.7 C_FindObjectsInit: an object matches when it has every
+	 * attribute of the template with exactly that value. Sensitive values
+	 * are not stored, so they never match. */
+	for (i = 0; i < count && match; i++) {
+		a = jp_attr_find(o, tmpl[i].type);
+		if (!a || a->len != tmpl[i].ulValueLen)
+			match = 0;
+		else if (a->len && (!tmpl[i].pValue || memcmp(a->value, tmpl[i].pValue, a->len)))
+			match = 0;
+	}
+	return match;
+}
+
+/* The object of a call, visible to its session. Global lock held. */
+static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, jp_object **o)
+{
+	CK_RV rv;
+	jp_session *s = NULL;
+
+	*o = NULL;
+	rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK) {
+		*o = jp_object_lookup_inlock(s, ho);
+		if (!*o)
+			rv = CKR_OBJECT_HANDLE_INVALID;
+	}
+	return rv;
+}
+
+CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
+                                 CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
+{
+	CK_RV rv;
+	jp_object *o;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!tmpl && count)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = object_inlock(hs, ho, &o);
+	if (rv == CKR_OK)
+		rv = jp_attr_get(o, tmpl, count);
+	jp_leave();
+out:
+	return rv;
+}
+
+/* Every object has CKA_MODIFIABLE false (§4.4.1: CKR_ACTION_PROHIBITED). */
+CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
+                                 CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
+{
+	CK_RV rv;
+	jp_object *o;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!tmpl && count)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = object_inlock(hs, ho, &o);
+	if (rv == CKR_OK)
+		rv = CKR_ACTION_PROHIBITED;
+	jp_leave();
+out:
+	return rv;
+}
+
+/* The sum of the attribute values: what the object costs us in memory
+ * (§5.7.4 leaves the meaning to the module). */
+CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG_PTR size)
+{
+	CK_RV rv;
+	jp_object *o;
+	CK_ULONG sum = 0;
+	size_t i;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!size)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = object_inlock(hs, ho, &o);
+	if (rv == CKR_OK) {
+		for (i = 0; i < o->nattrs; i++)
+			sum += o->attrs[i].len;
+		*size = sum;
+	}
+	jp_leave();
+out:
+	return rv;
+}
+
+/* The card's files cannot be written: the token is write-protected
+ * (CKF_WRITE_PROTECTED), for token and session objects alike. */
+CK_RV jp_p11_create_object(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+                           CK_OBJECT_HANDLE_PTR ho)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if ((!tmpl && count) || !ho)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK)
+		rv = CKR_TOKEN_WRITE_PROTECTED;
+	jp_leave();
+out:
+	return rv;
+}
+
+/* CKA_COPYABLE false (§4.4.1). */
+CK_RV jp_p11_copy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ATTRIBUTE_PTR tmpl,
+                         CK_ULONG count, CK_OBJECT_HANDLE_PTR hnew)
+{
+	CK_RV rv;
+	jp_object *o;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if ((!tmpl && count) || !hnew)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = object_inlock(hs, ho, &o);
+	if (rv == CKR_OK)
+		rv = CKR_ACTION_PROHIBITED;
+	jp_leave();
+out:
+	return rv;
+}
+
+/* CKA_DESTROYABLE false (§4.4.1). */
+CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
+{
+	CK_RV rv;
+	jp_object *o;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = object_inlock(hs, ho, &o);
+	if (rv == CKR_OK)
+		rv = CKR_ACTION_PROHIBITED;
+	jp_leave();
+out:
+	return rv;
+}

@@ -1,0 +1,116 @@
+/* C_FindObjectsInit / C_FindObjects / C_FindObjectsFinal over a snapshot
+ * of the handles taken at Init (PKCS#11 v2.40 §5.7.7-9): objects that
+ * appear later are not returned; handles of objects that went away since
+ * are returned and then refused by the functions that use them. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "p11.h"
+
+void jp_find_clear(jp_session *s)
+{
+	free(s->found);
+	s->found = NULL;
+	s->nfound = s->found_pos = 0;
+	s->find_active = 0;
+}
+
+/* The handles of the objects this session may see that match. */
+static CK_RV snapshot_inlock(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+{
+	CK_RV rv;
+	jp_token *t;
+	size_t i, n = 0;
+
+	/* The objects follow the login state (object.c); this may read a
+	 * certificate the first time. */
+	rv = jp_token_objects_ensure_inlock(s->reader, s->key);
+	if (rv != CKR_OK)
+		goto out;
+	t = jp_session_token(s);
+	s->found = calloc(t->nobjects ? t->nobjects : 1, sizeof(*s->found));
+	if (!s->found) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < t->nobjects; i++) {
+		const jp_object *o = t->objects[i];
+
+		/* Private objects only for a logged-in process (§4.4). */
+		if (o->is_private && !t->logged_in)
+			continue;
+		if (jp_attr_match(o, tmpl, count))
+			s->found[n++] = o->handle;
+	}
+	s->nfound = n;
+	s->found_pos = 0;
+	s->find_active = 1;
+out:
+	return rv;
+}
+
+CK_RV jp_p11_find_objects_init(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!tmpl && count)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && s->find_active)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK)
+		rv = snapshot_inlock(s, tmpl, count);
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_find_objects(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE_PTR out_h, CK_ULONG max,
+                          CK_ULONG_PTR count)
+{
+	CK_RV rv;
+	jp_session *s;
+	CK_ULONG n = 0;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!count || (!out_h && max))
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && !s->find_active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK) {
+		while (n < max && s->found_pos < s->nfound)
+			out_h[n++] = s->found[s->found_pos++];
+		*count = n;
+	}
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_find_objects_final(CK_SESSION_HANDLE hs)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && !s->find_active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv == CKR_OK)
+		jp_find_clear(s);
+	jp_leave();
+out:
+	return rv;
+}

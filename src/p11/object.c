@@ -1,0 +1,455 @@
+/* A token's objects, built from the card's certificates: per token the
+ * holder's certificate, its CA's certificate, the holder's public key and
+ * the private key on the card. Every attribute is computed once here, as
+ * the bytes C_GetAttributeValue returns, so a length query and the fetch
+ * that follows always agree and never touch the card.
+ *
+ * The signing certificate is personal data (jpki-card.md §7): it and what
+ * derives from it (the public key, the private key's modulus) are built
+ * only while the signing token is logged in in this process. Building is
+ * idempotent and follows the token's state: objects that stay keep their
+ * handles, objects that should no longer exist are freed. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpki/log.h"
+#include "p11.h"
+
+/* What an object is to its token; at most one of each per token. */
+typedef enum role {
+	ROLE_CERT = 0,   /* the holder's certificate */
+	ROLE_CA,         /* the issuing CA's certificate */
+	ROLE_PUB,        /* the holder's public key */
+	ROLE_PRIV,       /* the private key on the card */
+	ROLE__COUNT
+} role;
+
+/* Labels that read well in certificate pickers (Firefox shows
+ * "token label:certificate label"). Never personal data. */
+static const char *const labels[2][ROLE__COUNT] = {
+	[JP_KEY_AUTH] = {
+		"JPKI User Authentication Certificate",
+		"JPKI User Authentication CA",
+		"JPKI User Authentication Public Key",
+		"JPKI User Authentication Key",
+	},
+	[JP_KEY_SIGN] = {
+		"JPKI Digital Signature Certificate",
+		"JPKI Digital Signature CA",
+		"JPKI Digital Signature Public Key",
+		"JPKI Digital Signature Key",
+	},
+};
+
+static const jp_cert_id holder_cert[2] = { JP_CERT_AUTH, JP_CERT_SIGN };
+static const jp_cert_id ca_cert[2] = { JP_CERT_AUTH_CA, JP_CERT_SIGN_CA };
+
+/* What the card's keys can do: the RSA mechanisms of mechanism.c. */
+static const CK_MECHANISM_TYPE key_mechs[] = {
+	CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
+	CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
+};
+
+/* The most attributes any object gets (a private key has 29). */
+#define ATTRS_MAX 40
+
+/* ---- building one object ---- */
+
+typedef struct builder {
+	jp_object *o;
+	int failed;
+} builder;
+
+static void add(builder *b, CK_ATTRIBUTE_TYPE type, const void *value, size_t len)
+{
+	jp_attr *a;
+
+	if (b->failed)
+		return;
+	if (b->o->nattrs >= ATTRS_MAX) {
+		b->failed = 1;   /* a bug: ATTRS_MAX too small */
+		return;
+	}
+	a = &b->o->attrs[b->o->nattrs];
+	a->type = type;
+	a->len = len;
+	/* Always allocate, even for an empty value, so value != NULL means
+	 * "present" for everyone reading the table. */
+	a->value = malloc(len ? len : 1);
+	if (!a->value) {
+		b->failed = 1;
+		return;
+	}
+	if (len)
+		memcpy(a->value, value, len);
+	b->o->nattrs++;
+}
+
+static void add_bool(builder *b, CK_ATTRIBUTE_TYPE type, int v)
+{
+	CK_BBOOL x = v ? CK_TRUE : CK_FALSE;
+
+	add(b, type, &x, sizeof(x));
+}
+
+static void add_ulong(builder *b, CK_ATTRIBUTE_TYPE type, CK_ULONG v)
+{
+	add(b, type, &v, sizeof(v));
+}
+
+static void add_buf(builder *b, CK_ATTRIBUTE_TYPE type, const jp_buf *buf)
+{
+	add(b, type, buf->data, buf->len);
+}
+
+/* CK_DATE from "YYYYMMDD"; empty when the date is unknown (PKCS#11 v2.40
+ * §4.6.2: empty is the default). */
+static void add_date(builder *b, CK_ATTRIBUTE_TYPE type, const char *ymd)
+{
+	CK_DATE d;
+
+	if (strlen(ymd) != 8) {
+		add(b, type, NULL, 0);
+		return;
+	}
+	memcpy(d.year, ymd, 4);
+	memcpy(d.month, ymd + 4, 2);
+	memcpy(d.day, ymd + 6, 2);
+	add(b, type, &d, sizeof(d));
+}
+
+static void free_object(jp_object *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i < o->nattrs; i++) {
+		jp_wipe(o->attrs[i].value, o->attrs[i].len);
+		free(o->attrs[i].value);
+	}
+	free(o->attrs);
+	jp_wipe(o, sizeof(*o));
+	free(o);
+}
+
+/* Attributes every object has (PKCS#11 v2.40 §4.4, §4.5). The token is
+ * write-protected: nothing is modifiable, copyable or destroyable. */
+static void add_common(builder *b, CK_OBJECT_CLASS cls, int is_private, const char *label)
+{
+	add_ulong(b, CKA_CLASS, cls);
+	add_bool(b, CKA_TOKEN, 1);
+	add_bool(b, CKA_PRIVATE, is_private);
+	add_bool(b, CKA_MODIFIABLE, 0);
+	add_bool(b, CKA_COPYABLE, 0);
+	add_bool(b, CKA_DESTROYABLE, 0);
+	add(b, CKA_LABEL, label, strlen(label));
+}
+
+/* X.509 certificate object (§4.6.3). */
+static void add_cert(builder *b, const jp_cert_info *ci, const uint8_t *der, size_t len,
+                     CK_ULONG category)
+{
+	uint8_t sha1[JP_HASH_MAX];
+	size_t sha1_len = sizeof(sha1);
+
+	add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
+	/* We never ask applications to trust the card's CA (§4.6.2). */
+	add_bool(b, CKA_TRUSTED, 0);
+	add_ulong(b, CKA_CERTIFICATE_CATEGORY, category);
+	/* CKA_CHECK_VALUE: the first three bytes of the SHA-1 of the value. */
+	if (jp_digest(JP_HASH_SHA1, der, len, sha1, &sha1_len) == JP_OK && sha1_len >= 3)
+		add(b, CKA_CHECK_VALUE, sha1, 3);
+	else
+		b->failed = 1;
+	add_date(b, CKA_START_DATE, ci->not_before);
+	add_date(b, CKA_END_DATE, ci->not_after);
+	add_buf(b, CKA_SUBJECT, &ci->subject);
+	add_buf(b, CKA_ID, &ci->spki_sha1);
+	add_buf(b, CKA_ISSUER, &ci->issuer);
+	add_buf(b, CKA_SERIAL_NUMBER, &ci->serial);
+	add(b, CKA_VALUE, der, len);
+	add(b, CKA_URL, NULL, 0);
+	add_buf(b, CKA_HASH_OF_SUBJECT_PUBLIC_KEY, &ci->spki_sha1);
+	add(b, CKA_HASH_OF_ISSUER_PUBLIC_KEY, NULL, 0);
+	add_ulong(b, CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);   /* CK_SECURITY_DOMAIN_UNSPECIFIED */
+	add_ulong(b, CKA_NAME_HASH_ALGORITHM, CKM_SHA_1);
+}
+
+/* What public and private RSA keys share (§4.7, §4.8, §2.1.2-3 of the
+ * mechanisms document). The keys were generated on the card at issuance:
+ * CKA_LOCAL true, the generation mechanism is not known. */
+static void add_key(builder *b, const jp_cert_info *ci)
+{
+	CK_ULONG bits = ci->modulus_bits;
+
+	add_ulong(b, CKA_KEY_TYPE, CKK_RSA);
+	add_buf(b, CKA_ID, &ci->spki_sha1);
+	add_date(b, CKA_START_DATE, ci->not_before);
+	add_date(b, CKA_END_DATE, ci->not_after);
+	add_bool(b, CKA_DERIVE, 0);
+	add_bool(b, CKA_LOCAL, 1);
+	add_ulong(b, CKA_KEY_GEN_MECHANISM, CK_UNAVAILABLE_INFORMATION);
+	add(b, CKA_ALLOWED_MECHANISMS, key_mechs, sizeof(key_mechs));
+	add_buf(b, CKA_SUBJECT, &ci->subject);
+	add_buf(b, CKA_MODULUS, &ci->modulus);
+	add(b, CKA_MODULUS_BITS, &bits, sizeof(bits));
+	add_buf(b, CKA_PUBLIC_EXPONENT, &ci->exponent);
+}
+
+static void add_pub(builder *b)
+{
+	add_bool(b, CKA_ENCRYPT, 0);
+	add_bool(b, CKA_VERIFY, 1);       /* on the host (verify.c) */
+	add_bool(b, CKA_VERIFY_RECOVER, 0);
+	add_bool(b, CKA_WRAP, 0);
+	add_bool(b, CKA_TRUSTED, 0);
+}
+
+/* The card only signs (jpki-card.md §4: no decryption, no raw RSA); the key
+ * never leaves it. CKA_ALWAYS_AUTHENTICATE on the signing key by default:
+ * a signature with it is legally binding (options.c can turn it off). */
+static void add_priv(builder *b, jp_key key)
+{
+	add_bool(b, CKA_SENSITIVE, 1);
+	add_bool(b, CKA_DECRYPT, 0);
+	add_bool(b, CKA_SIGN, 1);
+	add_bool(b, CKA_SIGN_RECOVER, 0);
+	add_bool(b, CKA_UNWRAP, 0);
+	add_bool(b, CKA_EXTRACTABLE, 0);
+	add_bool(b, CKA_ALWAYS_SENSITIVE, 1);
+	add_bool(b, CKA_NEVER_EXTRACTABLE, 1);
+	add_bool(b, CKA_WRAP_WITH_TRUSTED, 0);
+	add_bool(b, CKA_ALWAYS_AUTHENTICATE,
+	         key == JP_KEY_SIGN && jp_mod.opts.always_authenticate);
+}
+
+static CK_OBJECT_HANDLE next_handle_inlock(void)
+{
+	/* Handles are never reused within a process, so a handle kept across
+	 * a card removal can never name another card's object. 0 is
+	 * CK_INVALID_HANDLE. */
+	if (++jp_mod.next_object == CK_INVALID_HANDLE)
+		++jp_mod.next_object;
+	return jp_mod.next_object;
+}
+
+static const CK_OBJECT_CLASS role_class[ROLE__COUNT] = {
+	CKO_CERTIFICATE, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY
+};
+
+/* Builds one object of role for key from the parsed certificate. NULL when
+ * out of memory. */
+static jp_object *object_new_inlock(jp_key key, role ro, const jp_cert_info *ci,
+                                    const uint8_t *der, size_t len)
+{
+	jp_object *o;
+	builder b = { NULL, 0 };
+	/* The auth private key needs the PIN; everything from the signing
+	 * certificate needs the signing password (it is personal data). */
+	int is_private = ro == ROLE_PRIV || (key == JP_KEY_SIGN && ro != ROLE_CA);
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		goto out;
+	o->attrs = calloc(ATTRS_MAX, sizeof(*o->attrs));
+	if (!o->attrs) {
+		free(o);
+		o = NULL;
+		goto out;
+	}
+	b.o = o;
+	o->cls = role_class[ro];
+	o->is_private = is_private;
+	o->can_sign = ro == ROLE_PRIV;
+	o->key = key;
+	add_common(&b, o->cls, is_private, labels[key][ro]);
+	if (ro == ROLE_CERT || ro == ROLE_CA)
+		add_cert(&b, ci, der, len, ro == ROLE_CERT ? 1 : 2);
+	else
+		add_key(&b, ci);
+	if (ro == ROLE_PUB)
+		add_pub(&b);
+	else if (ro == ROLE_PRIV)
+		add_priv(&b, key);
+	if (b.failed) {
+		free_object(o);
+		o = NULL;
+		goto out;
+	}
+	o->handle = next_handle_inlock();
+out:
+	return o;
+}
+
+/* ---- a token's object list ---- */
+
+static int role_of(const jp_object *o)
+{
+	const jp_attr *cat;
+	int ro = -1;
+
+	if (o->cls == CKO_PRIVATE_KEY)
+		ro = ROLE_PRIV;
+	else if (o->cls == CKO_PUBLIC_KEY)
+		ro = ROLE_PUB;
+	else if (o->cls == CKO_CERTIFICATE) {
+		cat = jp_attr_find(o, CKA_CERTIFICATE_CATEGORY);
+		if (cat && cat->len == sizeof(CK_ULONG))
+			ro = *(const CK_ULONG *)cat->value == 1 ? ROLE_CERT : ROLE_CA;
+	}
+	return ro;
+}
+
+/* Reads and parses one certificate. *have = 0 (and JP_OK) when the card
+ * has none. */
+static jp_err load_cert(jp_card *card, jp_cert_id id, const uint8_t **der, size_t *len,
+                        jp_cert_info *ci, int *have)
+{
+	jp_err e;
+
+	*have = 0;
+	e = jp_card_read_cert(card, id, der, len);
+	if (e == JP_E_NO_KEY) {
+		JP_DEBUG("p11: certificate %d absent from the card", (int)id);
+		e = JP_OK;
+		goto out;
+	}
+	if (e != JP_OK)
+		goto out;
+	e = jp_cert_parse(*der, *len, ci);
+	if (e != JP_OK) {
+		JP_WARN("p11: certificate %d does not parse: %s", (int)id, jp_err_str(e));
+		goto out;
+	}
+	*have = 1;
+out:
+	return e;
+}
+
+jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
+{
+	jp_err e = JP_OK;
+	jp_token *t = &r->tokens[key];
+	jp_object *keep[ROLE__COUNT] = { NULL }, *made[ROLE__COUNT] = { NULL };
+	jp_object **list = NULL;
+	int want[ROLE__COUNT], have_ca = 0, have_holder = 0, ro;
+	jp_cert_info ca, holder;
+	const uint8_t *ca_der = NULL, *holder_der = NULL;
+	size_t ca_len = 0, holder_len = 0, i, n = 0;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&holder, 0, sizeof(holder));
+	/* Objects that stay keep their handle. */
+	for (i = 0; i < t->nobjects; i++) {
+		ro = role_of(t->objects[i]);
+		if (ro >= 0 && !keep[ro])
+			keep[ro] = t->objects[i];
+	}
+	want[ROLE_CA] = 1;
+	want[ROLE_CERT] = want[ROLE_PUB] = want[ROLE_PRIV] =
+		key == JP_KEY_AUTH || t->logged_in;
+
+	/* Read only what is missing: a rebuild after logout costs no APDU. */
+	if (!keep[ROLE_CA]) {
+		if (!r->card) {
+			e = JP_E_NO_CARD;
+			goto out;
+		}
+		e = load_cert(r->card, ca_cert[key], &ca_der, &ca_len, &ca, &have_ca);
+		if (e != JP_OK)
+			goto out;
+		want[ROLE_CA] = have_ca;
+	}
+	if (want[ROLE_CERT] && !(keep[ROLE_CERT] && keep[ROLE_PUB] && keep[ROLE_PRIV])) {
+		if (!r->card) {
+			e = JP_E_NO_CARD;
+			goto out;
+		}
+		e = load_cert(r->card, holder_cert[key], &holder_der, &holder_len, &holder,
+		              &have_holder);
+		if (e != JP_OK)
+			goto out;
+		want[ROLE_CERT] = want[ROLE_PUB] = want[ROLE_PRIV] = have_holder;
+		/* What came from the old certificate must not mix with the new. */
+		keep[ROLE_CERT] = keep[ROLE_PUB] = keep[ROLE_PRIV] = NULL;
+	}
+	for (ro = 0; ro < ROLE__COUNT; ro++) {
+		if (!want[ro] || keep[ro])
+			continue;
+		made[ro] = ro == ROLE_CA ?
+			object_new_inlock(key, ro, &ca, ca_der, ca_len) :
+			object_new_inlock(key, ro, &holder, holder_der, holder_len);
+		if (!made[ro]) {
+			e = JP_E_NO_MEMORY;
+			goto out;
+		}
+	}
+	list = calloc(ROLE__COUNT, sizeof(*list));
+	if (!list) {
+		e = JP_E_NO_MEMORY;
+		goto out;
+	}
+	for (ro = 0; ro < ROLE__COUNT; ro++) {
+		if (!want[ro])
+			continue;
+		list[n++] = keep[ro] ? keep[ro] : made[ro];
+		made[ro] = NULL;
+	}
+	/* Free what no longer belongs (e.g. the signing objects at logout). */
+	for (i = 0; i < t->nobjects; i++) {
+		for (ro = 0; ro < ROLE__COUNT; ro++)
+			if (want[ro] && keep[ro] == t->objects[i])
+				break;
+		if (ro == ROLE__COUNT)
+			free_object(t->objects[i]);
+	}
+	free(t->objects);
+	t->objects = list;
+	t->nobjects = n;
+	JP_DEBUG("p11: token %d of reader %lu has %zu objects", (int)key, r->no, n);
+out:
+	for (ro = 0; ro < ROLE__COUNT; ro++)
+		free_object(made[ro]);
+	jp_cert_info_free(&ca);
+	jp_cert_info_free(&holder);
+	return e;
+}
+
+void jp_objects_free(jp_token *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nobjects; i++)
+		free_object(t->objects[i]);
+	free(t->objects);
+	t->objects = NULL;
+	t->nobjects = 0;
+	free(t->ops_data);   /* unused by now: the keys' attributes suffice */
+	t->ops_data = NULL;
+}
+
+jp_object *jp_object_find_inlock(jp_token *t, CK_OBJECT_HANDLE h)
+{
+	jp_object *o = NULL;
+	size_t i;
+
+	for (i = 0; i < t->nobjects && !o; i++)
+		if (t->objects[i]->handle == h)
+			o = t->objects[i];
+	return o;
+}
+
+jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h)
+{
+	jp_token *t = jp_session_token(s);
+	jp_object *o = jp_object_find_inlock(t, h);
+
+	/* Private objects exist for this process only after C_Login (the
+	 * module's own login state, never the card's: jpki-card.md §6). */
+	if (o && o->is_private && !t->logged_in)
+		o = NULL;
+	return o;
+}

@@ -1,0 +1,365 @@
+/* C_SignInit / C_Sign / C_SignUpdate / C_SignFinal (PKCS#11 v2.40 §5.11).
+ * The card does the RSA private-key operation on what we give it (PKCS#1
+ * v1.5 type-01 padding, jpki-card.md §4); hashing and the DigestInfo are
+ * done here on the host. Every signature the card returns is verified on
+ * the host against the key's modulus and exponent before it is released: a
+ * mismatch (a fault, a wrong key) is wiped and reported as
+ * CKR_DEVICE_ERROR (design.md §3, RSA fault attacks).
+ *
+ * Locking: the global lock is held for the whole call (jp_enter), the
+ * reader lock and a PC/SC transaction around the card I/O
+ * (jp_card_enter_inlock .. jp_card_leave_inlock). */
+#include "config.h"
+
+#include <string.h>
+
+#include "jpki/log.h"
+#include "p11.h"
+
+/* ---- operation data, shared with verify.c ---- */
+
+CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
+{
+	CK_RV rv = CKR_OK;
+	const jp_mech *m = jp_mech_find(op->mech, 0);
+
+	if (!m) {
+		rv = CKR_GENERAL_ERROR;
+	} else if (m->hashed) {
+		if (len)
+			rv = jp_rv(jp_digest_update(op->digest, part, len));
+	} else if (len > sizeof(op->buf) - op->buf_len) {
+		/* CKM_RSA_PKCS: at most k - 11 = 245 bytes in all. */
+		rv = CKR_DATA_LEN_RANGE;
+	} else if (len) {
+		memcpy(op->buf + op->buf_len, part, len);
+		op->buf_len += len;
+	}
+	return rv;
+}
+
+CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
+{
+	CK_RV rv = CKR_OK;
+	jp_err e;
+	const jp_mech *m = jp_mech_find(op->mech, 0);
+	uint8_t md[JP_HASH_MAX];
+	size_t md_len = sizeof(md);
+
+	*out_len = 0;
+	if (!m) {
+		rv = CKR_GENERAL_ERROR;
+	} else if (!m->hashed) {
+		if (op->buf_len == 0)
+			rv = CKR_DATA_LEN_RANGE;   /* the card signs 1..245 bytes */
+		else {
+			memcpy(out, op->buf, op->buf_len);
+			*out_len = op->buf_len;
+		}
+	} else {
+		/* The digest can be finalized once: the operation ends here
+		 * whatever happens next. */
+		e = jp_digest_final(op->digest, md, &md_len);
+		jp_digest_free(op->digest);
+		op->digest = NULL;
+		if (e == JP_OK) {
+			*out_len = JP_SIGN_INPUT_MAX;
+			e = jp_digestinfo(m->hash, md, md_len, out, out_len);
+		}
+		rv = jp_rv(e);
+	}
+	jp_wipe(md, sizeof(md));
+	return rv;
+}
+
+/* ---- signing ---- */
+
+/* A public key's parts, copied out of the key object before the card I/O
+ * (a logout found by the card bracket may free the object). */
+#define MOD_MAX 512
+#define EXP_MAX 16
+
+typedef struct pubkey {
+	uint8_t n[MOD_MAX], e[EXP_MAX];
+	size_t n_len, e_len;
+} pubkey;
+
+static void sign_end(jp_session *s)
+{
+	jp_op_clear(&s->sign);
+	s->sign_active = 0;
+}
+
+/* The session with an active signing operation. Global lock held. */
+static CK_RV active_inlock(CK_SESSION_HANDLE hs, jp_session **s)
+{
+	CK_RV rv = jp_session_lookup_inlock(hs, s);
+
+	if (rv == CKR_OK && !(*s)->sign_active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	return rv;
+}
+
+static CK_RV copy_pubkey(const jp_object *o, pubkey *pk)
+{
+	CK_RV rv = CKR_OK;
+	const jp_attr *n = jp_attr_find(o, CKA_MODULUS);
+	const jp_attr *x = jp_attr_find(o, CKA_PUBLIC_EXPONENT);
+
+	if (!n || !x || n->len == 0 || n->len > MOD_MAX || x->len == 0 || x->len > EXP_MAX) {
+		rv = CKR_GENERAL_ERROR;
+	} else {
+		memcpy(pk->n, n->value, n->len);
+		pk->n_len = n->len;
+		memcpy(pk->e, x->value, x->len);
+		pk->e_len = x->len;
+	}
+	return rv;
+}
+
+/* The card signs msg; the result is checked on the host. The session's
+ * operation has already ended: after the card bracket the session may be
+ * dead (removal), so it is not touched here. */
+static CK_RV card_sign_inlock(jp_reader *r, jp_key key, const uint8_t *msg, size_t msg_len,
+                              const pubkey *pk, uint8_t out[JP_SIGNATURE_LEN])
+{
+	CK_RV rv;
+	jp_err e = JP_OK;
+	size_t out_len = JP_SIGNATURE_LEN;
+
+	rv = jp_card_enter_inlock(r);
+	if (rv != CKR_OK)
+		goto out;
+	/* A reset found on entering logged both tokens out: no signature
+	 * without a fresh login (design.md §3, the module's login state). */
+	if (!r->tokens[key].logged_in) {
+		(void)jp_card_leave_inlock(r, JP_OK);
+		rv = CKR_USER_NOT_LOGGED_IN;
+		goto out;
+	}
+	e = jp_card_sign(r->card, key, msg, msg_len, out, &out_len);
+	rv = jp_card_leave_inlock(r, e);
+	if (e == JP_E_CARD_RESET) {
+		/* The bracket logged both tokens out (the card forgot both
+		 * PINs, jpki-card.md §6): the caller must log in again. */
+		rv = CKR_USER_NOT_LOGGED_IN;
+	} else if (e == JP_E_SECURITY_STATUS) {
+		/* The card says no PIN is verified although this process
+		 * logged in: someone cleared its state (e.g. selected another
+		 * application). Both PINs are gone: log both tokens out. */
+		jp_token_logout_all_inlock(r);
+		rv = CKR_USER_NOT_LOGGED_IN;
+	}
+	if (rv != CKR_OK)
+		goto out;
+	e = out_len == JP_SIGNATURE_LEN ?
+		jp_rsa_verify_raw_key(pk->n, pk->n_len, pk->e, pk->e_len, msg, msg_len, out, out_len) :
+		JP_E_SIGNATURE_INVALID;
+	if (e != JP_OK) {
+		/* Never release a signature that does not verify: it may be a
+		 * fault that leaks the key. */
+		JP_ERROR("p11: the card's signature failed host verification (%s); refused",
+		         jp_err_str(e));
+		jp_wipe(out, JP_SIGNATURE_LEN);
+		rv = CKR_DEVICE_ERROR;
+	}
+out:
+	return rv;
+}
+
+/* Ends the signature: input checks, the output conventions of §5.2, the
+ * login checks, the card, the host verification. single: C_Sign with
+ * data/len; otherwise C_SignFinal. */
+static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int single,
+                           CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	CK_RV rv = CKR_OK;
+	jp_op *op = &s->sign;
+	jp_reader *r = s->reader;
+	jp_key key = s->key;
+	jp_token *t = jp_session_token(s);
+	const jp_mech *m = jp_mech_find(op->mech, CKF_SIGN);
+	const jp_object *o;
+	uint8_t msg[JP_SIGN_INPUT_MAX], out[JP_SIGNATURE_LEN];
+	size_t msg_len = 0;
+	pubkey pk = { .n_len = 0 };
+
+	if (!m) {
+		rv = CKR_GENERAL_ERROR;
+		goto end;
+	}
+	/* Input too long for the card, or nothing to sign. */
+	if (!m->hashed && (single ? (len == 0 || len > JP_SIGN_INPUT_MAX) : op->buf_len == 0)) {
+		rv = CKR_DATA_LEN_RANGE;
+		goto end;
+	}
+	/* The length query never touches the card; it and a too-small
+	 * buffer keep the operation (§5.2, §5.11 C_Sign). */
+	if (!sig) {
+		*sig_len = JP_SIGNATURE_LEN;
+		goto out;
+	}
+	if (*sig_len < JP_SIGNATURE_LEN) {
+		*sig_len = JP_SIGNATURE_LEN;
+		rv = CKR_BUFFER_TOO_SMALL;
+		goto out;
+	}
+	/* The module's login state gates every private operation, never the
+	 * card's (jpki-card.md §6: another process may have left it
+	 * verified). */
+	o = jp_object_find_inlock(t, op->key);
+	if (!t->logged_in)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else if (!o)
+		rv = CKR_KEY_HANDLE_INVALID;
+	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) after
+	 * C_SignInit, for this operation only (§4.9, §5.6 C_Login). */
+	else if (op->always_auth && !op->context_login)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else
+		rv = copy_pubkey(o, &pk);
+	if (rv == CKR_OK && single)
+		rv = jp_op_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = jp_op_message(op, msg, &msg_len);
+	/* From here on the operation is over, whatever the card says. */
+	sign_end(s);
+	if (rv == CKR_OK)
+		rv = card_sign_inlock(r, key, msg, msg_len, &pk, out);
+	if (rv == CKR_OK) {
+		memcpy(sig, out, JP_SIGNATURE_LEN);
+		*sig_len = JP_SIGNATURE_LEN;
+	}
+	goto out;
+end:
+	/* §5.11: every other return ends the operation. */
+	sign_end(s);
+out:
+	jp_wipe(msg, sizeof(msg));
+	jp_wipe(out, sizeof(out));
+	return rv;
+}
+
+CK_RV jp_p11_sign_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hkey)
+{
+	CK_RV rv;
+	jp_session *s;
+	jp_token *t;
+	const jp_mech *m = NULL;
+	const jp_object *o;
+	const jp_attr *kt;
+	jp_digest_ctx *ctx = NULL;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if (!mech)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && s->sign_active)
+		rv = CKR_OPERATION_ACTIVE;
+	if (rv == CKR_OK)
+		rv = jp_mech_check(mech, CKF_SIGN, &m);
+	if (rv != CKR_OK)
+		goto leave;
+	t = jp_session_token(s);
+	o = jp_object_find_inlock(t, hkey);
+	kt = o ? jp_attr_find(o, CKA_KEY_TYPE) : NULL;
+	if (!o || (o->cls != CKO_PRIVATE_KEY && o->cls != CKO_PUBLIC_KEY))
+		rv = CKR_KEY_HANDLE_INVALID;
+	else if (!o->can_sign || !jp_attr_true(o, CKA_SIGN))
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;     /* a public key */
+	else if (!t->logged_in)
+		rv = CKR_USER_NOT_LOGGED_IN;   /* §5.11: signing needs the user logged in */
+	else if (!kt || kt->len != sizeof(CK_KEY_TYPE) || *(CK_KEY_TYPE *)kt->value != CKK_RSA)
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+	if (rv == CKR_OK && m->hashed)
+		rv = jp_rv(jp_digest_new(m->hash, &ctx));
+	if (rv != CKR_OK)
+		goto leave;
+	jp_op_clear(&s->sign);
+	s->sign.mech = m->type;
+	s->sign.key = hkey;
+	s->sign.digest = ctx;
+	/* login.c accepts CKU_CONTEXT_SPECIFIC for this operation only then. */
+	s->sign.always_auth = jp_attr_true(o, CKA_ALWAYS_AUTHENTICATE);
+	s->sign_active = 1;
+leave:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_sign(CK_SESSION_HANDLE hs, CK_BYTE_PTR data, CK_ULONG len,
+                  CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = active_inlock(hs, &s);
+	if (rv != CKR_OK)
+		goto leave;
+	if (s->sign.multipart) {
+		/* C_Sign "cannot be used to terminate a multi-part operation"
+		 * (§5.11): refused; the operation stays for C_SignFinal. */
+		rv = CKR_OPERATION_ACTIVE;
+	} else if (!sig_len || (!data && len)) {
+		rv = CKR_ARGUMENTS_BAD;
+		sign_end(s);
+	} else {
+		rv = finish_inlock(s, data, len, 1, sig, sig_len);
+	}
+leave:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_sign_update(CK_SESSION_HANDLE hs, CK_BYTE_PTR part, CK_ULONG len)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = active_inlock(hs, &s);
+	if (rv != CKR_OK)
+		goto leave;
+	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(&s->sign, part, len);
+	if (rv == CKR_OK)
+		s->sign.multipart = 1;
+	else
+		sign_end(s);     /* §5.11: an error ends the operation */
+leave:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_sign_final(CK_SESSION_HANDLE hs, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = active_inlock(hs, &s);
+	if (rv != CKR_OK)
+		goto leave;
+	if (!sig_len) {
+		rv = CKR_ARGUMENTS_BAD;
+		sign_end(s);
+	} else {
+		rv = finish_inlock(s, NULL, 0, 0, sig, sig_len);
+	}
+leave:
+	jp_leave();
+out:
+	return rv;
+}
