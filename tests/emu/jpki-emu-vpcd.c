@@ -9,7 +9,8 @@
  *
  * Signals: SIGUSR1 removes the card (closes the connection, stays out),
  * SIGUSR2 inserts it again, SIGTERM/SIGINT exit cleanly. A dropped
- * connection is reconnected for --retry-secs unless --exit-on-close. */
+ * connection is reconnected for --retry-secs unless --exit-on-close.
+ * --drop-nth over vpcd: the connection drops (see serve()). */
 #include "config.h"
 #include <errno.h>
 #include <getopt.h>
@@ -179,9 +180,13 @@ static served serve(jp_emu *e, int fd, uint8_t *rsp, int verbose)
 				how = SERVED_REMOVED;   /* remove_nth: pull the card */
 				break;
 			}
-			/* drop_nth: an empty answer, which vpcd reports to
-			 * pcscd as a failed exchange. */
-			if (send_msg(fd, rsp, m < 0 ? 0 : (size_t)m) != 0)
+			/* drop_nth: no answer. vpcd has no timeout (and hangs
+			 * on an empty answer), so the contact is lost instead:
+			 * the connection closes and we come back at once, which
+			 * PC/SC shows as a quick removal and re-insertion. */
+			if (m < 0)
+				break;
+			if (send_msg(fd, rsp, (size_t)m) != 0)
 				break;
 		}
 		if (want_quit) {
