@@ -70,11 +70,9 @@ CK_RV jp_logout_card_inlock(jp_reader *r)
 	/* The power cycle cleared BOTH PINs: both tokens are logged out. */
 	jp_token_logout_all_inlock(r);
 	for (k = 0; k < 2; k++)
-		if (r->tokens[k].present && r->tokens[k].sessions > 0) {
-			jp_objects_free(&r->tokens[k]);
+		if (r->tokens[k].present && r->tokens[k].sessions > 0)
 			r->tokens[k].objects_built =
 				jp_objects_build_inlock(r, (jp_key)k) == JP_OK;
-		}
 	rv = jp_card_leave_inlock(r, e);
 out:
 	/* Whatever happened, this process is logged out. */
@@ -148,7 +146,6 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		t->logged_in = 1;
 		/* Login-only objects (the signing certificate and its keys)
 		 * appear now; a failure here does not undo the login. */
-		jp_objects_free(t);
 		t->objects_built = jp_objects_build_inlock(r, s->key) == JP_OK;
 	} else if (e == JP_OK) {
 		s->sign.context_login = 1;

@@ -111,7 +111,7 @@ static jp_err build_intxn(jp_reader *r, jp_key key)
 	jp_token *t = &r->tokens[key];
 	jp_err e;
 
-	jp_objects_free(t);
+	/* The builder keeps the handles of objects that stay (p11.h). */
 	e = jp_objects_build_inlock(r, key);
 	t->objects_built = (e == JP_OK);
 	if (e != JP_OK)

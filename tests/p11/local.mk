@@ -14,3 +14,6 @@ EXTRA_DIST += tests/p11/ops-test.h
 check_PROGRAMS += tests/p11/test-attributes
 TESTS += tests/p11/test-attributes
 tests_p11_test_attributes_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-init
+TESTS += tests/p11/test-init
+tests_p11_test_init_LDADD = $(p11_test_ldadd)

@@ -1,0 +1,287 @@
+/* C_Initialize / C_Finalize: the function list, the init-args matrix
+ * (NULL; OS locking with and without callbacks; callbacks alone, counted;
+ * a partial set), pReserved (options string, binary, a wild pointer),
+ * double init, finalize arguments, calls before init, unsupported
+ * functions, zero readers and a reader that appears later, and the option
+ * parser. */
+#include "config.h"
+
+#include <pthread.h>
+
+#include "tests/p11/core-test.h"
+#include "src/p11/p11.h"
+
+static int n_create, n_destroy, n_lock, n_unlock;
+
+static CK_RV cb_create(CK_VOID_PTR_PTR m)
+{
+	pthread_mutex_t *p = malloc(sizeof(*p));
+	pthread_mutex_init(p, NULL);
+	*m = p;
+	__atomic_add_fetch(&n_create, 1, __ATOMIC_SEQ_CST);
+	return CKR_OK;
+}
+static CK_RV cb_destroy(CK_VOID_PTR m)
+{
+	pthread_mutex_destroy(m);
+	free(m);
+	__atomic_add_fetch(&n_destroy, 1, __ATOMIC_SEQ_CST);
+	return CKR_OK;
+}
+static CK_RV cb_lock(CK_VOID_PTR m)
+{
+	pthread_mutex_lock(m);
+	__atomic_add_fetch(&n_lock, 1, __ATOMIC_SEQ_CST);
+	return CKR_OK;
+}
+static CK_RV cb_unlock(CK_VOID_PTR m)
+{
+	__atomic_add_fetch(&n_unlock, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(m);
+	return CKR_OK;
+}
+
+static void reset_counts(void)
+{
+	n_create = n_destroy = n_lock = n_unlock = 0;
+}
+
+static void some_calls(void)
+{
+	CK_SLOT_ID s[8];
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE h;
+	CK_ULONG n = pt_slots(CK_FALSE, s, 8);
+
+	if (n > 0) {
+		F->C_GetTokenInfo(s[0], &ti);
+		if (F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h) == CKR_OK)
+			F->C_CloseSession(h);
+	}
+}
+
+static void test_function_list(void)
+{
+	CK_FUNCTION_LIST_PTR f = NULL;
+	void (**fp)(void);
+	size_t i, nptr, nnull = 0;
+
+	is_int(C_GetFunctionList(NULL), CKR_ARGUMENTS_BAD, "C_GetFunctionList(NULL)");
+	is_int(C_GetFunctionList(&f), CKR_OK, "C_GetFunctionList");
+	ok(f && f->version.major == 2 && f->version.minor == 40, "function list version 2.40");
+	/* Every member after the version is a function pointer. */
+	nptr = (sizeof(*f) - offsetof(CK_FUNCTION_LIST, C_Initialize)) / sizeof(void (*)(void));
+	fp = (void (**)(void))(void *)&f->C_Initialize;
+	for (i = 0; i < nptr; i++)
+		nnull += fp[i] == NULL;
+	is_int(nptr, 68, "68 functions in the v2.40 list");
+	is_int(nnull, 0, "no NULL entry");
+	ok(f->C_GetFunctionList == C_GetFunctionList && f->C_Initialize == C_Initialize &&
+	   f->C_WaitForSlotEvent == C_WaitForSlotEvent, "the list points at the exported functions");
+}
+
+static void test_before_init(void)
+{
+	CK_INFO info;
+	CK_ULONG n = 0;
+	CK_SESSION_HANDLE h;
+
+	is_int(F->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED, "Finalize before Initialize");
+	is_int(F->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED, "GetInfo before Initialize");
+	is_int(F->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED,
+	       "GetSlotList before Initialize");
+	is_int(F->C_OpenSession(0x4a50, CKF_SERIAL_SESSION, NULL, NULL, &h),
+	       CKR_CRYPTOKI_NOT_INITIALIZED, "OpenSession before Initialize");
+	is_int(F->C_Encrypt(1, NULL, 0, NULL, NULL), CKR_CRYPTOKI_NOT_INITIALIZED,
+	       "an unsupported function before Initialize");
+	is_int(F->C_GetFunctionStatus(1), CKR_CRYPTOKI_NOT_INITIALIZED,
+	       "GetFunctionStatus before Initialize");
+}
+
+static void test_plain(void)
+{
+	CK_INFO info;
+
+	is_int(F->C_Initialize(NULL), CKR_OK, "Initialize(NULL)");
+	is_int(F->C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED, "double Initialize");
+	is_int(F->C_GetInfo(NULL), CKR_ARGUMENTS_BAD, "GetInfo(NULL)");
+	is_int(F->C_GetInfo(&info), CKR_OK, "GetInfo");
+	ok(info.cryptokiVersion.major == 2 && info.cryptokiVersion.minor == 40, "Cryptoki 2.40");
+	ok(pt_padded_eq(info.manufacturerID, sizeof(info.manufacturerID), "jpki-pkcs11 project"),
+	   "library manufacturer");
+	ok(pt_padded_eq(info.libraryDescription, sizeof(info.libraryDescription),
+	                "My Number Card JPKI (J-LIS)"), "library description");
+	is_int(info.flags, 0, "info flags");
+	ok(info.libraryVersion.major == 0 && info.libraryVersion.minor == 1, "library version 0.1");
+
+	/* What the card cannot do. */
+	is_int(F->C_Encrypt(1, NULL, 0, NULL, NULL), CKR_FUNCTION_NOT_SUPPORTED, "C_Encrypt");
+	is_int(F->C_DecryptInit(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_DecryptInit");
+	is_int(F->C_GenerateKeyPair(1, NULL, NULL, 0, NULL, 0, NULL, NULL),
+	       CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateKeyPair");
+	is_int(F->C_GenerateRandom(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateRandom");
+	is_int(F->C_InitToken(0x4a50, NULL, 0, NULL), CKR_FUNCTION_NOT_SUPPORTED, "C_InitToken");
+	is_int(F->C_InitPIN(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_InitPIN");
+	is_int(F->C_SignRecoverInit(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_SignRecoverInit");
+	is_int(F->C_GetOperationState(1, NULL, NULL), CKR_FUNCTION_NOT_SUPPORTED,
+	       "C_GetOperationState");
+	is_int(F->C_GetFunctionStatus(1), CKR_FUNCTION_NOT_PARALLEL, "C_GetFunctionStatus");
+	is_int(F->C_CancelFunction(1), CKR_FUNCTION_NOT_PARALLEL, "C_CancelFunction");
+
+	{
+		int dummy = 1;
+		is_int(F->C_Finalize(&dummy), CKR_ARGUMENTS_BAD, "Finalize(non-NULL)");
+	}
+	is_int(F->C_Finalize(NULL), CKR_OK, "Finalize(NULL)");
+	is_int(F->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED, "Finalize twice");
+	is_int(F->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED, "GetInfo after Finalize");
+}
+
+static void test_args(void)
+{
+	CK_C_INITIALIZE_ARGS a;
+
+	/* OS locking, no callbacks. */
+	memset(&a, 0, sizeof(a));
+	a.flags = CKF_OS_LOCKING_OK;
+	is_int(F->C_Initialize(&a), CKR_OK, "OS_LOCKING_OK without callbacks");
+	some_calls();
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+
+	/* OS locking and callbacks (what p11-kit passes): either may be used. */
+	reset_counts();
+	a.CreateMutex = cb_create;
+	a.DestroyMutex = cb_destroy;
+	a.LockMutex = cb_lock;
+	a.UnlockMutex = cb_unlock;
+	is_int(F->C_Initialize(&a), CKR_OK, "OS_LOCKING_OK with the four callbacks");
+	some_calls();
+	is_int(n_lock, n_unlock, "balanced if used (%d locks)", n_lock);
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+
+	/* Callbacks alone: they must be the ones used. */
+	reset_counts();
+	a.flags = 0;
+	is_int(F->C_Initialize(&a), CKR_OK, "callbacks alone");
+	some_calls();
+	ok(n_create >= 2, "the application's CreateMutex was used (%d)", n_create);
+	ok(n_lock > 0, "the application's LockMutex was used (%d)", n_lock);
+	is_int(n_unlock, n_lock, "every lock unlocked");
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+	is_int(n_destroy, n_create, "every mutex destroyed at Finalize");
+
+	/* A partial set. */
+	a.UnlockMutex = NULL;
+	is_int(F->C_Initialize(&a), CKR_ARGUMENTS_BAD, "three callbacks: ARGUMENTS_BAD");
+	a.flags = CKF_OS_LOCKING_OK;
+	is_int(F->C_Initialize(&a), CKR_ARGUMENTS_BAD, "three callbacks with OS_LOCKING_OK");
+	memset(&a, 0, sizeof(a));
+	a.LockMutex = cb_lock;
+	is_int(F->C_Initialize(&a), CKR_ARGUMENTS_BAD, "one callback");
+	is_int(F->C_GetSlotList(CK_FALSE, NULL, &(CK_ULONG){ 0 }), CKR_CRYPTOKI_NOT_INITIALIZED,
+	       "a refused Initialize leaves the module uninitialized");
+	is_int(F->C_Initialize(NULL), CKR_OK, "and a good one works afterwards");
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+
+	/* No flags, no callbacks. */
+	memset(&a, 0, sizeof(a));
+	is_int(F->C_Initialize(&a), CKR_OK, "zeroed args");
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+	a.flags = CKF_LIBRARY_CANT_CREATE_OS_THREADS;
+	is_int(F->C_Initialize(&a), CKR_OK, "CANT_CREATE_OS_THREADS (we create none)");
+	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
+}
+
+static void test_reserved(void)
+{
+	CK_C_INITIALIZE_ARGS a;
+	unsigned char binary[64];
+	char unterminated[4096];
+
+	memset(&a, 0, sizeof(a));
+	a.flags = CKF_OS_LOCKING_OK;
+	a.pReserved = (void *)"always-authenticate=no";
+	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: p11-kit options string");
+	is_int(jp_mod.opts.always_authenticate, 0, "the option took effect");
+	F->C_Finalize(NULL);
+
+	a.pReserved = NULL;
+	is_int(F->C_Initialize(&a), CKR_OK, "no pReserved");
+	is_int(jp_mod.opts.always_authenticate, 1, "always-authenticate by default");
+	F->C_Finalize(NULL);
+
+	memset(binary, 0xA5, sizeof(binary));
+	binary[10] = 0;
+	a.pReserved = binary;
+	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: binary data is ignored");
+	is_int(jp_mod.opts.always_authenticate, 1, "no option from binary data");
+	F->C_Finalize(NULL);
+
+	memset(unterminated, 'x', sizeof(unterminated));
+	a.pReserved = unterminated;
+	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: an unterminated string is ignored");
+	F->C_Finalize(NULL);
+
+	a.pReserved = (void *)(uintptr_t)16;
+	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: a wild pointer does not crash");
+	F->C_Finalize(NULL);
+}
+
+static void test_readers(void)
+{
+	CK_SLOT_ID s[4];
+	CK_ULONG n = 99;
+	jp_emu *e;
+
+	jp_emu_readers_clear();
+	is_int(F->C_Initialize(NULL), CKR_OK, "Initialize with no reader");
+	is_int(F->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK, "slot list");
+	is_int(n, 0, "zero slots");
+	is_int(F->C_GetSlotList(CK_FALSE, NULL, NULL), CKR_ARGUMENTS_BAD, "NULL count");
+	pt_reader_with_card("Late Reader", 1, NULL, &e);
+	n = pt_slots(CK_FALSE, s, 4);
+	is_int(n, 2, "a reader plugged in later appears");
+	n = 1;
+	is_int(F->C_GetSlotList(CK_FALSE, s, &n), CKR_BUFFER_TOO_SMALL, "short buffer");
+	is_int(n, 2, "the count says how many");
+	F->C_Finalize(NULL);
+	jp_emu_readers_clear();
+	jp_emu_free(e);
+}
+
+static void test_options_parser(void)
+{
+	jp_options o;
+
+	o.always_authenticate = 1;
+	is_int(jp_options_parse(&o, "always-authenticate=no"), 1, "parse: one option");
+	is_int(o.always_authenticate, 0, "parse: no");
+	is_int(jp_options_parse(&o, "# comment\nalways-authenticate = yes\n"), 1,
+	       "parse: blanks around '=', comment line");
+	is_int(o.always_authenticate, 1, "parse: yes");
+	is_int(jp_options_parse(&o, "foo=bar, always-authenticate=off; bogus"), 1,
+	       "parse: unknown keys ignored");
+	is_int(o.always_authenticate, 0, "parse: off");
+	is_int(jp_options_parse(&o, "always-authenticate=maybe"), 0, "parse: bad value refused");
+	is_int(o.always_authenticate, 0, "parse: unchanged");
+	is_int(jp_options_parse(&o, ""), 0, "parse: empty");
+}
+
+int main(void)
+{
+	pt_load();
+	test_function_list();
+	test_before_init();
+	test_plain();
+	{
+		jp_emu *e;
+		pt_reader_with_card("Args Reader", 1, NULL, &e);
+		test_args();
+		jp_emu_readers_clear();
+		jp_emu_free(e);
+	}
+	test_reserved();
+	test_readers();
+	test_options_parser();
+	done_testing();
+}
