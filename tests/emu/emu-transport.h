@@ -7,23 +7,23 @@
 #include "emu.h"
 
 /* Adds a reader (empty). Returns its index, or -1. */
-int jp_emu_reader_add(const char *name);
+JP_EMU_API int jp_emu_reader_add(const char *name);
 /* Removes the reader (and ejects its card, not freed). */
-void jp_emu_reader_remove(int idx);
+JP_EMU_API void jp_emu_reader_remove(int idx);
 /* Puts a card into the reader (powered off; the transport powers it on at
  * connect). The transport does not own e. */
-void jp_emu_reader_insert(int idx, jp_emu *e);
+JP_EMU_API void jp_emu_reader_insert(int idx, jp_emu *e);
 /* Takes the card out; returns it (or NULL). */
-jp_emu *jp_emu_reader_eject(int idx);
+JP_EMU_API jp_emu *jp_emu_reader_eject(int idx);
 /* Removes every reader (end of a test). */
-void jp_emu_readers_clear(void);
+JP_EMU_API void jp_emu_readers_clear(void);
 /* Makes transmit on this reader fail as if extended APDUs were refused by
  * the reader rather than the card: transmit returns JP_E_TRANSPORT (what
  * PC/SC readers do) and the card never sees the command. */
-void jp_emu_reader_no_extended(int idx, int on);
+JP_EMU_API void jp_emu_reader_no_extended(int idx, int on);
 /* Simulates another process resetting the card in reader idx: the next
  * transmit/begin of every link gets JP_E_CARD_RESET. unpower selects a
  * power cycle instead of a warm reset. */
-void jp_emu_reader_reset_by_other(int idx, int unpower);
+JP_EMU_API void jp_emu_reader_reset_by_other(int idx, int unpower);
 
 #endif

@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Default visibility even under -fvisibility=hidden, so that a test build
+ * of the module as a shared object can expose the emulator's controls (the
+ * readers are process-global: a process must use ONE copy of libjpemu). */
+#define JP_EMU_API __attribute__((visibility("default")))
+
 typedef enum jp_emu_no_sign {
 	JP_EMU_SIGN_PRESENT = 0,    /* normal card */
 	JP_EMU_SIGN_NOT_FOUND,      /* SELECT 0001 / 001A / 001B → 6A82 */
@@ -55,44 +60,44 @@ typedef struct jp_emu jp_emu;
  * sign-ca.der, PINs in pins.txt). opts may be NULL for defaults. state_path
  * (may be NULL) is a file where the PIN counters (and changed PINs) persist
  * across emulator restarts; it is created if missing. */
-jp_emu *jp_emu_new(const char *card_dir, const jp_emu_options *opts, const char *state_path);
-void jp_emu_free(jp_emu *e);
+JP_EMU_API jp_emu *jp_emu_new(const char *card_dir, const jp_emu_options *opts, const char *state_path);
+JP_EMU_API void jp_emu_free(jp_emu *e);
 /* Options can be changed between APDUs. */
-jp_emu_options *jp_emu_opts(jp_emu *e);
+JP_EMU_API jp_emu_options *jp_emu_opts(jp_emu *e);
 
-void jp_emu_power_off(jp_emu *e);
-void jp_emu_power_on(jp_emu *e);   /* cold: clears the security state */
-void jp_emu_reset(jp_emu *e);      /* warm: clears it only with clear_on_reset */
-const uint8_t *jp_emu_atr(const jp_emu *e, size_t *len);
+JP_EMU_API void jp_emu_power_off(jp_emu *e);
+JP_EMU_API void jp_emu_power_on(jp_emu *e);   /* cold: clears the security state */
+JP_EMU_API void jp_emu_reset(jp_emu *e);      /* warm: clears it only with clear_on_reset */
+JP_EMU_API const uint8_t *jp_emu_atr(const jp_emu *e, size_t *len);
 
 /* Processes one command APDU. Returns the response length (data + SW) in
  * rsp (needs JP_EMU_RSP_MAX bytes), or -1 when the (dropped or removed)
  * card gives no answer; jp_emu_removed() tells the two apart. */
 #define JP_EMU_RSP_MAX (65536 + 2)
-long jp_emu_apdu(jp_emu *e, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp);
-int jp_emu_removed(const jp_emu *e);
-int jp_emu_powered(const jp_emu *e);
-void jp_emu_reinsert(jp_emu *e);   /* undo remove_nth: card present, powered off */
+JP_EMU_API long jp_emu_apdu(jp_emu *e, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp);
+JP_EMU_API int jp_emu_removed(const jp_emu *e);
+JP_EMU_API int jp_emu_powered(const jp_emu *e);
+JP_EMU_API void jp_emu_reinsert(jp_emu *e);   /* undo remove_nth: card present, powered off */
 
 /* Introspection for tests. */
-int jp_emu_tries(const jp_emu *e, int key /* 0 auth, 1 sign */);
-int jp_emu_verified(const jp_emu *e, int key);
-unsigned long jp_emu_apdu_count(const jp_emu *e);       /* since creation */
-unsigned long jp_emu_sign_count(const jp_emu *e);
-unsigned long jp_emu_verify_count(const jp_emu *e);     /* VERIFY with a body */
-unsigned long jp_emu_bytes_in(const jp_emu *e);         /* command bytes received */
-unsigned long jp_emu_bytes_out(const jp_emu *e);        /* response bytes sent */
+JP_EMU_API int jp_emu_tries(const jp_emu *e, int key /* 0 auth, 1 sign */);
+JP_EMU_API int jp_emu_verified(const jp_emu *e, int key);
+JP_EMU_API unsigned long jp_emu_apdu_count(const jp_emu *e);       /* since creation */
+JP_EMU_API unsigned long jp_emu_sign_count(const jp_emu *e);
+JP_EMU_API unsigned long jp_emu_verify_count(const jp_emu *e);     /* VERIFY with a body */
+JP_EMU_API unsigned long jp_emu_bytes_in(const jp_emu *e);         /* command bytes received */
+JP_EMU_API unsigned long jp_emu_bytes_out(const jp_emu *e);        /* response bytes sent */
 /* Counts of commands by INS since creation (e.g. 0xB0 READ BINARY). */
-unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
+JP_EMU_API unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
 /* Writes every APDU to path ("> 00A4..." / "< 9000"), PIN bodies masked.
  * NULL stops. Appends. */
-int jp_emu_log_to(jp_emu *e, const char *path);
+JP_EMU_API int jp_emu_log_to(jp_emu *e, const char *path);
 
 /* Fixtures: "$top_srcdir/tests/emu/cards/card-N" (top_srcdir from the
  * environment, as the Makefile sets it; "." when unset). card_no 1..9;
  * the string stays valid for the life of the process. */
-const char *jp_emu_fixture_dir(int card_no);
+JP_EMU_API const char *jp_emu_fixture_dir(int card_no);
 /* The card's PIN from its pins.txt (key 0 auth, 1 sign) as a C string. */
-int jp_emu_fixture_pin(int card_no, int key, char *out, size_t out_len);
+JP_EMU_API int jp_emu_fixture_pin(int card_no, int key, char *out, size_t out_len);
 
 #endif
