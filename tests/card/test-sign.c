@@ -154,17 +154,22 @@ static void sign_both(void)
 	ct_stop(&c);
 }
 
-static void reset_by_other(int unpower)
+static void reset_by_other(int unpower, int clear_on_reset)
 {
 	ct c;
+	jp_emu_options o;
 	uint8_t di[51], sig[JP_SIGNATURE_LEN];
 	size_t di_len, sig_len, len;
 	const uint8_t *der;
 	unsigned long a0;
 	int tries;
-	const char *how = unpower ? "power cycle" : "warm reset";
+	const char *how = unpower ? "power cycle" : clear_on_reset ? "warm reset, clears" :
+	                  "warm reset, keeps";
+	int gone = unpower || clear_on_reset;
 
-	CT_START(&c, 1, NULL);
+	memset(&o, 0, sizeof(o));
+	o.clear_on_reset = clear_on_reset;
+	CT_START(&c, 1, &o);
 	di_len = digest_info("reset", di);
 	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[%s] auth verified", how);
 	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK, "[%s] sign verified", how);
@@ -180,11 +185,70 @@ static void reset_by_other(int unpower)
 	/* The card keeps a verified PIN across a warm reset in the worst case
 	 * (jpki-card.md §6); after a power cycle it is gone. */
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len),
-	       unpower ? JP_E_SECURITY_STATUS : JP_OK,
+	       gone ? JP_E_SECURITY_STATUS : JP_OK,
 	       "[%s] signing cert: cache dropped, read again", how);
 	ok(jp_emu_apdu_count(c.e) - a0 >= 2, "[%s] it went to the card", how);
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len),
-	       unpower ? JP_E_SECURITY_STATUS : JP_OK, "[%s] auth sign as the card decides", how);
+	       gone ? JP_E_SECURITY_STATUS : JP_OK, "[%s] auth sign as the card decides", how);
+	ct_stop(&c);
+}
+
+/* A card where re-selecting the AP clears the verified PINs: the card layer
+ * never re-selects it needlessly, so a login survives everything else. */
+static void reselect_clears(void)
+{
+	ct c;
+	jp_emu_options o;
+	uint8_t di[51], sig[JP_SIGNATURE_LEN];
+	size_t di_len, sig_len, len;
+	const uint8_t *der;
+	EVP_PKEY *ka;
+	int tries, i, good = 1;
+
+	memset(&o, 0, sizeof(o));
+	o.clear_on_reselect = 1;
+	CT_START(&c, 1, &o);
+	ka = cert_key(&c, JP_CERT_AUTH);
+	di_len = digest_info("reselect", di);
+	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[reselect clears] verify");
+	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK,
+	       "[reselect clears] verify sign");
+	for (i = 0; i < 3; i++) {
+		if (jp_card_read_cert(c.card, (jp_cert_id)i, &der, &len) != JP_OK)
+			good = 0;
+		if (jp_card_pin_tries(c.card, JP_KEY_SIGN, &tries) != JP_OK)
+			good = 0;
+		if (jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len) != JP_OK ||
+		    !verify_msg(ka, "reselect", sig, sig_len))
+			good = 0;
+		if (jp_card_sign(c.card, JP_KEY_SIGN, di, di_len, sig, &sig_len) != JP_OK)
+			good = 0;
+	}
+	ok(good, "[reselect clears] reads, queries and signatures with both keys all work");
+	ok(jp_emu_verified(c.e, 0) && jp_emu_verified(c.e, 1), "[reselect clears] still verified");
+	EVP_PKEY_free(ka);
+	ct_stop(&c);
+}
+
+/* The emulator's PSS variant accepts other P1 values: P1 00 still works. */
+static void pss_card(void)
+{
+	ct c;
+	jp_emu_options o;
+	uint8_t di[51], sig[JP_SIGNATURE_LEN];
+	size_t di_len, sig_len;
+	EVP_PKEY *ka;
+
+	memset(&o, 0, sizeof(o));
+	o.pss = 1;
+	CT_START(&c, 1, &o);
+	ka = cert_key(&c, JP_CERT_AUTH);
+	di_len = digest_info("pss card", di);
+	ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL);
+	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len), JP_OK,
+	       "[pss card] PKCS#1 v1.5 sign");
+	ok(verify_msg(ka, "pss card", sig, sig_len), "[pss card] verifies");
+	EVP_PKEY_free(ka);
 	ct_stop(&c);
 }
 
@@ -212,8 +276,11 @@ static void garbled_signatures(void)
 int main(void)
 {
 	sign_both();
-	reset_by_other(0);
-	reset_by_other(1);
+	reset_by_other(0, 0);
+	reset_by_other(0, 1);
+	reset_by_other(1, 0);
+	reselect_clears();
+	pss_card();
 	garbled_signatures();
 	done_testing();
 }
