@@ -19,3 +19,9 @@ check_PROGRAMS += tests/e2e/transport-pcsc
 tests_e2e_transport_pcsc_LDADD = $(e2e_pcsc_ldadd)
 dist_check_SCRIPTS += tests/e2e/test-transport-pcsc.sh
 TESTS += tests/e2e/test-transport-pcsc.sh
+
+# The card layer through pcscd.
+check_PROGRAMS += tests/e2e/card-pcsc
+tests_e2e_card_pcsc_LDADD = src/card/libjpcard.la $(e2e_pcsc_ldadd) $(CRYPTO_LIBS)
+dist_check_SCRIPTS += tests/e2e/test-card-pcsc.sh
+TESTS += tests/e2e/test-card-pcsc.sh

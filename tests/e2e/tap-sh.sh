@@ -24,7 +24,7 @@ tap_skip_all() {
 }
 
 tap_run() {
-	_out=${JP_HARNESS_DIR:-${TMPDIR:-/tmp}}/tap-run.$$
+	_out=$(mktemp "${TMPDIR:-/tmp}/jp-tap-run.XXXXXX") || { tap_ok 1 "mktemp"; return; }
 	"$@" >"$_out" 2>&1
 	_rc=$?
 	# Shift "ok N"/"not ok N", drop the program's own plan.
@@ -42,6 +42,7 @@ tap_run() {
 	' "$_out" 2>"$_out.count"
 	_n=$(sed -n 's/^#TAPCOUNT //p' "$_out.count")
 	_f=$(grep -c '^not ok [0-9]' "$_out")
+	_f=${_f:-0}
 	TAP_N=$((TAP_N + ${_n:-0}))
 	TAP_FAILED=$((TAP_FAILED + _f))
 	rm -f "$_out" "$_out.count"
