@@ -17,3 +17,6 @@ tests_p11_test_attributes_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-init
 TESTS += tests/p11/test-init
 tests_p11_test_init_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-sign
+TESTS += tests/p11/test-sign
+tests_p11_test_sign_LDADD = $(p11_test_ldadd)
