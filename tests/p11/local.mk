@@ -26,3 +26,7 @@ tests_p11_test_sign_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-login
 TESTS += tests/p11/test-login
 tests_p11_test_login_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-digest tests/p11/test-verify
+TESTS += tests/p11/test-digest tests/p11/test-verify
+tests_p11_test_digest_LDADD = $(p11_test_ldadd)
+tests_p11_test_verify_LDADD = $(p11_test_ldadd)
