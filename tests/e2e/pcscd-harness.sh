@@ -65,9 +65,11 @@ _jp_log() {
 }
 
 # How pcscd gets its namespaces here: "root", "user" (unprivileged user
-# namespace) or "" (none possible).
+# namespace) or "" (none possible, or JP_HARNESS_NO_NS=1).
 _jp_ns_mode() {
-	if [ "$(id -u)" = 0 ]; then
+	if [ "${JP_HARNESS_NO_NS:-0}" = 1 ]; then
+		:
+	elif [ "$(id -u)" = 0 ]; then
 		if unshare --net --mount true 2>/dev/null; then
 			echo root
 			return
@@ -92,8 +94,12 @@ jp_harness_skip_reason() {
 		echo "pcsc-probe not built ($JP_PROBE)"
 	elif ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 		echo "ip (iproute2) not found"
-	elif [ -z "$(_jp_ns_mode)" ]; then
+	elif [ -z "$(_jp_ns_mode)" ] && [ "$(id -u)" != 0 ]; then
 		echo "pcscd 1.9.9 must write /run/pcscd/pcscd.pid: run as root, or allow unprivileged user namespaces"
+	elif [ -z "$(_jp_ns_mode)" ] && [ -e /run/pcscd/pcscd.comm ]; then
+		# Without a mount namespace our pcscd would overwrite (and at exit
+		# remove) the system pcscd's /run/pcscd/pcscd.pid.
+		echo "no namespaces available and a system pcscd is running: refusing to disturb it"
 	fi
 }
 
@@ -196,6 +202,12 @@ _jp_launch_pcscd() {
 			mount -t tmpfs -o mode=0755 jp-pcscd-run /run || exit 1
 		fi
 		exec "$2" -l "$0/pcscd.comm" "$3" --foreground --config "$0/reader.conf.d"'
+	# Without a mount namespace pcscd makes /run/pcscd itself: remove
+	# it again at the end if it was not there before.
+	JP_RUN_DIR_MADE=0
+	if [ -z "$JP_NS_MODE" ] && [ ! -d /run/pcscd ]; then
+		JP_RUN_DIR_MADE=1
+	fi
 	case "$JP_NS_MODE" in
 	root)
 		JP_NSENTER_FLAGS=--net
@@ -305,6 +317,10 @@ jp_pcscd_stop() {
 	JP_EMU_PID=
 	_jp_kill_wait "$JP_PCSCD_PID"
 	JP_PCSCD_PID=
+	if [ "${JP_RUN_DIR_MADE:-0}" = 1 ]; then
+		rmdir /run/pcscd 2>/dev/null
+		JP_RUN_DIR_MADE=0
+	fi
 	if [ -n "$JP_WATCHDOG_PID" ]; then
 		kill "$JP_WATCHDOG_PID" 2>/dev/null
 		wait "$JP_WATCHDOG_PID" 2>/dev/null
