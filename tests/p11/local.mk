@@ -36,6 +36,3 @@ tests_p11_test_verify_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-find
 TESTS += tests/p11/test-find
 tests_p11_test_find_LDADD = $(p11_test_ldadd)
-check_PROGRAMS += tests/p11/test-find
-TESTS += tests/p11/test-find
-tests_p11_test_find_LDADD = $(p11_test_ldadd)
