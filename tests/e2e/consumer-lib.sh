@@ -1,0 +1,69 @@
+# shellcheck shell=sh
+# Shared by the e2e tests that drive real programs (pkcs11-tool, NSS, OpenSSL,
+# GnuTLS, p11-kit, OpenSSH, Firefox, LibreOffice...) against the built module
+# behind a private pcscd. Source it after setting nothing; it sources the
+# harness and the TAP helpers.
+#
+#   jp_need PROG...         a missing program: SKIP the whole test locally,
+#                           FAIL it in CI (CI=true installs everything)
+#   jp_with_module CMD...   runs CMD with what a program loading the module
+#                           needs (the sanitizer runtime when the module was
+#                           built with --enable-sanitizers)
+#   jp_heavy_program        call in tests of big third-party programs
+#                           (Firefox, LibreOffice, sshd): they are not run
+#                           with the sanitizer runtime preloaded, so in a
+#                           sanitizer build the test says so and stops
+#   JP_MODULE               the built module (the real one, PC/SC backend)
+#   jp_card_pin N auth|sign the fixture card N's PIN / signing password
+
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$top_builddir}"
+. "$top_srcdir/tests/e2e/tap-sh.sh"
+. "$top_srcdir/tests/e2e/pcscd-harness.sh"
+
+JP_MODULE="$top_builddir/src/p11/.libs/jpki-pkcs11.so"
+
+jp_need() {
+	for _p in "$@"; do
+		if ! command -v "$_p" >/dev/null 2>&1; then
+			if [ "${CI:-}" = true ]; then
+				tap_ok 1 "required program '$_p' is missing (CI must install it)"
+				tap_done
+			fi
+			tap_skip_all "program '$_p' not installed (tools/setup-debian.sh installs it)"
+		fi
+	done
+}
+
+# Whether the module was linked with AddressSanitizer.
+jp_module_sanitized() {
+	ldd "$JP_MODULE" 2>/dev/null | grep -q 'libasan'
+}
+
+jp_with_module() {
+	if jp_module_sanitized; then
+		LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)${LD_PRELOAD:+ $LD_PRELOAD}" \
+		ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$@"
+	else
+		"$@"
+	fi
+}
+
+jp_heavy_program() {
+	if jp_module_sanitized; then
+		# Not a skip: this build's job is the sanitizers, the plain build
+		# (and distcheck) runs this test for real.
+		tap_ok 0 "sanitizer build: $1 is exercised by the plain build"
+		tap_done
+	fi
+}
+
+# jp_card_pin N auth|sign → prints the fixture PIN
+jp_card_pin() {
+	_f="$top_srcdir/tests/emu/cards/card-$1/pins.txt"
+	case $2 in
+	auth | sign) awk -v k="$2" '$1 == k { print $2; exit }' "$_f" ;;
+	esac
+}
+
+[ -f "$JP_MODULE" ] || { tap_ok 1 "module not built: $JP_MODULE"; tap_done; }
