@@ -63,7 +63,11 @@ struct jp_transport_ops {
 	 * again". Sees readers plugged in later (PnP notification). */
 	jp_err (*wait_change)(jp_transport *t, const jp_reader_status *known, size_t count,
 	                      unsigned timeout_ms);
-	/* Makes a wait_change in another thread return JP_E_CANCELLED. */
+	/* Makes a wait_change in another thread return JP_E_CANCELLED. A
+	 * cancel with no wait in progress may stay pending for the next
+	 * wait_change (the PC/SC backend does this, so a cancel racing with the
+	 * start of a wait is never lost): callers cancel only to stop waiting
+	 * for good (C_Finalize). */
 	jp_err (*cancel)(jp_transport *t);
 
 	/* Connects shared, T=0 or T=1. JP_E_NO_CARD if the reader is empty. */
@@ -81,7 +85,8 @@ struct jp_transport_ops {
 	jp_err (*transmit)(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 	                   uint8_t *rsp, size_t *rsp_len);
 	/* PC/SC transaction: exclusive access for a sequence of commands.
-	 * begin may also return JP_E_CARD_RESET (reconnected) or JP_E_NO_CARD. */
+	 * begin may also return JP_E_CARD_RESET (reconnected) or JP_E_NO_CARD;
+	 * then no transaction is held: call begin again. */
 	jp_err (*begin)(jp_link *l);
 	jp_err (*end)(jp_link *l);
 	/* Powers the card off and on again (SCardReconnect with
@@ -90,7 +95,7 @@ struct jp_transport_ops {
 	/* Whether the card is still there and unchanged since connect:
 	 * JP_OK, JP_E_NO_CARD, or JP_E_CARD_RESET. */
 	jp_err (*status)(jp_link *l);
-	/* The card's ATR. */
+	/* The card's ATR: out holds JP_ATR_MAX bytes, *len receives the length. */
 	jp_err (*atr)(jp_link *l, uint8_t *out, size_t *len);
 };
 
