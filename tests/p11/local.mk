@@ -42,3 +42,6 @@ tests_p11_test_slots_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-mechanisms
 TESTS += tests/p11/test-mechanisms
 tests_p11_test_mechanisms_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-removal
+TESTS += tests/p11/test-removal
+tests_p11_test_removal_LDADD = $(p11_test_ldadd)
