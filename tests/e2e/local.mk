@@ -25,3 +25,6 @@ check_PROGRAMS += tests/e2e/card-pcsc
 tests_e2e_card_pcsc_LDADD = src/card/libjpcard.la $(e2e_pcsc_ldadd) $(CRYPTO_LIBS)
 dist_check_SCRIPTS += tests/e2e/test-card-pcsc.sh
 TESTS += tests/e2e/test-card-pcsc.sh
+
+# Shared by the tests that drive real programs (consumers of the module).
+dist_check_SCRIPTS += tests/e2e/consumer-lib.sh

@@ -12,6 +12,9 @@
  *     --wait-absent SECS     wait until no reader (or the -r one) has a card
  *     --wait-readers SECS    wait until at least one reader exists (works
  *                            when pcscd is started after this program)
+ *     --wait-cycle SECS      wait until the readers are gone (pcscd stopped)
+ *                            and back again, on one context; prints "gone"
+ *                            and "back"
  *     --wait-change MS       wait for a change from the current state;
  *                            prints "change" or "timeout"
  *     --unpower              connect, power-cycle the card
@@ -35,7 +38,7 @@
 typedef struct probe_opts {
 	int list;
 	const char *reader;
-	int wait_card, wait_absent, wait_readers;   /* seconds, -1 = no */
+	int wait_card, wait_absent, wait_readers, wait_cycle;   /* seconds, -1 = no */
 	long wait_change;                           /* ms, -1 = no */
 	int unpower;
 	long hold;                                  /* ms, -1 = no */
@@ -125,6 +128,13 @@ static int cond_absent(const jp_reader_status *rs, size_t n, const char *want)
 	return pick(rs, n, want, 1) == NULL;
 }
 
+static int cond_no_readers(const jp_reader_status *rs, size_t n, const char *want)
+{
+	(void)rs;
+	(void)want;
+	return n == 0;
+}
+
 static int cond_readers(const jp_reader_status *rs, size_t n, const char *want)
 {
 	(void)rs;
@@ -204,6 +214,7 @@ int main(int argc, char **argv)
 		{ "wait-card", required_argument, NULL, 'C' },
 		{ "wait-absent", required_argument, NULL, 'A' },
 		{ "wait-readers", required_argument, NULL, 'R' },
+		{ "wait-cycle", required_argument, NULL, 'Y' },
 		{ "wait-change", required_argument, NULL, 'W' },
 		{ "unpower", no_argument, NULL, 'U' },
 		{ "hold", required_argument, NULL, 'H' },
@@ -211,7 +222,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	probe_opts o = { 0, NULL, -1, -1, -1, -1, 0, -1, 0 };
+	probe_opts o = { 0, NULL, -1, -1, -1, -1, -1, 0, -1, 0 };
 	const jp_transport_ops *ops = jp_transport_default_ops();
 	jp_transport *t = NULL;
 	jp_link *l = NULL;
@@ -227,6 +238,7 @@ int main(int argc, char **argv)
 		case 'C': o.wait_card = atoi(optarg); break;
 		case 'A': o.wait_absent = atoi(optarg); break;
 		case 'R': o.wait_readers = atoi(optarg); break;
+		case 'Y': o.wait_cycle = atoi(optarg); break;
 		case 'W': o.wait_change = atol(optarg); break;
 		case 'U': o.unpower = 1; break;
 		case 'H': o.hold = atol(optarg); break;
@@ -247,6 +259,20 @@ int main(int argc, char **argv)
 		fail("wait for readers", rc);
 		status = 1;
 		goto out;
+	}
+	if (o.wait_cycle >= 0) {
+		rc = wait_for(t, cond_no_readers, NULL, o.wait_cycle);
+		if (rc == JP_OK) {
+			printf("gone\n");
+			fflush(stdout);
+			rc = wait_for(t, cond_readers, NULL, o.wait_cycle);
+		}
+		if (rc != JP_OK) {
+			fail("wait for pcscd to go and come back", rc);
+			status = 1;
+			goto out;
+		}
+		printf("back\n");
 	}
 	if (o.wait_card >= 0 && (rc = wait_for(t, cond_card, o.reader, o.wait_card)) != JP_OK) {
 		fail("wait for a card", rc);

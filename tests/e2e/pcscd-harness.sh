@@ -9,6 +9,7 @@
 #                                          (also run on EXIT/INT/TERM)
 #   jp_card_remove / jp_card_insert        SIGUSR1 / SIGUSR2 to the emulator,
 #                                          then wait until PC/SC sees it
+#   jp_pcscd_restart [emulator options...] a new pcscd on the same socket
 #   jp_emu_restart [emulator options...]   a new emulator process (same card,
 #                                          same PIN counters), e.g. with
 #                                          other options
@@ -298,6 +299,25 @@ jp_emu_restart() {
 	_jp_kill_wait "$JP_EMU_PID"
 	JP_EMU_PID=
 	_jp_probe --wait-absent 10 >/dev/null || true
+	_jp_start_emu "$@"
+}
+
+# Stops pcscd and starts a new one on the same socket (and a new emulator:
+# the old one lived in the old network namespace). Clients keep running.
+jp_pcscd_restart() {
+	_jp_kill_wait "$JP_EMU_PID"
+	JP_EMU_PID=
+	_jp_kill_wait "$JP_PCSCD_PID"
+	JP_PCSCD_PID=
+	rm -f "$JP_HARNESS_DIR/pcscd.pid" "$JP_HARNESS_DIR/pcscd.comm"
+	_jp_launch_pcscd
+	if ! _jp_wait_pidfile "$JP_HARNESS_DIR/pcscd.pid" 50; then
+		_jp_log "pcscd did not restart"
+		return 1
+	fi
+	JP_PCSCD_PID=$(cat "$JP_HARNESS_DIR/pcscd.pid")
+	export JP_PCSCD_PID
+	_jp_probe --wait-readers 10 >/dev/null || return 1
 	_jp_start_emu "$@"
 }
 

@@ -44,6 +44,24 @@ tap_ok $? "... including the emulator's reader"
 # ---- everything else, in C ----
 tap_run "$top_builddir/tests/e2e/transport-pcsc"
 
+# ---- pcscd restarts under a running client: it loses its context, sees
+# zero readers, and finds the new daemon on its own ----
+"$JP_PROBE" --wait-cycle 30 >"$JP_HARNESS_DIR/cycle.out" 2>&1 &
+cycle=$!
+sleep 0.5
+old_pcscd=$JP_PCSCD_PID
+jp_pcscd_restart
+tap_ok $? "pcscd restarted on the same socket"
+[ "$old_pcscd" != "$JP_PCSCD_PID" ] && ! kill -0 "$old_pcscd" 2>/dev/null
+tap_ok $? "... as a new process ($old_pcscd -> $JP_PCSCD_PID)"
+wait "$cycle"
+tap_ok $? "a client running across the restart sees the readers go and come back"
+[ "$(tr '\n' ' ' <"$JP_HARNESS_DIR/cycle.out")" = "gone back " ]
+tap_ok $? "... in that order (got: $(tr '\n' ' ' <"$JP_HARNESS_DIR/cycle.out"))"
+out=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 2>&1)
+[ "$out" = "9000" ]
+tap_ok $? "the card answers through the new pcscd (got $out)"
+
 # ---- the harness itself leaves nothing behind ----
 pids="$JP_PCSCD_PID $JP_EMU_PID"
 jp_pcscd_stop
