@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,6 +290,47 @@ static void test_unpower_clears(jp_link *l)
 	       "A: its own unpower is not reported as a reset");
 }
 
+/* After fork() the child forgets the parent's context and link without a
+ * PC/SC call (a disconnect or release on the inherited socket would break
+ * the parent's), then works with its own. The parent's link is untouched. */
+static void test_fork(jp_link *l)
+{
+	pid_t pid;
+	int st = -1;
+
+	is_int(ops->begin(l), JP_OK, "parent: begin before fork");
+	is_int(ops->end(l), JP_OK, "parent: end");
+	pid = fork();
+	if (pid == 0) {
+		jp_transport *t2 = NULL;
+		jp_link *l2 = NULL;
+		int code = 10;
+
+		ops->forget_link(l);
+		ops->forget(tr);
+		if (ops->establish(&t2) == JP_OK && ops->connect(t2, reader, &l2) == JP_OK &&
+		    xmit(l2, "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01") == JP_OK &&
+		    sw() == 0x9000)
+			code = 0;
+		if (l2)
+			ops->disconnect(l2);
+		if (t2)
+			ops->release(t2);
+		_exit(code);
+	}
+	ok(pid > 0, "fork");
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	   "child: forget, then its own context and link work (status %d)", st);
+	is_int(xmit(l, "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"), JP_OK,
+	       "parent: its link still works after the child exited");
+	is_int(sw(), 0x9000, "... 9000");
+	is_int(ops->status(l), JP_OK, "parent: status OK (no reset by the child)");
+	is_int(ops->begin(l), JP_OK, "parent: begin after the fork");
+	is_int(ops->end(l), JP_OK, "parent: end");
+}
+
 static void test_wait(jp_link **lp)
 {
 	waiter w;
@@ -393,6 +435,7 @@ int main(void)
 	if (l) {
 		test_reset_by_other(l);
 		test_unpower_clears(l);
+		test_fork(l);
 		test_wait(&l);
 	}
 	if (l)
