@@ -51,3 +51,6 @@ tests_p11_test_fork_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-objects
 TESTS += tests/p11/test-objects
 tests_p11_test_objects_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-threads
+TESTS += tests/p11/test-threads
+tests_p11_test_threads_LDADD = $(p11_test_ldadd)
