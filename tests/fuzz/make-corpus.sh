@@ -2,8 +2,10 @@
 # Makes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/).
 # Run from the source tree with a configured build directory:
 #   tests/fuzz/make-corpus.sh _build
-# Its output is committed; inputs found by fuzzing runs are added next to the
-# seeds (named by libFuzzer, by content hash) and kept.
+# Its output is committed. Inputs found by fuzzing runs are merged in next to
+# the seeds (named by content hash) and kept, e.g. after a run into /tmp/new:
+#   fuzz-apdu-response -merge=1 -use_counters=0 tests/fuzz/corpus/apdu-response /tmp/new
+# Regression inputs of fixed crashes are named regress-<what>.
 set -eu
 build=${1:?usage: $0 BUILDDIR}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,8 +76,8 @@ r remove-6 "$c1" remove=6
 # Hand-made: nothing, one bare 9000, transport errors, a reset mid-open.
 : > "$c/apdu-response/seed-empty"
 bin 00029000 > "$c/apdu-response/seed-one-9000"
-bin 8007 > "$c/apdu-response/seed-card-reset"
-bin 00029000 8006 > "$c/apdu-response/seed-removed-after-select"
+bin 8002 > "$c/apdu-response/seed-card-reset"
+bin 00029000 8001 > "$c/apdu-response/seed-removed-after-select"
 bin 0002 6110 0002 9000 > "$c/apdu-response/seed-61xx"
 bin 0002 6c20 0002 9000 > "$c/apdu-response/seed-6cxx"
 head -c 700 "$c/apdu-response/seed-normal" > "$c/apdu-response/seed-normal-cut"

@@ -35,12 +35,13 @@ static jp_err rec_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 	long n = jp_emu_apdu(r->emu, cmd, cmd_len, rec_buf);
 	jp_err rc = JP_OK;
 
+	/* Error codes: replay-transport.c's table (0 transport, 1 no card). */
 	if (n < 0) {
 		rc = jp_emu_removed(r->emu) ? JP_E_NO_CARD : JP_E_TRANSPORT;
-		put2(r->out, 0x8000u | (unsigned)rc);
+		put2(r->out, rc == JP_E_NO_CARD ? 0x8001u : 0x8000u);
 	} else if ((size_t)n > *rsp_len || n >= 0x8000) {
 		rc = JP_E_TRANSPORT;
-		put2(r->out, 0x8000u | (unsigned)rc);
+		put2(r->out, 0x8000u);
 	} else {
 		put2(r->out, (unsigned)n);
 		fwrite(rec_buf, 1, (size_t)n, r->out);

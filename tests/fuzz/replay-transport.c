@@ -15,6 +15,13 @@ typedef struct replay_link {
 	unsigned long commands;
 } replay_link;
 
+/* What a transport's transmit may fail with (transport.h); the card
+ * layer's own errors never come from below. */
+static const jp_err replay_errors[] = {
+	JP_E_TRANSPORT, JP_E_NO_CARD, JP_E_CARD_RESET, JP_E_NO_READER, JP_E_SHARING,
+	JP_E_TIMEOUT, JP_E_UNSUPPORTED, JP_E_NO_MEMORY, JP_E_NO_SERVICE, JP_E_BAD_RESPONSE,
+};
+
 static jp_err replay_establish(jp_transport **out)
 {
 	(void)out;
@@ -62,9 +69,7 @@ static jp_err replay_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 	n = ((size_t)r->data[r->pos] << 8) | r->data[r->pos + 1];
 	r->pos += 2;
 	if (n >= 0x8000) {
-		rc = (jp_err)((n & 0xFF) % JP_E__COUNT);
-		if (rc == JP_OK)
-			rc = JP_E_TRANSPORT;
+		rc = replay_errors[(n & 0xFF) % (sizeof(replay_errors) / sizeof(replay_errors[0]))];
 		goto out;
 	}
 	if (n > r->size - r->pos)
