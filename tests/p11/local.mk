@@ -54,3 +54,5 @@ tests_p11_test_objects_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-threads
 TESTS += tests/p11/test-threads
 tests_p11_test_threads_LDADD = $(p11_test_ldadd)
+TESTS += tests/p11/test-exports.sh
+dist_check_SCRIPTS += tests/p11/test-exports.sh

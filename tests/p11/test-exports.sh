@@ -1,0 +1,36 @@
+#!/bin/sh
+# The shipped module exports exactly the 68 C_* functions of PKCS#11 v2.40
+# and nothing else, contains no emulator, and loads with dlopen (p11-kit's
+# way) without undefined symbols.
+so="${top_builddir:-.}/src/p11/.libs/jpki-pkcs11.so"
+n=0
+fail=0
+t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+
+if [ ! -f "$so" ]; then
+	echo "1..0 # SKIP $so not built"
+	exit 0
+fi
+if ! command -v nm >/dev/null 2>&1; then
+	echo "1..0 # SKIP no nm"
+	exit 0
+fi
+syms=$(nm -D --defined-only "$so" | awk '{print $3}' | sort)
+others=$(printf '%s\n' "$syms" | grep -v '^C_' | grep -v '^$')
+[ -z "$others" ]; t $? "only C_* symbols exported${others:+ (also: $(echo $others))}"
+count=$(printf '%s\n' "$syms" | grep -c '^C_')
+[ "$count" = 68 ]; t $? "68 C_* functions exported (got $count)"
+for f in C_GetFunctionList C_Initialize C_Finalize C_Login C_Sign C_WaitForSlotEvent \
+         C_GetFunctionStatus C_CancelFunction C_DecryptVerifyUpdate; do
+	printf '%s\n' "$syms" | grep -qx "$f"; t $? "$f exported"
+done
+emu=$(nm "$so" 2>/dev/null | grep -c 'jp_emu' || true)
+[ "$emu" = 0 ]; t $? "no emulator code in the shipped module"
+pcsc=$(nm -D --undefined-only "$so" | grep -c 'SCard' || true)
+[ "$pcsc" -gt 0 ]; t $? "it uses PC/SC ($pcsc SCard* imports)"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)" "$so"
+	t $? "dlopen with RTLD_NOW resolves every symbol"
+fi
+echo "1..$n"
+exit $fail
