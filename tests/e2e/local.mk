@@ -28,3 +28,7 @@ TESTS += tests/e2e/test-card-pcsc.sh
 
 # Shared by the tests that drive real programs (consumers of the module).
 dist_check_SCRIPTS += tests/e2e/consumer-lib.sh
+
+# Real programs against the real module (consumers engineer).
+dist_check_SCRIPTS += tests/e2e/test-pkcs11-tool.sh
+TESTS += tests/e2e/test-pkcs11-tool.sh
