@@ -198,9 +198,16 @@ JP_UNSUP(C_UnwrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE
                        CK_OBJECT_HANDLE_PTR out))
 JP_UNSUP(C_DeriveKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
                        CK_ATTRIBUTE_PTR tmpl, CK_ULONG count, CK_OBJECT_HANDLE_PTR out))
-/* The card's random generator is not exposed by the JPKI application. */
-JP_UNSUP(C_SeedRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len))
-JP_UNSUP(C_GenerateRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len))
+/* The JPKI application exposes no random generator: PKCS#11 v2.40 §5.15
+ * has CKR_RANDOM_NO_RNG for that (pkcs11-tool then says "not implemented"). */
+static CK_RV no_rng(void)
+{
+	CK_RV rv = jp_check_init();
+
+	return rv == CKR_OK ? CKR_RANDOM_NO_RNG : rv;
+}
+JP_TRAMP(C_SeedRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len), no_rng())
+JP_TRAMP(C_GenerateRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len), no_rng())
 
 /* Legacy parallel functions: PKCS#11 v2.40 §5.16 says they always return
  * CKR_FUNCTION_NOT_PARALLEL (after the usual init check). */

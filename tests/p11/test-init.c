@@ -119,7 +119,8 @@ static void test_plain(void)
 	is_int(F->C_DecryptInit(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_DecryptInit");
 	is_int(F->C_GenerateKeyPair(1, NULL, NULL, 0, NULL, 0, NULL, NULL),
 	       CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateKeyPair");
-	is_int(F->C_GenerateRandom(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateRandom");
+	is_int(F->C_GenerateRandom(1, NULL, 0), CKR_RANDOM_NO_RNG, "C_GenerateRandom: no RNG");
+	is_int(F->C_SeedRandom(1, NULL, 0), CKR_RANDOM_NO_RNG, "C_SeedRandom: no RNG");
 	is_int(F->C_InitToken(0x4a50, NULL, 0, NULL), CKR_FUNCTION_NOT_SUPPORTED, "C_InitToken");
 	is_int(F->C_InitPIN(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_InitPIN");
 	is_int(F->C_SignRecoverInit(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED, "C_SignRecoverInit");
