@@ -51,7 +51,7 @@ build sanitizers --enable-strict --enable-sanitizers
 step "valgrind: card and module paths"
 if command -v valgrind >/dev/null 2>&1; then
 	vg_tests=""
-	for t in tests/card/test-card-inproc tests/p11/test-sign tests/p11/test-login; do
+	for t in tests/card/test-pin tests/card/test-sign tests/p11/test-login tests/p11/test-sign; do
 		[ -x "$ci/strict/$t" ] && vg_tests="$vg_tests $t"
 	done
 	if [ -n "$vg_tests" ]; then
