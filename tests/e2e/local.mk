@@ -32,3 +32,5 @@ dist_check_SCRIPTS += tests/e2e/consumer-lib.sh
 # Real programs against the real module (consumers engineer).
 dist_check_SCRIPTS += tests/e2e/test-pkcs11-tool.sh
 TESTS += tests/e2e/test-pkcs11-tool.sh
+dist_check_SCRIPTS += tests/e2e/test-p11tool.sh
+TESTS += tests/e2e/test-p11tool.sh

@@ -1,0 +1,121 @@
+#!/bin/sh
+# GnuTLS's p11tool driving the real module through a private pcscd + vpcd +
+# the emulated card: token list (labels, manufacturer, model, serial, URLs),
+# certificates before and after login, a certificate exported byte for
+# byte, the private keys, and signatures through GnuTLS (--test-sign signs,
+# then verifies against the key and the token's public key) with both keys,
+# the signing key's per-signature login answered by GnuTLS's PIN callback.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need p11tool openssl
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+pin_a=$(jp_card_pin 1 auth)
+pin_s=$(jp_card_pin 1 sign)
+w=$JP_HARNESS_DIR/work
+mkdir -p "$w"
+state=$JP_HARNESS_DIR/card.state
+
+pt() {
+	jp_with_module p11tool --provider "$JP_MODULE" "$@"
+}
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+count() { printf '%s\n' "$1" | grep -cF -- "$2"; }
+card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
+apdus() { grep -c '^>' "$JP_EMU_LOG"; }
+# %XX-encoded CKA_ID (SHA-1 of the RSAPublicKey) of a fixture certificate.
+uri_id() {
+	openssl x509 -inform DER -in "$1" -pubkey -noout |
+		openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null |
+		openssl sha1 -r | cut -c1-40 | tr a-f A-F | sed 's/../%&/g'
+}
+
+tok_a="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
+tok_s="pkcs11:token=My%20Number%20Card%20%28Signature%29"
+serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
+
+# ---- tokens ----
+out=$(pt --list-tokens 2>&1)
+tap_ok $? "p11tool --list-tokens"
+contains "$out" "Label: My Number Card (Authentication)" && contains "$out" "Label: My Number Card (Signature)"
+tap_ok $? "both tokens, by label"
+[ "$(count "$out" "Manufacturer: J-LIS (JPKI)")" -eq 2 ] && [ "$(count "$out" "Model: My Number Card")" -eq 2 ] &&
+	[ "$(count "$out" "Serial: $serial")" -eq 2 ]
+tap_ok $? "manufacturer, model and the card's serial $serial on both"
+[ "$(count "$out" "Type: Hardware token")" -eq 2 ] && [ "$(count "$out" "Flags: Requires login")" -eq 2 ]
+tap_ok $? "hardware tokens that require login"
+contains "$out" "URL: pkcs11:model=My%20Number%20Card;manufacturer=J-LIS%20%28JPKI%29;serial=$serial;token=My%20Number%20Card%20%28Authentication%29"
+tap_ok $? "the token URL GnuTLS builds from the token info"
+
+# ---- certificates ----
+out=$(pt --list-all-certs "pkcs11:model=My%20Number%20Card" 2>&1)
+tap_ok $? "--list-all-certs, not logged in"
+[ "$(count "$out" "Type: X.509 Certificate (RSA-2048)")" -eq 3 ] &&
+	contains "$out" "Label: JPKI User Authentication Certificate" &&
+	[ "$(count "$out" "Flags: CKA_CERTIFICATE_CATEGORY=CA")" -eq 2 ] &&
+	! contains "$out" "Label: JPKI Digital Signature Certificate"
+tap_ok $? "three certificates (auth, two CAs); no signing certificate before login"
+out=$(pt --login --set-pin="$pin_s" --list-all-certs "$tok_s" 2>&1)
+contains "$out" "Label: JPKI Digital Signature Certificate" && [ "$(count "$out" "Type: X.509 Certificate")" -eq 2 ]
+tap_ok $? "after login with the signing password: the signing certificate appears"
+pt --export "$tok_a;type=cert;object=JPKI%20User%20Authentication%20Certificate" >"$w/auth.pem" 2>/dev/null &&
+	openssl x509 -in "$w/auth.pem" -outform DER -out "$w/auth.der" 2>/dev/null &&
+	cmp -s "$w/auth.der" "$card/auth.der"
+tap_ok $? "--export of the authentication certificate equals the card's"
+pt --login --set-pin="$pin_s" --export "$tok_s;type=cert;object=JPKI%20Digital%20Signature%20Certificate" \
+	>"$w/sign.pem" 2>/dev/null &&
+	openssl x509 -in "$w/sign.pem" -outform DER -out "$w/sign.der" 2>/dev/null &&
+	cmp -s "$w/sign.der" "$card/sign.der"
+tap_ok $? "--export of the signing certificate (after login) equals the card's"
+
+# ---- private keys ----
+out=$(pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" 2>&1)
+[ "$(count "$out" "Type: Private key (RSA-2048)")" -eq 1 ] && contains "$out" "CKA_SENSITIVE" &&
+	contains "$out" "CKA_NEVER_EXTRACTABLE" && ! contains "$out" "CKA_EXTRACTABLE;"
+tap_ok $? "auth token after login: one RSA-2048 private key, sensitive, never extractable"
+
+# ---- signatures through GnuTLS ----
+id_a=$(uri_id "$card/auth.der")
+id_s=$(uri_id "$card/sign.der")
+: >"$JP_EMU_LOG"
+out=$(pt --debug 2 --login --set-pin="$pin_a" --test-sign "$tok_a;id=$id_a;type=private" 2>&1)
+rc=$?
+n=$(apdus)
+printf '%s\n' "$out" | grep -v '^|' | sed 's/^/#   /'
+[ $rc -eq 0 ] && contains "$out" "Signing using RSA-SHA256... ok" &&
+	contains "$out" "Verifying against private key parameters... ok" &&
+	contains "$out" "Verifying against public key in the token... ok"
+tap_ok $? "--test-sign with the authentication key: signed and verified twice"
+echo "# p11tool --test-sign (auth), whole process: $n APDUs, $(grep -c '^> 802A' "$JP_EMU_LOG") signature(s)"
+contains "$out" "incompatible with TLS1.3 RSA key"
+tap_ok $? "GnuTLS sees no RSA-PSS: the key is reported unusable for TLS 1.3 (as documented)"
+out=$(pt --login --set-pin="$pin_s" --test-sign "$tok_s;id=$id_s;type=private" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && contains "$out" "Signing using RSA-SHA256... ok" &&
+	contains "$out" "Verifying against public key in the token... ok"
+tap_ok $? "--test-sign with the signing key (always-authenticate answered by GnuTLS's PIN callback)"
+
+# A wrong PIN through GnuTLS: refused, counted once, nothing retried.
+out=$(pt --login --set-pin=0000 --test-sign "$tok_a;id=$id_a;type=private" 2>&1)
+[ $? -ne 0 ] && [ "$(card_state auth-tries)" = 2 ]
+tap_ok $? "--test-sign with a wrong PIN fails; the card counted exactly one try (2 left)"
+pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ]
+tap_ok $? "the right PIN restores 3 tries"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID"
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
