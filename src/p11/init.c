@@ -245,6 +245,8 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 	jp_mutex_unlock(jp_mod.lock);
 	module_teardown(0);
 	JP_INFO("p11: finalized");
+	/* Closes the log file; the next C_Initialize reads the variable again. */
+	jp_log_shutdown();
 out:
 	return rv;
 }

@@ -5,7 +5,10 @@
  * and the cards that show no token (no signing key, 住基カード, non-JPKI). */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <openssl/evp.h>
+
 
 #include "tests/p11/core-test.h"
 
@@ -196,12 +199,34 @@ int main(void)
 	memset(&o, 0, sizeof(o));
 	o.no_sign = JP_EMU_SIGN_NOT_FOUND;
 	test_variant("no signing key", &o, 1, 0);
-	memset(&o, 0, sizeof(o));
-	o.kind = JP_EMU_JUKI;
-	test_variant("old Juki card", &o, 0, 0);
-	memset(&o, 0, sizeof(o));
-	o.kind = JP_EMU_NOT_JPKI;
-	test_variant("non-JPKI card", &o, 0, 0);
+	/* No token, and the debug log says why. */
+	{
+		char logpath[] = "/tmp/jp-test-token-XXXXXX", spec[64], line[512];
+		int fd = mkstemp(logpath), juki = 0, other = 0;
+		FILE *f;
+
+		if (fd >= 0)
+			close(fd);
+		snprintf(spec, sizeof(spec), "level:4,file:%s", logpath);
+		setenv("JPKI_PKCS11_DEBUG", spec, 1);   /* read by C_Initialize */
+		memset(&o, 0, sizeof(o));
+		o.kind = JP_EMU_JUKI;
+		test_variant("old Juki card", &o, 0, 0);
+		memset(&o, 0, sizeof(o));
+		o.kind = JP_EMU_NOT_JPKI;
+		test_variant("non-JPKI card", &o, 0, 0);
+		unsetenv("JPKI_PKCS11_DEBUG");
+		f = fopen(logpath, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			juki += strstr(line, "no token: old Basic Resident Registration card") != NULL;
+			other += strstr(line, "no token: not a My Number Card") != NULL;
+		}
+		if (f)
+			fclose(f);
+		unlink(logpath);
+		ok(juki > 0, "debug log: the old card is named as the reason");
+		ok(other > 0, "debug log: a non-JPKI card is named as the reason");
+	}
 	memset(&o, 0, sizeof(o));
 	o.no_extended = 1;
 	test_variant("no extended APDUs", &o, 1, 1);
