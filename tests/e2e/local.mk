@@ -34,3 +34,5 @@ dist_check_SCRIPTS += tests/e2e/test-pkcs11-tool.sh
 TESTS += tests/e2e/test-pkcs11-tool.sh
 dist_check_SCRIPTS += tests/e2e/test-p11tool.sh
 TESTS += tests/e2e/test-p11tool.sh
+dist_check_SCRIPTS += tests/e2e/test-p11-kit.sh
+TESTS += tests/e2e/test-p11-kit.sh

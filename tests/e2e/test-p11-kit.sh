@@ -1,0 +1,134 @@
+#!/bin/sh
+# The module as p11-kit users get it: `make install` into a scratch DESTDIR,
+# the installed .module file registered through a private p11-kit user
+# configuration (a scratch HOME), then `p11-kit list-modules` and
+# pkcs11-tool through p11-kit-proxy.so against the private pcscd + the
+# emulated card, including the x-init-reserved option
+# "always-authenticate=no" travelling from the .module file to the module.
+#
+# p11-kit ignores user configuration in programs running as root, so when
+# run as root the p11-kit programs run as the unprivileged user 65534
+# (setpriv), with the private pcscd's socket opened to it.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need p11-kit pkcs11-tool openssl
+proxy=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
+[ -n "$proxy" ] && [ -f "$proxy" ] || proxy=/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so
+[ -f "$proxy" ] || tap_skip_all "p11-kit-proxy.so not found (apt-get install p11-kit-modules)"
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null 2>&1 || tap_skip_all "setpriv not found (util-linux): needed to run p11-kit as a user"
+fi
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+pin_a=$(jp_card_pin 1 auth)
+pin_s=$(jp_card_pin 1 sign)
+label_a="My Number Card (Authentication)"
+label_s="My Number Card (Signature)"
+w=$JP_HARNESS_DIR/work
+dest=$JP_HARNESS_DIR/destdir
+home=$JP_HARNESS_DIR/home
+mkdir -p "$w" "$dest" "$home/.config/pkcs11/modules"
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
+
+# Runs a p11-kit client with the scratch HOME, unprivileged when we are root.
+as_user() {
+	if [ "$(id -u)" = 0 ]; then
+		jp_with_module setpriv --reuid=65534 --regid=65534 --clear-groups \
+			env HOME="$home" XDG_CONFIG_HOME="$home/.config" "$@"
+	else
+		jp_with_module env HOME="$home" XDG_CONFIG_HOME="$home/.config" "$@"
+	fi
+}
+p11proxy() { as_user pkcs11-tool --module "$proxy" "$@"; }
+
+# ---- install ----
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$dest" >"$w/install.log" 2>&1
+tap_ok $? "make install DESTDIR=<scratch>"
+so=$(find "$dest" -name jpki-pkcs11.so -type f | head -n 1)
+conf=$(find "$dest" -name jpki-pkcs11.module -type f | head -n 1)
+[ -n "$so" ] && [ -n "$conf" ]
+tap_ok $? "installed: ${so#"$dest"} and ${conf#"$dest"}"
+[ -n "$(find "$dest" -path '*/man8/jpki-pkcs11.8' -type f)" ]
+tap_ok $? "installed: jpki-pkcs11(8)"
+[ "$(awk -F': *' '$1 == "module" { print $2 }' "$conf")" = "${so#"$dest"}" ]
+tap_ok $? "the .module file names the installed module's path"
+! nm -D --defined-only "$so" 2>/dev/null | awk '{ print $3 }' | grep -v '^C_' | grep -q .
+tap_ok $? "the installed module exports only C_* symbols"
+
+# The installed .module, moved into the scratch DESTDIR, as a user config.
+sed "s|^module:.*|module: $so|" "$conf" >"$home/.config/pkcs11/modules/jpki-pkcs11.module"
+# The system's own modules stay out of it (OpenSC would probe our card too).
+for f in /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module; do
+	[ -f "$f" ] || continue
+	[ "$(basename "$f")" = jpki-pkcs11.module ] && continue
+	printf 'disable-in: p11-kit, p11-kit-proxy, pkcs11-tool\n' \
+		>"$home/.config/pkcs11/modules/$(basename "$f")"
+done
+chmod -R a+rX "$JP_HARNESS_DIR"
+# Our private pcscd's socket, for the unprivileged user.
+[ "$(id -u)" = 0 ] && chmod 0666 "$PCSCLITE_CSOCK_NAME"
+
+# ---- p11-kit list-modules ----
+out=$(as_user p11-kit list-modules 2>&1)
+printf '%s\n' "$out" | sed -n '/^jpki-pkcs11/,/^[^ ]/p' | sed 's/^/#   /'
+contains "$out" "jpki-pkcs11: $so"
+tap_ok $? "p11-kit list-modules finds jpki-pkcs11 from the user configuration"
+contains "$out" "token: $label_a" && contains "$out" "token: $label_s" && contains "$out" "manufacturer: J-LIS (JPKI)"
+tap_ok $? "p11-kit list-modules shows both tokens of the card"
+! contains "$out" "opensc-pkcs11:"
+tap_ok $? "no other smart-card module in this configuration"
+
+# ---- pkcs11-tool through p11-kit-proxy.so ----
+out=$(p11proxy -L 2>&1)
+contains "$out" "token label        : $label_a" && contains "$out" "token label        : $label_s"
+tap_ok $? "pkcs11-tool -L through p11-kit-proxy.so: both tokens"
+printf 'Signed through p11-kit-proxy.\n' >"$w/doc"
+openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pub"
+openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout >"$w/sign.pub"
+chmod -R a+rwX "$w"
+proxy_sign() { # key label pin
+	rm -f "$w/sig"
+	p11proxy --token-label "$2" --login --pin "$3" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" \
+		>"$w/out" 2>&1 &&
+		openssl dgst -sha256 -verify "$w/$1.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
+}
+proxy_sign auth "$label_a" "$pin_a"
+tap_ok $? "authentication key through the proxy: signature verified by openssl"
+: >"$JP_EMU_LOG"
+proxy_sign sign "$label_s" "$pin_s"
+tap_ok $? "signing key through the proxy (context-specific login passed through): verified"
+[ "$(pin_verifies)" -eq 2 ]
+tap_ok $? "always-authenticate (default): login + per-signature VERIFY = 2 on the card"
+out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
+contains "$out" "always authenticate"
+tap_ok $? "the signing key carries CKA_ALWAYS_AUTHENTICATE by default"
+
+# ---- x-init-reserved: always-authenticate=no, from the .module file ----
+printf 'x-init-reserved: always-authenticate=no\n' >>"$home/.config/pkcs11/modules/jpki-pkcs11.module"
+out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
+contains "$out" "Private Key Object" && ! contains "$out" "always authenticate"
+tap_ok $? "x-init-reserved always-authenticate=no: the signing key has no CKA_ALWAYS_AUTHENTICATE"
+: >"$JP_EMU_LOG"
+proxy_sign sign "$label_s" "$pin_s"
+tap_ok $? "signing key with always-authenticate=no: signature verified"
+[ "$(pin_verifies)" -eq 1 ]
+tap_ok $? "always-authenticate=no: one VERIFY (the login) for the signature"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID"
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
