@@ -8,7 +8,10 @@ PACKAGES="
   libpcsclite-dev libssl-dev libp11-kit-dev p11-kit p11-kit-modules
   pcscd vsmartcard-vpcd pcsc-tools systemd iproute2 util-linux procps
   openssl opensc gnutls-bin libengine-pkcs11-openssl valgrind
+  openssh-client openssh-server
 "
+# openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
+# a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=""

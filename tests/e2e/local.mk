@@ -36,3 +36,9 @@ dist_check_SCRIPTS += tests/e2e/test-p11tool.sh
 TESTS += tests/e2e/test-p11tool.sh
 dist_check_SCRIPTS += tests/e2e/test-p11-kit.sh
 TESTS += tests/e2e/test-p11-kit.sh
+
+# p11-kit remoting: p11-kit server exports the module's tokens on a Unix
+# socket, pkcs11-tool signs through p11-kit-client.so (p11-kit/OpenSSH
+# engineer).
+dist_check_SCRIPTS += tests/e2e/test-p11-kit-remote.sh
+TESTS += tests/e2e/test-p11-kit-remote.sh

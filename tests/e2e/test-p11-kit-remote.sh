@@ -1,0 +1,202 @@
+#!/bin/sh
+# p11-kit's remoting: `p11-kit server` loads the real module (behind a
+# private pcscd + vpcd + the emulated card) and exports its tokens on a Unix
+# socket; OpenSC's pkcs11-tool, loading p11-kit-client.so with
+# P11_KIT_SERVER_ADDRESS, lists the tokens, reads the certificate and signs
+# with both keys through the socket. Signatures are verified by openssl
+# against the card's certificates, the card's log must show each sign
+# command. This is the path a card on a laptop takes to sign for a process on
+# another machine (the socket forwarded with ssh -R; test-ssh.sh drives that).
+# A server restricted to one token by a PKCS#11 URI exports only that one.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need p11-kit pkcs11-tool openssl
+
+# p11-kit-client.so (package p11-kit-modules) sits in p11-kit's module
+# directory.
+client_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
+CLIENT=${client_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
+if [ ! -f "$CLIENT" ]; then
+	if [ "${CI:-}" = true ]; then
+		tap_ok 1 "p11-kit-client.so missing ($CLIENT): CI must install p11-kit-modules"
+		tap_done
+	fi
+	tap_skip_all "p11-kit-client.so not installed (apt-get install p11-kit-modules)"
+fi
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+pin_a=$(jp_card_pin 1 auth)
+pin_s=$(jp_card_pin 1 sign)
+label_a="My Number Card (Authentication)"
+label_s="My Number Card (Signature)"
+state=$JP_HARNESS_DIR/card.state
+w=$JP_HARNESS_DIR/remote
+mkdir -p "$w"
+chmod 0700 "$w"
+
+SERVER_PID=
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		_jp_kill_wait "$SERVER_PID"
+		SERVER_PID=
+	fi
+}
+# Our server goes first, then the harness's processes.
+trap 'stop_server; jp_pcscd_stop' EXIT
+trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 130' INT
+trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+
+# start_server SOCKET URI: p11-kit server in the foreground (bounded to 120 s
+# whatever happens), its stdout (the shell assignments) in SOCKET.out.
+# Waits up to 10 s for the socket.
+start_server() {
+	rm -f "$1" "$1.out"
+	# exec: $! must be timeout's PID, not a subshell's (jp_with_module is a
+	# function, run in a background subshell).
+	jp_with_module exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$1" "$2" \
+		>"$1.out" 2>"$1.err" </dev/null &
+	SERVER_PID=$!
+	_n=0
+	while [ ! -S "$1" ] && [ "$_n" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -S "$1" ] || { sed 's/^/#   server: /' "$1.err"; return 1; }
+}
+
+cli() {
+	P11_KIT_SERVER_ADDRESS=$addr pkcs11-tool --module "$CLIENT" "$@"
+}
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
+signs() { grep -c '^> 802A' "$JP_EMU_LOG"; }
+pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
+
+# ---- every token exported ----
+sock=$w/p11kit.sock
+start_server "$sock" "pkcs11:"
+tap_ok $? "p11-kit server --provider jpki-pkcs11.so 'pkcs11:' listens on $sock"
+addr=$(sed -n 's/^P11_KIT_SERVER_ADDRESS=\([^;]*\);.*/\1/p' "$sock.out")
+[ "$addr" = "unix:path=$sock" ]
+tap_ok $? "the server prints P11_KIT_SERVER_ADDRESS=unix:path=$sock"
+[ "$(stat -c %a "$sock")" = 711 ] || [ "$(stat -c %a "$sock")" = 700 ] || [ "$(stat -c %a "$sock")" = 600 ]
+tap_ok $? "the socket is not open to other users (mode $(stat -c %a "$sock"))"
+
+out=$(cli -L 2>&1)
+rc=$?
+tap_ok $rc "pkcs11-tool -L through p11-kit-client.so"
+contains "$out" "token label        : $label_a" && contains "$out" "token label        : $label_s"
+tap_ok $? "-L remote: both tokens, '$label_a' and '$label_s'"
+serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
+[ "$(printf '%s\n' "$out" | grep -c "serial num         : $serial")" -eq 2 ] &&
+	contains "$out" "token manufacturer : J-LIS (JPKI)"
+tap_ok $? "-L remote: the card's serial $serial and manufacturer J-LIS (JPKI)"
+printf '%s\n' "$out" | grep -q 'pin min/max        : 4/4' &&
+	printf '%s\n' "$out" | grep -q 'pin min/max        : 6/16'
+tap_ok $? "-L remote: PIN lengths 4/4 and 6/16 pass through"
+
+# The authentication certificate, read through the socket, byte for byte.
+id_a=$(openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout |
+	openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)
+cli --token-label "$label_a" --read-object --type cert --id "$id_a" -o "$w/auth.der" >/dev/null 2>&1 &&
+	cmp -s "$w/auth.der" "$card/auth.der"
+tap_ok $? "the authentication certificate read remotely equals the card's"
+out=$(cli --token-label "$label_s" -O 2>&1)
+! contains "$out" "Key Object" && ! contains "$out" "TST1SIGN"
+tap_ok $? "signature token remotely, not logged in: no key, nothing of the holder's certificate"
+
+openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pub"
+openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout >"$w/sign.pub"
+printf 'Signed on the laptop for a process elsewhere.\n' >"$w/doc"
+
+# ---- signatures through the socket ----
+s0=$(signs)
+rm -f "$w/sig"
+cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \
+	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
+	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
+tap_ok $? "authentication key: SHA256-RSA-PKCS remotely, verified by openssl against the certificate"
+[ "$(signs)" -eq $((s0 + 1)) ]
+tap_ok $? "the card saw exactly one sign command for it"
+
+rm -f "$w/sig"
+cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA512-RSA-PKCS \
+	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
+	openssl dgst -sha512 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
+tap_ok $? "authentication key: SHA512-RSA-PKCS remotely, verified"
+
+# The signing key (CKA_ALWAYS_AUTHENTICATE): pkcs11-tool answers the
+# context-specific login with the same password, through the socket too.
+: >"$JP_EMU_LOG"
+rm -f "$w/sig"
+cli --token-label "$label_s" --login --pin "$pin_s" --sign -m SHA256-RSA-PKCS \
+	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
+	openssl dgst -sha256 -verify "$w/sign.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
+tap_ok $? "signing key: SHA256-RSA-PKCS remotely (login + context-specific login), verified against the signing certificate"
+[ "$(pin_verifies)" -eq 2 ] && [ "$(signs)" -eq 1 ]
+tap_ok $? "signing key remotely: two password VERIFYs (login, context-specific) and one sign command"
+cli --token-label "$label_s" --login --pin "$pin_s" --read-object --type cert \
+	--id "$(openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout |
+		openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)" \
+	-o "$w/sign.der" >/dev/null 2>&1 && cmp -s "$w/sign.der" "$card/sign.der"
+tap_ok $? "the signing certificate read remotely after login equals the card's"
+
+# ---- a wrong PIN through the socket counts on the card, like locally ----
+out=$(cli --token-label "$label_a" --login --pin 9999 -O 2>&1)
+[ $? -ne 0 ] && contains "$out" CKR_PIN_INCORRECT && [ "$(card_state auth-tries)" = 2 ]
+tap_ok $? "a wrong PIN remotely: CKR_PIN_INCORRECT, the card has 2 tries left"
+out=$(cli -L 2>&1)
+printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user PIN count low'
+tap_ok $? "-L remote: 'user PIN count low' on the authentication token"
+cli --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ]
+tap_ok $? "the right PIN remotely restores 3 tries"
+v0=$(pin_verifies)
+out=$(cli --token-label "$label_a" --login --pin 12345 -O 2>&1)
+[ $? -ne 0 ] && contains "$out" CKR_PIN_LEN_RANGE && [ "$(pin_verifies)" -eq "$v0" ]
+tap_ok $? "a 5-digit PIN remotely: CKR_PIN_LEN_RANGE, never sent to the card"
+
+# ---- the server goes away ----
+spid=$SERVER_PID
+# The server itself (timeout's child): it must go with timeout.
+srv=$(ps -o pid= --ppid "$spid" | tr -d ' ')
+stop_server
+! kill -0 "$spid" 2>/dev/null && [ -n "$srv" ] && ! kill -0 "$srv" 2>/dev/null
+tap_ok $? "p11-kit server (PID $srv, under timeout $spid) stopped by its PID"
+out=$(cli -L 2>&1)
+! contains "$out" "$label_a"
+tap_ok $? "without the server the client module shows no token"
+
+# ---- one token exported by URI ----
+sock1=$w/auth-only.sock
+start_server "$sock1" "pkcs11:token=My%20Number%20Card%20(Authentication)"
+tap_ok $? "p11-kit server exporting pkcs11:token=My%20Number%20Card%20(Authentication)"
+addr=unix:path=$sock1
+out=$(cli -L 2>&1)
+contains "$out" "token label        : $label_a" && ! contains "$out" "$label_s"
+tap_ok $? "-L remote: only the authentication token is exported"
+rm -f "$w/sig"
+cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \
+	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
+	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
+tap_ok $? "authentication key through the one-token server: signature verified"
+srv1=$(ps -o pid= --ppid "$SERVER_PID" | tr -d ' ')
+stop_server
+
+pids="$JP_PCSCD_PID $JP_EMU_PID"
+jp_pcscd_stop
+left=
+for p in $pids $spid $srv $srv1; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
