@@ -9,9 +9,12 @@ PACKAGES="
   pcscd vsmartcard-vpcd pcsc-tools systemd iproute2 util-linux procps
   openssl opensc gnutls-bin libengine-pkcs11-openssl valgrind
   openssh-client openssh-server
+  libnss3-tools poppler-utils
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
+# libnss3-tools poppler-utils: tests/e2e/test-nss.sh (modutil, certutil,
+# tstclnt, cmsutil) and tests/e2e/test-pdfsig.sh (pdfsig).
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=""

@@ -42,3 +42,8 @@ TESTS += tests/e2e/test-p11-kit.sh
 # engineer).
 dist_check_SCRIPTS += tests/e2e/test-p11-kit-remote.sh
 TESTS += tests/e2e/test-p11-kit-remote.sh
+
+# NSS (Firefox's and Thunderbird's library): modutil, certutil, TLS client
+# authentication with tstclnt, S/MIME signatures with cmsutil (NSS engineer).
+dist_check_SCRIPTS += tests/e2e/test-nss.sh
+TESTS += tests/e2e/test-nss.sh

@@ -1,0 +1,288 @@
+#!/bin/sh
+# NSS, the library of Firefox and Thunderbird, with the real module behind a
+# private pcscd + vpcd + the emulated card (card-1):
+#  - a fresh NSS database, the module added with modutil, both tokens listed;
+#  - certutil lists the public certificates without a password (no VERIFY on
+#    the card) and the signing certificate only after the signature token's
+#    login; the certificates and key ids NSS sees are the card's;
+#  - TLS client authentication with the authentication key through NSS's
+#    tstclnt against openssl s_server: TLS 1.2 works (one SIGN APDU, the
+#    server sees the card's certificate and an RSA PKCS#1 signature); TLS 1.3
+#    fails cleanly (the card has no RSA-PSS), without a hang, a signature or
+#    a lost PIN try;
+#  - S/MIME signatures through cmsutil, i.e. NSS's CMS code that Thunderbird
+#    calls (opaque, and detached with signing time and S/MIME capabilities
+#    like Thunderbird's), verified by openssl against the signature CA, with
+#    the context-specific login of CKA_ALWAYS_AUTHENTICATE (two VERIFY per
+#    signing run); a wrong password costs exactly one try; the module option
+#    always-authenticate=no passed as NSS's module parameter string
+#    (modutil -string) gives one VERIFY.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need certutil modutil cmsutil tstclnt openssl
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+ca_dir=$top_srcdir/tests/emu/cards/ca
+pin_a=$(jp_card_pin 1 auth)
+pin_s=$(jp_card_pin 1 sign)
+label_a="My Number Card (Authentication)"
+label_s="My Number Card (Signature)"
+nick_a="$label_a:JPKI User Authentication Certificate"
+nick_s="$label_s:JPKI Digital Signature Certificate"
+w=$JP_HARNESS_DIR/nss
+db=sql:$w/db
+mkdir -p "$w/db"
+chmod 0700 "$w"
+
+SERVER_PID=
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		_jp_kill_wait "$SERVER_PID"
+		SERVER_PID=
+	fi
+}
+trap 'stop_server; jp_pcscd_stop' EXIT
+trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 130' INT
+trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+# Every NSS tool loads the module: the sanitizer runtime when needed, a time
+# bound, no terminal to prompt on.
+nss() { jp_with_module timeout 60 "$@" </dev/null; }
+# The emulator log from line $1 on.
+log_from() { sed -n "$(($1 + 1)),\$p" "$JP_EMU_LOG"; }
+log_lines() { wc -l <"$JP_EMU_LOG"; }
+# VERIFY with a PIN (the retry query has no body) and SIGN commands.
+count_verify() { log_from "$1" | grep -cE '^> 00200080[0-9A-F]{2} '; }
+count_sign() { log_from "$1" | grep -c '^> 802A'; }
+# The retry counter answer for a key's PIN, over a second PC/SC client: the
+# query costs no try (jpki-card.md).
+pin_tries() {
+	case $1 in
+	auth) _ef=0018 ;;
+	sign) _ef=001B ;;
+	esac
+	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
+		tail -n 1
+}
+clean_fail() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]; }
+
+# NSS password files: one "token:password" line per token.
+printf '%s:%s\n%s:%s\n' "$label_a" "$pin_a" "$label_s" "$pin_s" >"$w/pw"
+printf '%s:%s\n' "$label_s" "$pin_s" >"$w/pw-sign"
+printf '%s:%s\n' "$label_s" "WRONG99" >"$w/pw-wrong"
+chmod 0600 "$w"/pw*
+
+# ---- database and module ----
+nss certutil -N --empty-password -d "$db" >/dev/null 2>&1
+tap_ok $? "certutil -N: a fresh NSS database"
+out=$(nss modutil -dbdir "$db" -add jpki -libfile "$JP_MODULE" -force 2>&1)
+tap_ok $? "modutil -add jpki -libfile jpki-pkcs11.so"
+out=$(nss modutil -dbdir "$db" -list jpki 2>&1)
+contains "$out" "Library file: $JP_MODULE" && contains "$out" "Status: Enabled"
+tap_ok $? "modutil -list jpki: the module is loaded and enabled"
+contains "$out" "Slot: $JP_READER User Authentication" &&
+	contains "$out" "Slot: $JP_READER Digital Signature" &&
+	contains "$out" "Token Name: $label_a" && contains "$out" "Token Name: $label_s"
+tap_ok $? "modutil -list: both slots of '$JP_READER' with tokens '$label_a' and '$label_s'"
+[ "$(printf '%s\n' "$out" | grep -c 'Token Name:')" -eq 2 ]
+tap_ok $? "modutil -list: no other token (the second, empty vpcd reader has none)"
+
+# ---- certificates ----
+n0=$(log_lines)
+out=$(nss certutil -L -h all -d "$db" 2>/dev/null)
+contains "$out" "$nick_a" && contains "$out" "$label_a:JPKI User Authentication CA" &&
+	contains "$out" "$label_s:JPKI Digital Signature CA"
+tap_ok $? "certutil -L -h all without a password: the authentication certificate and both CAs"
+! contains "$out" "$nick_s"
+tap_ok $? "... and not the signing certificate (personal data, only after the password)"
+[ "$(count_verify "$n0")" -eq 0 ]
+tap_ok $? "... and no PIN went to the card"
+printf '%s\n' "$out" | grep -F "$nick_a" | grep -q 'u,u,u'
+tap_ok $? "the authentication certificate is a user certificate (u,u,u: NSS found its key)"
+
+out=$(nss certutil -L -h "$label_s" -f "$w/pw-sign" -d "$db" 2>/dev/null)
+contains "$out" "$nick_s"
+tap_ok $? "certutil -L -h '$label_s' -f pwfile: the signing certificate after login"
+nss certutil -L -h "$label_s" -n "$nick_s" -r -f "$w/pw-sign" -d "$db" >"$w/sign.der" 2>/dev/null &&
+	cmp -s "$w/sign.der" "$card/sign.der"
+tap_ok $? "the signing certificate NSS reads is the card's, byte for byte"
+nss certutil -L -h "$label_a" -n "$nick_a" -r -f "$w/pw" -d "$db" >"$w/auth.der" 2>/dev/null &&
+	cmp -s "$w/auth.der" "$card/auth.der"
+tap_ok $? "the authentication certificate NSS reads is the card's, byte for byte"
+nss certutil -L -h "$label_a" -n "$label_a:JPKI User Authentication CA" -r -f "$w/pw" -d "$db" \
+	>"$w/auth-ca.der" 2>/dev/null && cmp -s "$w/auth-ca.der" "$card/auth-ca.der"
+tap_ok $? "the authentication CA certificate NSS reads is the card's"
+
+# Key ids: NSS prints CKA_ID, the SHA-1 of the public key, which is the
+# certificates' subject key identifier in the test PKI.
+ski() {
+	openssl x509 -inform DER -in "$1" -noout -ext subjectKeyIdentifier 2>/dev/null |
+		sed -n '2s/[ :]//gp' | tr A-F a-f
+}
+out=$(nss certutil -K -h all -f "$w/pw" -d "$db" 2>&1)
+ka=$(printf '%s\n' "$out" | awk '/JPKI User Authentication Key/ { print $4 }')
+ks=$(printf '%s\n' "$out" | awk '/JPKI Digital Signature Key/ { print $4 }')
+[ -n "$ka" ] && [ "$ka" = "$(ski "$card/auth.der")" ] && [ -n "$ks" ] && [ "$ks" = "$(ski "$card/sign.der")" ]
+tap_ok $? "certutil -K with a token:password file: both RSA keys, ids $ka / $ks match the certificates"
+
+# ---- TLS client authentication (tstclnt) ----
+# A throwaway CA and server certificate, made now; NSS trusts the CA for TLS.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-keyout "$w/tca.key" -out "$w/tca.pem" -subj "/CN=jpki-pkcs11 test server CA" >/dev/null 2>&1 &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$w/srv.key" -out "$w/srv.csr" -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$w/srv.ext" &&
+	openssl x509 -req -in "$w/srv.csr" -CA "$w/tca.pem" -CAkey "$w/tca.key" -CAcreateserial \
+		-days 1 -extfile "$w/srv.ext" -out "$w/srv.pem" >/dev/null 2>&1 &&
+	nss certutil -A -d "$db" -n "test server CA" -t "C,," -i "$w/tca.pem" >/dev/null 2>&1
+tap_ok $? "a throwaway server CA (trusted in the NSS database) and server certificate"
+
+# s_server on 127.0.0.1, a port the kernel picks, requiring a client
+# certificate from the authentication CA; -www answers with a page that shows
+# the session and the client certificate.
+OPENSSL_CONF=/dev/null setsid openssl s_server -accept 127.0.0.1:0 -cert "$w/srv.pem" \
+	-key "$w/srv.key" -Verify 1 -CAfile "$ca_dir/auth-ca.pem" -www \
+	>"$w/s_server.out" 2>&1 </dev/null &
+SERVER_PID=$!
+port=
+i=0
+while [ "$i" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+	port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$w/s_server.out")
+	[ -n "$port" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -n "$port" ]
+tap_ok $? "openssl s_server -Verify 1 -CAfile auth-ca.pem listens on 127.0.0.1:$port"
+
+printf 'GET / HTTP/1.0\r\n\r\n' >"$w/req"
+# tstclnt reads the request from a file (-A): with a pipe it spins on the
+# closed stdin.
+tls() {
+	_v=$1
+	shift
+	jp_with_module timeout 60 tstclnt -h 127.0.0.1 -p "$port" -V "$_v:$_v" -d "$db" \
+		-n "$nick_a" -A "$w/req" "$@" </dev/null
+}
+
+n0=$(log_lines)
+tls tls1.2 -W "$w/pw" >"$w/tls12.out" 2>&1
+rc=$?
+tap_ok $rc "tstclnt -V tls1.2:tls1.2 -n '$nick_a' -W pwfile (rc $rc)"
+grep -q 'Protocol  : TLSv1.2' "$w/tls12.out"
+tap_ok $? "the server's page: a TLS 1.2 session"
+sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' "$w/tls12.out" |
+	openssl x509 -outform DER -out "$w/peer.der" 2>/dev/null && cmp -s "$w/peer.der" "$card/auth.der"
+tap_ok $? "the client certificate the server received is the card's authentication certificate"
+subj=$(openssl x509 -inform DER -in "$card/auth.der" -noout -subject -nameopt oneline | sed 's/^subject=//')
+grep -qF "depth=0 $subj" "$w/s_server.out"
+tap_ok $? "s_server verified the client '$subj' against the authentication CA"
+grep -q 'Peer signature type: RSA$' "$w/tls12.out"
+tap_ok $? "the client's CertificateVerify is RSA PKCS#1 v1.5 (not PSS)"
+[ "$(count_sign "$n0")" -eq 1 ] &&
+	log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+tap_ok $? "the handshake cost exactly one SIGN APDU, a SHA-256 DigestInfo"
+
+# TLS 1.3 needs RSA-PSS for the client's signature; the card cannot, the
+# module does not advertise it: NSS sends no certificate and the server
+# refuses. It must fail quickly and cleanly, without a signature and without
+# costing a PIN try.
+tries_a=$(pin_tries auth)
+n0=$(log_lines)
+tls tls1.3 -W "$w/pw" >"$w/tls13.out" 2>&1
+rc=$?
+clean_fail "$rc"
+tap_ok $? "tstclnt -V tls1.3:tls1.3 fails cleanly (rc $rc, no timeout)"
+[ "$(count_sign "$n0")" -eq 0 ]
+tap_ok $? "TLS 1.3: no SIGN APDU"
+grep -q 'peer did not return a certificate' "$w/s_server.out"
+tap_ok $? "TLS 1.3: the server saw no client certificate"
+[ "$tries_a" = 63C3 ] && [ "$(pin_tries auth)" = 63C3 ]
+tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(pin_tries auth))"
+stop_server
+
+# ---- S/MIME with cmsutil (Thunderbird's NSS path) ----
+printf 'From: taro@example.jp\r\nSubject: test\r\n\r\nSigned with my My Number Card.\r\n' >"$w/msg"
+
+# Opaque signedData. -Y NONE: no SMIMEEncryptionKeyPreference (the signing
+# certificate cannot encrypt; Thunderbird adds one only for an encryption
+# certificate).
+n0=$(log_lines)
+nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg.p7m" \
+	>"$w/cms.out" 2>&1
+tap_ok $? "cmsutil -S -N '$nick_s' -f pwfile (opaque signedData)"
+openssl cms -verify -binary -inform DER -in "$w/msg.p7m" -CAfile "$ca_dir/sign-ca.pem" -purpose any \
+	-signer "$w/cms-signer.pem" -out "$w/msg.out" >/dev/null 2>&1 && cmp -s "$w/msg.out" "$w/msg"
+tap_ok $? "openssl cms -verify against the signature CA: valid, content intact"
+openssl x509 -in "$w/cms-signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
+tap_ok $? "the signer is the card's signing certificate"
+[ "$(count_verify "$n0")" -eq 2 ] && [ "$(count_sign "$n0")" -eq 1 ]
+tap_ok $? "always-authenticate: login + context-specific login = 2 VERIFY, 1 SIGN ($(count_verify "$n0")/$(count_sign "$n0"))"
+
+# Detached, with signing time and S/MIME capabilities, as Thunderbird sends
+# in multipart/signed.
+nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -T -G -P -H SHA256 -f "$w/pw-sign" -i "$w/msg" \
+	-o "$w/msg.p7s" >"$w/cms.out" 2>&1
+tap_ok $? "cmsutil -S -T -G -P (detached, signingTime, SMIMECapabilities)"
+openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
+	-CAfile "$ca_dir/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
+tap_ok $? "openssl cms -verify of the detached signature over the message"
+attrs=$(openssl cms -cmsout -print -inform DER -in "$w/msg.p7s" 2>/dev/null)
+contains "$attrs" "signingTime" && contains "$attrs" "S/MIME Capabilities" &&
+	contains "$attrs" "rsaEncryption" && ! contains "$attrs" "rsassaPss"
+tap_ok $? "signed attributes: signingTime and SMIMECapabilities; RSA PKCS#1 v1.5"
+printf 'Tampered.\r\n' >>"$w/msg"
+! openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
+	-CAfile "$ca_dir/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
+tap_ok $? "a tampered message does not verify"
+
+# A wrong signing password costs one try, not more (NSS does not repeat it),
+# and the right one restores the counter.
+n0=$(log_lines)
+nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-wrong" -i "$w/msg" -o "$w/bad.p7m" \
+	>"$w/cms.out" 2>&1
+rc=$?
+clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ]
+tap_ok $? "cmsutil with a wrong password fails cleanly, no signature (rc $rc)"
+t=$(pin_tries sign)
+[ "$t" = 63C4 ] && [ "$(count_verify "$n0")" -eq 1 ]
+tap_ok $? "... exactly one VERIFY, one try lost ($t)"
+nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg2.p7m" \
+	>"$w/cms.out" 2>&1 && [ "$(pin_tries sign)" = 63C5 ]
+tap_ok $? "the right password signs again and the counter is back to 5 ($(pin_tries sign))"
+
+# always-authenticate=no through NSS's module parameter string: NSS hands it
+# to C_Initialize in pReserved (its LibraryParameters), as p11-kit does.
+nss modutil -dbdir "$db" -delete jpki -force >/dev/null 2>&1 &&
+	nss modutil -dbdir "$db" -add jpki -libfile "$JP_MODULE" -string "always-authenticate=no" \
+		-force >/dev/null 2>&1
+tap_ok $? "modutil -add jpki -string always-authenticate=no"
+n0=$(log_lines)
+nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg3.p7m" \
+	>"$w/cms.out" 2>&1 &&
+	openssl cms -verify -binary -inform DER -in "$w/msg3.p7m" -CAfile "$ca_dir/sign-ca.pem" \
+		-purpose any -out /dev/null >/dev/null 2>&1
+tap_ok $? "cmsutil signs with always-authenticate=no; openssl verifies"
+[ "$(count_verify "$n0")" -eq 1 ] && [ "$(count_sign "$n0")" -eq 1 ]
+tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(count_verify "$n0")/$(count_sign "$n0"))"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID $SERVER_PID"
+stop_server
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
