@@ -10,11 +10,14 @@ PACKAGES="
   openssl opensc gnutls-bin libengine-pkcs11-openssl valgrind
   openssh-client openssh-server
   libnss3-tools poppler-utils
+  curl
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
 # libnss3-tools poppler-utils: tests/e2e/test-nss.sh (modutil, certutil,
 # tstclnt, cmsutil) and tests/e2e/test-pdfsig.sh (pdfsig).
+# curl: tests/e2e/test-openssl.sh (client authentication through libp11's
+# engine; gnutls-bin and libengine-pkcs11-openssl above serve it too).
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=""

@@ -47,3 +47,12 @@ TESTS += tests/e2e/test-p11-kit-remote.sh
 # authentication with tstclnt, S/MIME signatures with cmsutil (NSS engineer).
 dist_check_SCRIPTS += tests/e2e/test-nss.sh
 TESTS += tests/e2e/test-nss.sh
+
+# OpenSSL (libp11's pkcs11 engine), curl and GnuTLS (p11tool, gnutls-cli)
+# against the module, with a local openssl s_server for TLS client
+# authentication (OpenSSL/curl/GnuTLS engineer).
+dist_check_SCRIPTS += tests/e2e/tls-lib.sh
+dist_check_SCRIPTS += tests/e2e/test-openssl.sh
+TESTS += tests/e2e/test-openssl.sh
+dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
+TESTS += tests/e2e/test-gnutls.sh

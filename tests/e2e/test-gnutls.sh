@@ -1,0 +1,181 @@
+#!/bin/sh
+# GnuTLS with the module behind a private pcscd: p11tool (tokens, public
+# certificates before login, the signing certificate only after it, exports
+# compared byte for byte with the card's, --test-sign on both keys including
+# the always-authenticate signing key), gnutls-cli client authentication with
+# pkcs11: URIs against a local openssl s_server (TLS 1.2 works: GnuTLS sees
+# no CKM_RSA_PKCS_PSS and signs RSA+SHA256; TLS 1.3 fails cleanly), a wrong
+# PIN costing exactly one try.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+. "$top_srcdir/tests/e2e/tls-lib.sh"
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+jp_need p11tool gnutls-cli "$OPENSSL"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+jp_tls_traps
+
+D=$JP_HARNESS_DIR
+CARD=$JP_CARD_DIR
+APIN=$(jp_card_pin 1 auth)
+SPIN=$(jp_card_pin 1 sign)
+AT="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
+ST="pkcs11:token=My%20Number%20Card%20%28Signature%29"
+AUTH_KEY="$AT;object=JPKI%20User%20Authentication%20Key;type=private"
+AUTH_CERT="$AT;object=JPKI%20User%20Authentication%20Certificate;type=cert"
+# GnuTLS reads no other configuration: keep the user's out of the way.
+unset GNUTLS_PIN GNUTLS_SO_PIN
+
+p11() {
+	jp_with_module timeout 30 p11tool --provider "$JP_MODULE" "$@"
+}
+# der_of OUT: PEM on stdin -> DER
+der_of() {
+	"$OPENSSL" x509 -outform der -out "$1" 2>/dev/null
+}
+
+echo "# p11tool: tokens"
+p11 --list-tokens >"$D/tokens" 2>&1
+tap_ok $? "p11tool --list-tokens"
+grep -q '^	Label: My Number Card (Authentication)$' "$D/tokens" &&
+	grep -q '^	Label: My Number Card (Signature)$' "$D/tokens"
+tap_ok $? "both tokens listed with their labels"
+[ "$(grep -c '^	Manufacturer: J-LIS (JPKI)$' "$D/tokens")" -eq 2 ] &&
+	[ "$(grep -c '^	Type: Hardware token$' "$D/tokens")" -eq 2 ]
+tap_ok $? "manufacturer J-LIS (JPKI), hardware tokens"
+serials=$(sed -n 's/^	Serial: //p' "$D/tokens" | sort -u)
+echo "$serials" | grep -Eqx '[0-9A-F]{16}'
+tap_ok $? "one 16-hex-digit serial for the card's two tokens ($serials)"
+
+echo "# p11tool: certificates without login"
+p11 --list-all-certs pkcs11: >"$D/certs" 2>&1
+tap_ok $? "p11tool --list-all-certs pkcs11:"
+labels=$(sed -n 's/^	Label: //p' "$D/certs" | sort | tr '\n' '|')
+[ "$labels" = "JPKI Digital Signature CA|JPKI User Authentication CA|JPKI User Authentication Certificate|" ]
+tap_ok $? "three public certificates, the signing certificate not among them ($labels)"
+p11 --export "$AUTH_CERT" 2>/dev/null | der_of "$D/auth.der" && cmp -s "$D/auth.der" "$CARD/auth.der"
+tap_ok $? "exported authentication certificate = the card's"
+p11 --export "$AT;object=JPKI%20User%20Authentication%20CA;type=cert" 2>/dev/null |
+	der_of "$D/auth-ca.der" && cmp -s "$D/auth-ca.der" "$CARD/auth-ca.der"
+tap_ok $? "exported authentication CA = the card's"
+p11 --export "$ST;object=JPKI%20Digital%20Signature%20CA;type=cert" 2>/dev/null |
+	der_of "$D/sign-ca.der" && cmp -s "$D/sign-ca.der" "$CARD/sign-ca.der"
+tap_ok $? "exported signing CA = the card's"
+
+echo "# p11tool: the signing token after login"
+GNUTLS_PIN=$SPIN p11 --login --export "$ST;object=JPKI%20Digital%20Signature%20Certificate;type=cert" \
+	2>/dev/null | der_of "$D/sign.der" && cmp -s "$D/sign.der" "$CARD/sign.der"
+tap_ok $? "after login the signing certificate is there and = the card's"
+
+echo "# p11tool --test-sign (signs, then verifies with the key's public parts)"
+# By id only: p11tool looks for the public key with the same URL and
+# type=public, and the key pair's labels differ.
+key_url() { # TOKEN PIN
+	GNUTLS_PIN=$2 p11 --login --list-privkeys --only-urls "$1" 2>/dev/null |
+		head -n 1 | sed 's/;object=[^;]*//'
+}
+test_sign() { # URL PIN
+	GNUTLS_PIN=$2 p11 --login --test-sign "$1" >"$D/ts.out" 2>&1
+}
+signed_ok() {
+	grep -q 'Signing using RSA-SHA256... ok' "$D/ts.out" &&
+		grep -q 'Verifying against public key in the token... ok' "$D/ts.out"
+}
+url=$(key_url "$AT" "$APIN")
+n0=$(jp_sign_apdus)
+test_sign "$url" "$APIN"
+rc=$?
+[ $rc -eq 0 ] && signed_ok
+tap_ok $? "authentication key: RSA-SHA256 signature verified against the token's public key (rc $rc)"
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+tap_ok $? "one SIGN APDU"
+url=$(key_url "$ST" "$SPIN")
+n0=$(jp_sign_apdus)
+v0=$(grep -c '^> 0020008006' "$JP_EMU_LOG")
+test_sign "$url" "$SPIN"
+rc=$?
+[ $rc -eq 0 ] && signed_ok
+tap_ok $? "signing key (always-authenticate, GnuTLS logs in again with the password): verified (rc $rc)"
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+tap_ok $? "one SIGN APDU"
+v=$(($(grep -c '^> 0020008006' "$JP_EMU_LOG") - v0))
+[ "$v" -eq 2 ]
+tap_ok $? "the password reached the card twice: C_Login, then the context-specific login ($v VERIFYs)"
+
+echo "# gnutls-cli client authentication against openssl s_server"
+jp_tls_server_start "$CARD/auth-ca.pem"
+tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
+g_cli() {
+	printf 'GET / HTTP/1.0\r\n\r\n' | jp_with_module timeout 30 gnutls-cli \
+		--port "$JP_TLS_PORT" --x509cafile "$JP_TLS_SERVER_CERT" \
+		--provider "$JP_MODULE" "$@" 127.0.0.1 >"$D/page" 2>&1
+}
+page_ok() {
+	grep -q "Protocol  : $1" "$D/page" &&
+		grep -q 'Peer signature type: RSA$' "$D/page" &&
+		grep -q 'Peer signing digest: SHA256' "$D/page" &&
+		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
+}
+n0=$(jp_sign_apdus)
+GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+	--priority NORMAL:-VERS-TLS1.3
+rc=$?
+tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
+page_ok TLSv1.2
+tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
+last=$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ] &&
+	case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
+tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
+
+g_cli --x509keyfile "$AUTH_KEY;pin-value=$APIN" --x509certfile "$AUTH_CERT" \
+	--priority NORMAL:-VERS-TLS1.3
+rc=$?
+tap_ok $rc "the same with pin-value= in the key's URI (rc $rc)"
+page_ok TLSv1.2
+tap_ok $? "the server saw the card's certificate"
+
+echo "# TLS 1.3: GnuTLS offers no certificate (no RSA-PSS on the token)"
+n0=$(jp_sign_apdus)
+GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
+	grep -q 'Certificate is required' "$D/page"
+tap_ok $? "default priority negotiates TLS 1.3 and fails with the server's 'certificate required' (rc $rc)"
+[ "$(jp_sign_apdus)" -eq "$n0" ]
+tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
+
+echo "# a wrong PIN costs one try, and GnuTLS does not retry it"
+GNUTLS_PIN=0000 g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+	--priority NORMAL:-VERS-TLS1.3 </dev/null
+rc=$?
+jp_tls_clean_fail $rc
+tap_ok $? "gnutls-cli with a wrong PIN fails cleanly (rc $rc)"
+tries=$(jp_pin_tries auth)
+[ "$tries" = 63C2 ]
+tap_ok $? "exactly one try used ($tries)"
+GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+	--priority NORMAL:-VERS-TLS1.3
+tap_ok $? "the right PIN works again"
+tries=$(jp_pin_tries auth)
+[ "$tries" = 63C3 ]
+tap_ok $? "and the counter is back to 3 ($tries)"
+tries=$(jp_pin_tries sign)
+[ "$tries" = 63C5 ]
+tap_ok $? "the signing password still has 5 tries ($tries)"
+
+pids="$JP_TLS_SERVER_PID $JP_PCSCD_PID $JP_EMU_PID"
+jp_tls_server_stop
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running ($pids)"
+tap_done

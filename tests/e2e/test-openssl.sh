@@ -1,0 +1,280 @@
+#!/bin/sh
+# OpenSSL through libp11's pkcs11 engine, and curl, with the module behind a
+# private pcscd: pkeyutl (what libp11 sends to the card), req -x509, cms
+# with the signing key (always-authenticate), TLS 1.2 client authentication
+# against a local s_server (only with RSA+SHA256: the card cannot do PSS),
+# the clean failures without that setting and with TLS 1.3, curl the same
+# way. Every signature is checked by openssl against the card's
+# certificates; the emulator's log says what reached the card; the retry
+# counters say no PIN try was lost.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+. "$top_srcdir/tests/e2e/tls-lib.sh"
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+jp_need "$OPENSSL" curl script
+
+# libp11's engine (Debian: libengine-pkcs11-openssl) in OpenSSL's engine
+# directory.
+enginesdir=$("$OPENSSL" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
+if [ ! -f "$enginesdir/pkcs11.so" ]; then
+	if [ "${CI:-}" = true ]; then
+		tap_ok 1 "libp11's pkcs11 engine is missing from $enginesdir (CI must install it)"
+		tap_done
+	fi
+	tap_skip_all "libp11's pkcs11 engine not installed (tools/setup-debian.sh installs it)"
+fi
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+jp_tls_traps
+
+D=$JP_HARNESS_DIR
+CARD=$JP_CARD_DIR
+APIN=$(jp_card_pin 1 auth)
+SPIN=$(jp_card_pin 1 sign)
+AUTH_KEY="pkcs11:token=My%20Number%20Card%20%28Authentication%29;object=JPKI%20User%20Authentication%20Key;type=private"
+SIGN_KEY="pkcs11:token=My%20Number%20Card%20%28Signature%29;object=JPKI%20Digital%20Signature%20Key;type=private"
+
+# The engine configuration a user writes (doc/use/openssl.txt), and the same
+# with the TLS setting that keeps OpenSSL off RSA-PSS for the client
+# certificate (what curl needs, having no option of its own for it).
+cat >"$D/openssl.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+MODULE_PATH = $JP_MODULE
+[req]
+distinguished_name = req_dn
+[req_dn]
+EOF
+sed 's/^engines = engine_section$/&\nssl_conf = ssl_section/' "$D/openssl.cnf" >"$D/openssl-tls.cnf"
+cat >>"$D/openssl-tls.cnf" <<EOF
+[ssl_section]
+system_default = tls_defaults
+[tls_defaults]
+ClientSignatureAlgorithms = RSA+SHA256
+EOF
+OPENSSL_CONF=$D/openssl.cnf
+export OPENSSL_CONF
+# Errors only: the log is how a failure is told apart from the known bug.
+P11LOG=$D/p11.log
+JPKI_PKCS11_DEBUG="level:1,file:$P11LOG"
+export JPKI_PKCS11_DEBUG
+
+"$OPENSSL" x509 -inform der -in "$CARD/auth.der" -out "$D/auth.pem"
+"$OPENSSL" x509 -inform der -in "$CARD/sign.der" -out "$D/sign.pem"
+"$OPENSSL" x509 -in "$D/auth.pem" -pubkey -noout >"$D/auth.pub"
+
+# Known module bug (see the report / doc/use/openssl.txt): with an engine
+# as OpenSSL's default RSA implementation (what `-engine` and curl do), the
+# module's host check of the card's signature cannot build an RSA key
+# (EVP_PKEY_fromdata on a legacy context) and the signature is refused with
+# CKR_DEVICE_ERROR. Results that fail for exactly that reason are TODO.
+HOSTCHECK_BUG="module bug: host verification fails when an engine is OpenSSL's default RSA method"
+bug_seen=0
+step() {
+	: >"$P11LOG"
+}
+# result STATUS DESCRIPTION: TODO if it failed and the module logged the bug
+result() {
+	if [ "$1" -ne 0 ] && grep -q 'host verification (cryptographic library failure)' "$P11LOG" 2>/dev/null; then
+		bug_seen=1
+		tap_todo "$1" "$2" "$HOSTCHECK_BUG"
+	else
+		tap_ok "$1" "$2"
+	fi
+}
+
+echo "# the engine"
+out=$(jp_with_module "$OPENSSL" engine -t pkcs11 2>&1)
+case "$out" in
+*"[ available ]"*) st=0 ;;
+*) st=1 ;;
+esac
+tap_ok $st "openssl engine -t pkcs11: available"
+
+echo "# pkeyutl with -pkeyopt digest:sha256: libp11 sends a DigestInfo"
+printf 'jpki-pkcs11 pkeyutl test\n' >"$D/msg"
+"$OPENSSL" dgst -sha256 -binary "$D/msg" >"$D/msg.sha256"
+n0=$(jp_sign_apdus)
+step
+jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
+	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/msg.sha256" \
+	-pkeyopt digest:sha256 -out "$D/msg.sig" >"$D/out" 2>&1
+rc=$?
+result $rc "pkeyutl -sign -pkeyopt digest:sha256 (rc $rc)"
+"$OPENSSL" pkeyutl -verify -pubin -inkey "$D/auth.pub" -in "$D/msg.sha256" \
+	-sigfile "$D/msg.sig" -pkeyopt digest:sha256 >/dev/null 2>&1
+result $? "the signature verifies with the certificate's key"
+hash=$(od -An -v -tx1 "$D/msg.sha256" | tr -d ' \n' | tr a-f A-F)
+last=$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ] &&
+	[ "$last" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
+tap_ok $? "one SIGN APDU, carrying DigestInfo(SHA-256, hash) (CKM_RSA_PKCS)"
+
+echo "# pkeyutl without a digest: the input is signed as it is"
+printf 'raw input of thirty-six bytes.......' >"$D/raw"
+step
+jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
+	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/raw" -out "$D/raw.sig" >"$D/out" 2>&1
+result $? "pkeyutl -sign of 36 raw bytes"
+"$OPENSSL" pkeyutl -verifyrecover -pubin -inkey "$D/auth.pub" -in "$D/raw.sig" \
+	-out "$D/raw.rec" >/dev/null 2>&1 && cmp -s "$D/raw" "$D/raw.rec"
+result $? "the signature recovers exactly the input (PKCS#1 v1.5 type 1)"
+raw=$(od -An -v -tx1 "$D/raw" | tr -d ' \n' | tr a-f A-F)
+[ "$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)" = "> 802A008024${raw}00" ]
+tap_ok $? "the card got the raw input"
+
+echo "# req -new -x509 with the authentication key"
+step
+jp_with_module "$OPENSSL" req -new -x509 -engine pkcs11 -keyform engine \
+	-key "$AUTH_KEY;pin-value=$APIN" -subj "/CN=jpki-pkcs11 self-signed" \
+	-sha256 -days 1 -out "$D/self.pem" >"$D/out" 2>&1
+result $? "openssl req -new -x509 -engine pkcs11"
+"$OPENSSL" verify -check_ss_sig -CAfile "$D/self.pem" "$D/self.pem" >/dev/null 2>&1
+result $? "the self-signed certificate's signature verifies (-check_ss_sig)"
+"$OPENSSL" x509 -in "$D/self.pem" -pubkey -noout 2>/dev/null | cmp -s - "$D/auth.pub"
+result $? "its key is the card's authentication key"
+"$OPENSSL" x509 -in "$D/self.pem" -noout -text 2>/dev/null |
+	grep -q 'Signature Algorithm: sha256WithRSAEncryption'
+result $? "signed with sha256WithRSAEncryption"
+
+echo "# cms -sign with the signing key (always-authenticate)"
+printf 'A document to sign.\n' >"$D/doc.txt"
+# libp11 asks for the password again at the terminal for the
+# context-specific login; "script" gives it one and types it.
+cms_sign() {
+	printf '%s\n' "$SPIN" | jp_with_module timeout 30 script -qec "$1" /dev/null >"$D/cms.out" 2>&1
+}
+tries_before=$(jp_pin_tries sign)
+n0=$(jp_sign_apdus)
+step
+cms_sign "$OPENSSL cms -sign -engine pkcs11 -keyform engine -inkey '$SIGN_KEY;pin-value=$SPIN' \
+	-signer '$D/sign.pem' -md sha256 -binary -nodetach -in '$D/doc.txt' -outform der -out '$D/doc.p7s'"
+rc=$?
+result $rc "openssl cms -sign, password typed at libp11's context-specific prompt (rc $rc)"
+grep -q 'Enter PKCS#11 key PIN for JPKI Digital Signature Key' "$D/cms.out"
+tap_ok $? "libp11 prompted for the signing key's password (CKA_ALWAYS_AUTHENTICATE)"
+"$OPENSSL" cms -verify -inform der -in "$D/doc.p7s" -CAfile "$CARD/sign-ca.pem" -purpose any \
+	-signer "$D/cms-signer.pem" -out "$D/doc.out" >/dev/null 2>&1 && cmp -s "$D/doc.txt" "$D/doc.out"
+result $? "the CMS verifies against the signing CA and holds the document"
+"$OPENSSL" x509 -in "$D/cms-signer.pem" -outform der 2>/dev/null | cmp -s - "$CARD/sign.der"
+result $? "its signer is the card's signing certificate"
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+result $? "exactly one SIGN APDU"
+step
+# setsid: no controlling terminal, so the prompt cannot wait on one.
+printf '' | jp_with_module timeout 30 setsid -w "$OPENSSL" cms -sign -engine pkcs11 -keyform engine \
+	-inkey "$SIGN_KEY;pin-value=$SPIN" -signer "$D/sign.pem" -md sha256 -binary \
+	-nodetach -in "$D/doc.txt" -outform der -out "$D/doc2.p7s" >"$D/out" 2>&1
+rc=$?
+jp_tls_clean_fail $rc
+tap_ok $? "without a terminal for the second prompt: a clean failure (rc $rc)"
+tries=$(jp_pin_tries sign)
+[ "$tries" = "$tries_before" ] && [ "$tries" = 63C5 ]
+tap_ok $? "no signing-password try lost ($tries_before -> $tries)"
+
+echo "# TLS 1.2 client authentication against openssl s_server"
+jp_tls_server_start "$CARD/auth-ca.pem"
+tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
+s_client() {
+	printf 'GET / HTTP/1.0\r\n\r\n' | jp_with_module timeout 30 "$OPENSSL" s_client \
+		-connect "127.0.0.1:$JP_TLS_PORT" -CAfile "$JP_TLS_SERVER_CERT" \
+		-engine pkcs11 -keyform engine -key "$AUTH_KEY;pin-value=$APIN" \
+		-cert "$D/auth.pem" -quiet "$@" >"$D/page" 2>"$D/err"
+}
+# page_ok PROTO: the server's page names the protocol, an RSA+SHA256
+# client signature and the card's certificate.
+page_ok() {
+	grep -q "Protocol  : $1" "$D/page" &&
+		grep -q 'Peer signature type: RSA$' "$D/page" &&
+		grep -q 'Peer signing digest: SHA256' "$D/page" &&
+		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
+}
+n0=$(jp_sign_apdus)
+step
+s_client -tls1_2 -client_sigalgs RSA+SHA256
+rc=$?
+result $rc "s_client -tls1_2 -client_sigalgs RSA+SHA256 (rc $rc)"
+page_ok TLSv1.2
+result $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+result $? "the handshake cost one SIGN APDU"
+
+echo "# without the setting OpenSSL picks RSA-PSS: a clean failure"
+n0=$(jp_sign_apdus)
+step
+s_client -tls1_2
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'Mechanism invalid' "$D/err"
+tap_ok $? "s_client -tls1_2: fails with 'Mechanism invalid' (rc $rc)"
+[ "$(jp_sign_apdus)" -eq "$n0" ]
+tap_ok $? "nothing was sent to the card for signing"
+
+echo "# TLS 1.3: CertificateVerify must be RSA-PSS, the card cannot"
+step
+s_client -tls1_3
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'Mechanism invalid' "$D/err"
+tap_ok $? "s_client -tls1_3: fails with 'Mechanism invalid' (rc $rc)"
+step
+s_client -tls1_3 -client_sigalgs RSA+SHA256
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'certificate required' "$D/err"
+tap_ok $? "s_client -tls1_3 -client_sigalgs RSA+SHA256: no usable certificate, the server's 'certificate required' alert (rc $rc)"
+[ "$(jp_sign_apdus)" -eq "$n0" ]
+tap_ok $? "no SIGN APDU for either"
+
+echo "# curl"
+c_url() {
+	jp_with_module timeout 30 curl -sS --engine pkcs11 --key-type ENG \
+		--key "$AUTH_KEY;pin-value=$APIN" --cert "$D/auth.pem" \
+		--cacert "$JP_TLS_SERVER_CERT" "$@" "https://127.0.0.1:$JP_TLS_PORT/" \
+		>"$D/page" 2>"$D/err"
+}
+n0=$(jp_sign_apdus)
+step
+OPENSSL_CONF=$D/openssl-tls.cnf c_url --tlsv1.2 --tls-max 1.2
+rc=$?
+result $rc "curl --tls-max 1.2 with ClientSignatureAlgorithms = RSA+SHA256 in OPENSSL_CONF (rc $rc)"
+page_ok TLSv1.2
+result $? "the server saw TLS 1.2, RSA/SHA-256 and the card's certificate"
+[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+result $? "one SIGN APDU"
+n0=$(jp_sign_apdus)
+step
+c_url --tlsv1.2 --tls-max 1.2
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'Mechanism invalid' "$D/err"
+tap_ok $? "curl without the setting: fails with 'Mechanism invalid' (rc $rc)"
+step
+OPENSSL_CONF=$D/openssl-tls.cnf c_url --tlsv1.3
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'certificate required' "$D/err"
+tap_ok $? "curl --tlsv1.3: fails with the server's 'certificate required' (rc $rc)"
+[ "$(jp_sign_apdus)" -eq "$n0" ]
+tap_ok $? "no SIGN APDU for either"
+
+tries=$(jp_pin_tries auth)
+[ "$tries" = 63C3 ]
+tap_ok $? "the authentication PIN still has 3 tries ($tries)"
+[ "$bug_seen" = 0 ] || echo "# known module bug hit: $HOSTCHECK_BUG"
+
+pids="$JP_TLS_SERVER_PID $JP_PCSCD_PID $JP_EMU_PID"
+jp_tls_server_stop
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running ($pids)"
+tap_done

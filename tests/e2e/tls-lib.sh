@@ -1,0 +1,105 @@
+# shellcheck shell=sh
+# Shared by test-openssl.sh and test-gnutls.sh: a local TLS server that
+# requires a client certificate, the card's retry counters, and the few TAP
+# extras those tests need. Source it after consumer-lib.sh and after
+# jp_pcscd_start (it uses $JP_HARNESS_DIR).
+#
+#   jp_tls_server_start CAFILE   openssl s_server -www on 127.0.0.1, a free
+#                                port (the kernel picks it), -Verify 1
+#                                against CAFILE; sets JP_TLS_PORT,
+#                                JP_TLS_SERVER_PID, JP_TLS_SERVER_CERT (the
+#                                server's own certificate, for -CAfile)
+#   jp_tls_server_stop           kills it by PID (idempotent)
+#   jp_tls_traps                 EXIT/INT/TERM: server, then the harness
+#   jp_tls_page_cert PAGE OUT    the client certificate the server printed
+#                                in its -www page, as DER into OUT
+#   jp_tls_clean_fail RC         0 when RC is a failure that is neither a
+#                                timeout (124) nor a signal (>= 128)
+#   jp_pin_tries auth|sign       the card's retry counter answer (63Cx)
+#   jp_sign_apdus                how many SIGN APDUs the emulator has seen
+#   tap_todo STATUS DESC WHY     a TAP result marked TODO (a known bug:
+#                                counted as XFAIL, or XPASS once fixed)
+
+: "${OPENSSL:=openssl}"
+
+JP_TLS_SERVER_PID=
+JP_TLS_PORT=
+JP_TLS_SERVER_CERT=
+
+jp_tls_server_start() {
+	_ca=$1
+	_d=$JP_HARNESS_DIR
+	JP_TLS_SERVER_CERT=$_d/server.pem
+	# An EC key: generated in milliseconds, and the server's own signature
+	# has nothing to do with the card.
+	"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$_d/server.key" -out "$JP_TLS_SERVER_CERT" -days 1 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || return 1
+	: >"$_d/s_server.out"
+	# OPENSSL_CONF=/dev/null: the server must not load the engine.
+	OPENSSL_CONF=/dev/null setsid "$OPENSSL" s_server -accept 127.0.0.1:0 \
+		-key "$_d/server.key" -cert "$JP_TLS_SERVER_CERT" \
+		-Verify 1 -CAfile "$_ca" -www \
+		>"$_d/s_server.out" 2>&1 </dev/null &
+	JP_TLS_SERVER_PID=$!
+	_n=0
+	while [ "$_n" -lt 100 ]; do
+		JP_TLS_PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$_d/s_server.out")
+		[ -n "$JP_TLS_PORT" ] && return 0
+		kill -0 "$JP_TLS_SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	echo "# s_server did not start:" >&2
+	sed 's/^/#   /' "$_d/s_server.out" >&2
+	return 1
+}
+
+jp_tls_server_stop() {
+	if [ -n "$JP_TLS_SERVER_PID" ]; then
+		_jp_kill_wait "$JP_TLS_SERVER_PID"
+		JP_TLS_SERVER_PID=
+	fi
+}
+
+jp_tls_traps() {
+	trap 'jp_tls_server_stop; jp_pcscd_stop' EXIT
+	trap 'jp_tls_server_stop; jp_pcscd_stop; trap - EXIT; exit 130' INT
+	trap 'jp_tls_server_stop; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+}
+
+# s_server -www prints the peer's certificate in PEM after "Client
+# certificate".
+jp_tls_page_cert() {
+	sed -n '/^Client certificate/,$p' "$1" |
+		sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' |
+		"$OPENSSL" x509 -outform der -out "$2" 2>/dev/null
+}
+
+jp_tls_clean_fail() {
+	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
+}
+
+# The retry query (VERIFY without data) on the key's PIN file, over a second
+# PC/SC client: it costs no try (jpki-card.md).
+jp_pin_tries() {
+	case $1 in
+	auth) _ef=0018 ;;
+	sign) _ef=001B ;;
+	esac
+	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
+		tail -n 1
+}
+
+jp_sign_apdus() {
+	grep -c '^> 802A' "$JP_EMU_LOG" 2>/dev/null || true
+}
+
+tap_todo() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2 # TODO $3"
+	else
+		echo "not ok $TAP_N - $2 # TODO $3"
+	fi
+}
