@@ -56,3 +56,8 @@ dist_check_SCRIPTS += tests/e2e/test-openssl.sh
 TESTS += tests/e2e/test-openssl.sh
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh
+
+# OpenSSH: ssh-keygen -D, ssh -I and ssh-agent against a private sshd, and
+# a p11-kit server socket forwarded with ssh -R (p11-kit/OpenSSH engineer).
+dist_check_SCRIPTS += tests/e2e/test-ssh.sh
+TESTS += tests/e2e/test-ssh.sh

@@ -1,0 +1,418 @@
+#!/bin/sh
+# OpenSSH with the real module behind a private pcscd + vpcd + the emulated
+# card: ssh-keygen -D prints the authentication key (compared with the key of
+# the card's certificate), ssh -I logs in to a private sshd (127.0.0.1, a free
+# port, its own host key and authorized_keys) with rsa-sha2-512 and
+# rsa-sha2-256, the PIN given by an SSH_ASKPASS script; the same through
+# ~/.ssh/config style options; a wrong PIN costs exactly one try; ssh-add -s
+# into a private ssh-agent, logins through the agent without a PIN, ssh-add
+# -e; a p11-kit server socket forwarded with ssh -R, signing on the "remote"
+# side through p11-kit-client.so; a blocked PIN. The card's log must show
+# the sign commands with the DigestInfo of the negotiated hash.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need ssh ssh-keygen ssh-agent ssh-add openssl
+SSHD=${SSHD:-/usr/sbin/sshd}
+if [ ! -x "$SSHD" ]; then
+	if [ "${CI:-}" = true ]; then
+		tap_ok 1 "sshd missing ($SSHD): CI must install openssh-server"
+		tap_done
+	fi
+	tap_skip_all "sshd not installed (apt-get install openssh-server)"
+fi
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+pin_a=$(jp_card_pin 1 auth)
+pin_s=$(jp_card_pin 1 sign)
+state=$JP_HARNESS_DIR/card.state
+user=$(id -un)
+w=$JP_HARNESS_DIR/ssh
+mkdir -p "$w"
+chmod 0700 "$w"
+
+SSHD_PID=
+AGENT_PID=
+SERVER_PID=
+RUN_SSHD_MADE=0
+stop_ssh() {
+	for _p in $SSHD_PID $AGENT_PID $SERVER_PID; do
+		_jp_kill_wait "$_p"
+	done
+	SSHD_PID= AGENT_PID= SERVER_PID=
+	if [ "$RUN_SSHD_MADE" = 1 ]; then
+		rmdir /run/sshd 2>/dev/null
+		RUN_SSHD_MADE=0
+	fi
+}
+trap 'stop_ssh; jp_pcscd_stop' EXIT
+trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 130' INT
+trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
+signs() { grep -c '^> 802A' "$JP_EMU_LOG"; }
+pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
+# The data field of the last sign command (after CLA INS P1 P2 Lc).
+# A power-off (jp_card_unverify) after the last sign command.
+powered_off_after_sign() {
+	awk '/^> 802A/ { off = 0 } /^# power off/ { off = 1 } END { exit !off }' "$JP_EMU_LOG"
+}
+last_sign_data() { grep '^> 802A' "$JP_EMU_LOG" | tail -n 1 | cut -c13-; }
+# DigestInfo prefixes (RFC 8017 §9.2 note 1), as the emulator logs them.
+DI_SHA256=3031300D060960864801650304020105000420
+DI_SHA512=3051300D060960864801650304020305000440
+
+# ---- ssh-keygen -D: the key for authorized_keys ----
+openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pem"
+ssh-keygen -i -m PKCS8 -f "$w/auth.pem" >"$w/card.pub" 2>/dev/null
+card_key=$(cut -d' ' -f2 "$w/card.pub")
+openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout >"$w/sign.pem"
+sign_key=$(ssh-keygen -i -m PKCS8 -f "$w/sign.pem" 2>/dev/null | cut -d' ' -f2)
+[ -n "$card_key" ] && [ -n "$sign_key" ]
+tap_ok $? "the card certificates' keys converted to OpenSSH format (ssh-keygen -i -m PKCS8)"
+
+v0=$(pin_verifies)
+out=$(jp_with_module ssh-keygen -D "$JP_MODULE" 2>"$w/keygen.err")
+rc=$?
+tap_ok $rc "ssh-keygen -D jpki-pkcs11.so"
+printf '%s\n' "$out" | sed 's/^\(ssh-rsa [A-Za-z0-9+/]\{16\}\)[^ ]*/#   \1.../'
+[ "$(printf '%s\n' "$out" | grep -c "^ssh-rsa $card_key JPKI User Authentication Public Key\$")" -eq 1 ]
+tap_ok $? "ssh-keygen -D prints the card's authentication key once, labelled 'JPKI User Authentication Public Key'"
+! contains "$out" "$sign_key"
+tap_ok $? "ssh-keygen -D does not show the signing key (personal data, only after the password)"
+[ "$(pin_verifies)" -eq "$v0" ]
+tap_ok $? "ssh-keygen -D asked for no PIN and sent none"
+# The CA certificates' keys come along (OpenSSH lists every certificate's
+# key): documented, harmless (sshd refuses them before any signature).
+ca_lines=$(printf '%s\n' "$out" | grep -c '/C=JP/O=JPKI')
+[ "$ca_lines" -eq 2 ]
+tap_ok $? "ssh-keygen -D also lists the 2 CA certificates' keys, labelled with the CA's name (documented)"
+
+# ---- a private sshd ----
+ssh-keygen -q -t ed25519 -N '' -C jpki-test-host -f "$w/host_key" >/dev/null 2>&1
+cp "$w/card.pub" "$w/authorized_keys"
+if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
+	# The privilege separation directory sshd insists on as root.
+	mkdir -p /run/sshd && chmod 0755 /run/sshd && RUN_SSHD_MADE=1
+fi
+free_port() {
+	_p=$(($(od -An -N2 -tu2 /dev/urandom) % 20000 + 40000))
+	while ss -ltnH 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$"; do
+		_p=$((_p + 1))
+	done
+	echo "$_p"
+}
+# start_sshd: up to 5 ports, each waited for up to 10 s.
+start_sshd() {
+	_try=0
+	while [ "$_try" -lt 5 ]; do
+		port=$(free_port)
+		cat >"$w/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $w/host_key
+PidFile none
+AuthorizedKeysFile $w/authorized_keys
+AllowUsers $user
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+HostbasedAuthentication no
+AllowTcpForwarding remote
+AllowStreamLocalForwarding yes
+StreamLocalBindUnlink yes
+X11Forwarding no
+PrintMotd no
+MaxStartups 10
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+		# Not jp_with_module: sshd never loads the module. exec: $! is
+		# sshd's PID.
+		exec_sshd() { exec "$SSHD" -D -e -f "$w/sshd_config"; }
+		exec_sshd >"$w/sshd.log" 2>&1 </dev/null &
+		SSHD_PID=$!
+		_n=0
+		while [ "$_n" -lt 100 ] && kill -0 "$SSHD_PID" 2>/dev/null; do
+			grep -q "Server listening on 127.0.0.1 port $port" "$w/sshd.log" && return 0
+			sleep 0.1
+			_n=$((_n + 1))
+		done
+		sed 's/^/#   sshd: /' "$w/sshd.log"
+		_jp_kill_wait "$SSHD_PID"
+		SSHD_PID=
+		_try=$((_try + 1))
+	done
+	return 1
+}
+start_sshd
+tap_ok $? "private sshd on 127.0.0.1:$port (own config, host key, authorized_keys = the card's key)"
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$w/host_key.pub")" >"$w/known_hosts"
+
+# The PIN prompt: ssh asks SSH_ASKPASS (forced) and this script answers
+# with the content of $w/pin, logging each prompt.
+cat >"$w/askpass" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >>"$w/askpass.log"
+cat "$w/pin"
+EOF
+chmod 0700 "$w/askpass"
+: >"$w/askpass.log"
+
+# A client configuration as a user would write it in ~/.ssh/config, with
+# nothing from the real ~/.ssh: host key checked against our known_hosts.
+cat >"$w/ssh_config" <<EOF
+Host jpki-test jpki-card
+	HostName 127.0.0.1
+	Port $port
+	User $user
+	UserKnownHostsFile $w/known_hosts
+	GlobalKnownHostsFile /dev/null
+	StrictHostKeyChecking yes
+	IdentityAgent none
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	GSSAPIAuthentication no
+	HostbasedAuthentication no
+	ConnectTimeout 10
+	ConnectionAttempts 1
+	ServerAliveInterval 5
+	ServerAliveCountMax 2
+	LogLevel ERROR
+Host jpki-card
+	PKCS11Provider $JP_MODULE
+	IdentityFile $w/card.pub
+	IdentitiesOnly yes
+EOF
+
+# ssh_run ARGS...: ssh with our config and the askpass, bounded in time;
+# stdout in $w/ssh.out, stderr in $w/ssh.err.
+ssh_run() {
+	DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force \
+		jp_with_module timeout 60 ssh -F "$w/ssh_config" "$@" \
+		>"$w/ssh.out" 2>"$w/ssh.err" </dev/null
+}
+accepted() { grep -c "Accepted publickey for $user from 127.0.0.1" "$w/sshd.log"; }
+fp=$(ssh-keygen -lf "$w/card.pub" | awk '{ print $2 }')
+
+# ---- ssh -I ----
+printf '%s\n' "$pin_a" >"$w/pin"
+: >"$JP_EMU_LOG"
+a0=$(accepted)
+ssh_run -I "$JP_MODULE" jpki-test echo ok
+rc=$?
+sed 's/^/#   ssh: /' "$w/ssh.err"
+[ $rc -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ]
+tap_ok $? "ssh -I jpki-pkcs11.so logs in and runs 'echo ok'"
+[ "$(accepted)" -eq $((a0 + 1)) ] && grep "Accepted publickey for $user" "$w/sshd.log" | tail -n 1 | grep -qF "RSA $fp"
+tap_ok $? "sshd: accepted publickey RSA $fp (the card's key)"
+[ "$(wc -l <"$w/askpass.log")" -eq 1 ] && grep -qxF "Enter PIN for 'My Number Card (Authentication)': " "$w/askpass.log"
+tap_ok $? "one PIN prompt, naming the token: $(head -n 1 "$w/askpass.log")"
+[ "$(signs)" -eq 1 ] && [ "$(pin_verifies)" -eq 1 ]
+tap_ok $? "the card saw one PIN VERIFY and one sign command"
+case $(last_sign_data) in "$DI_SHA512"*) r=0 ;; *) r=1 ;; esac
+tap_ok $r "the card signed a SHA-512 DigestInfo (rsa-sha2-512, the default)"
+powered_off_after_sign
+tap_ok $? "the card was powered off (unverified) when ssh let go of the module"
+
+: >"$JP_EMU_LOG"
+: >"$w/askpass.log"
+ssh_run -I "$JP_MODULE" -o PubkeyAcceptedAlgorithms=rsa-sha2-256 jpki-test echo ok
+[ $? -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ]
+tap_ok $? "ssh -I with PubkeyAcceptedAlgorithms=rsa-sha2-256 logs in"
+case $(last_sign_data) in "$DI_SHA256"*) r=0 ;; *) r=1 ;; esac
+[ "$(signs)" -eq 1 ] && [ $r -eq 0 ]
+tap_ok $? "the card signed a SHA-256 DigestInfo"
+
+# ~/.ssh/config style: PKCS11Provider + IdentityFile (the public key) +
+# IdentitiesOnly, the way to keep other keys out of it.
+: >"$JP_EMU_LOG"
+: >"$w/askpass.log"
+ssh_run jpki-card echo ok
+[ $? -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(signs)" -eq 1 ]
+tap_ok $? "ssh_config PKCS11Provider + IdentityFile card.pub + IdentitiesOnly: logged in with one signature"
+
+# ssh-rsa (SHA-1) is refused by this sshd as by default in OpenSSH >= 8.8:
+# the card never signs for it.
+: >"$JP_EMU_LOG"
+ssh_run -I "$JP_MODULE" -o PubkeyAcceptedAlgorithms=ssh-rsa jpki-test echo ok
+[ $? -ne 0 ] && [ "$(signs)" -eq 0 ]
+tap_ok $? "ssh-rsa (SHA-1) only: no login, no signature asked of the card"
+
+# ---- a wrong PIN ----
+printf '9999\n' >"$w/pin"
+: >"$JP_EMU_LOG"
+: >"$w/askpass.log"
+ssh_run -I "$JP_MODULE" jpki-test echo ok
+rc=$?
+sed 's/^/#   ssh: /' "$w/ssh.err"
+[ $rc -ne 0 ] && [ ! -s "$w/ssh.out" ] && [ "$(signs)" -eq 0 ]
+tap_ok $? "a wrong PIN: ssh fails, the card signs nothing"
+[ "$(pin_verifies)" -eq 1 ] && [ "$(card_state auth-tries)" = 2 ]
+tap_ok $? "a wrong PIN costs exactly one try (one VERIFY, 2 tries left)"
+printf '%s\n' "$pin_a" >"$w/pin"
+ssh_run -I "$JP_MODULE" jpki-test echo ok
+[ $? -eq 0 ] && [ "$(card_state auth-tries)" = 3 ]
+tap_ok $? "the right PIN logs in and restores 3 tries"
+
+# ---- ssh-agent ----
+if jp_module_sanitized; then
+	# ssh-agent is setgid: the loader drops LD_PRELOAD, its
+	# ssh-pkcs11-helper cannot load a sanitizer-built module.
+	for d in "ssh-add -s" "ssh through the agent" "ssh-add -e"; do
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N - $d # SKIP sanitizer build: setgid ssh-agent drops the sanitizer preload"
+	done
+else
+	# The default -P allow-list (/usr/lib*/*, /usr/local/lib*/*) does
+	# not cover the build tree: -P names the module.
+	start_agent() { # socket [ssh-agent options]
+		_s=$1
+		shift
+		rm -f "$_s"
+		exec_agent() { exec timeout 120 ssh-agent -D -a "$_s" "$@"; }
+		exec_agent "$@" >"$w/agent.out" 2>&1 </dev/null &
+		AGENT_PID=$!
+		_n=0
+		while [ ! -S "$_s" ] && [ "$_n" -lt 100 ] && kill -0 "$AGENT_PID" 2>/dev/null; do
+			sleep 0.1
+			_n=$((_n + 1))
+		done
+		[ -S "$_s" ]
+	}
+	agent_sock=$w/agent.sock
+	start_agent "$agent_sock"
+	tap_ok $? "private ssh-agent with the default provider allow-list"
+	out=$(DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force SSH_AUTH_SOCK=$agent_sock \
+		timeout 60 ssh-add -s "$JP_MODULE" 2>&1 </dev/null)
+	[ $? -ne 0 ]
+	tap_ok $? "ssh-agent without -P refuses a module outside /usr/lib*: $out"
+	_jp_kill_wait "$AGENT_PID"
+	AGENT_PID=
+
+	start_agent "$agent_sock" -P "$JP_MODULE"
+	tap_ok $? "private ssh-agent -P $JP_MODULE"
+	: >"$JP_EMU_LOG"
+	: >"$w/askpass.log"
+	s_tries=$(card_state sign-tries)
+	out=$(DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force SSH_AUTH_SOCK=$agent_sock \
+		timeout 60 ssh-add -s "$JP_MODULE" 2>&1 </dev/null)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/#   ssh-add: /'
+	[ $rc -eq 0 ] && grep -qF "Enter passphrase for PKCS#11" "$w/askpass.log"
+	tap_ok $? "ssh-add -s: the PIN asked once ('$(head -n 1 "$w/askpass.log")'), provider added"
+	[ "$(pin_verifies)" -eq 1 ] && [ "$(card_state sign-tries)" = "$s_tries" ] && [ "$(card_state auth-tries)" = 3 ]
+	tap_ok $? "the 4-digit PIN went to the authentication token only (signature token refused it before the card: tries $s_tries)"
+	out=$(SSH_AUTH_SOCK=$agent_sock ssh-add -l 2>&1)
+	printf '%s\n' "$out" | sed 's/^/#   ssh-add -l: /'
+	contains "$out" "$fp"
+	tap_ok $? "ssh-add -l lists the card's key $fp"
+	: >"$JP_EMU_LOG"
+	printf 'not-asked\n' >"$w/pin"
+	: >"$w/askpass.log"
+	n_ok=0
+	for i in 1 2; do
+		ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok && [ "$(cat "$w/ssh.out")" = ok ] &&
+			n_ok=$((n_ok + 1))
+	done
+	[ "$n_ok" -eq 2 ] && [ "$(signs)" -eq 2 ]
+	tap_ok $? "two ssh logins through the agent, one card signature each"
+	[ "$(pin_verifies)" -eq 0 ] && [ ! -s "$w/askpass.log" ]
+	tap_ok $? "no PIN asked or sent for them (the agent's session stays logged in)"
+	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1 &&
+		SSH_AUTH_SOCK=$agent_sock ssh-add -l 2>&1 | grep -q 'no identities'
+	tap_ok $? "ssh-add -e: the card's key leaves the agent"
+	powered_off_after_sign
+	tap_ok $? "the card was powered off (unverified) when the agent let go of the module"
+	ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok
+	[ $? -ne 0 ]
+	tap_ok $? "no login through the agent any more"
+	_jp_kill_wait "$AGENT_PID"
+	AGENT_PID=
+	printf '%s\n' "$pin_a" >"$w/pin"
+fi
+
+# ---- the card on this machine signs for the "remote" one over ssh -R ----
+client_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
+CLIENT=${client_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
+if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 && [ -f "$CLIENT" ]; then
+	local_sock=$w/p11-local.sock
+	remote_sock=$w/p11-remote.sock
+	exec_server() { exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$local_sock" "pkcs11:"; }
+	jp_with_module exec_server >"$w/server.out" 2>"$w/server.err" </dev/null &
+	SERVER_PID=$!
+	_n=0
+	while [ ! -S "$local_sock" ] && [ "$_n" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -S "$local_sock" ]
+	tap_ok $? "p11-kit server for the local card on $local_sock"
+	printf 'Signed remotely with the card on the laptop.\n' >"$w/doc"
+	: >"$JP_EMU_LOG"
+	rm -f "$w/remote.sig"
+	# The "remote" command signs through the forwarded socket; the
+	# remote side never sees the PIN prompt of the login itself.
+	ssh_run -I "$JP_MODULE" -o ExitOnForwardFailure=yes -R "$remote_sock:$local_sock" jpki-test \
+		"test -S '$remote_sock' && P11_KIT_SERVER_ADDRESS=unix:path='$remote_sock' pkcs11-tool --module '$CLIENT' --token-label 'My Number Card (Authentication)' --login --pin '$pin_a' --sign -m SHA256-RSA-PKCS -i '$w/doc' -o '$w/remote.sig' && echo signed"
+	rc=$?
+	sed 's/^/#   ssh -R: /' "$w/ssh.err"
+	[ $rc -eq 0 ] && grep -qx signed "$w/ssh.out" &&
+		openssl dgst -sha256 -verify "$w/auth.pem" -signature "$w/remote.sig" "$w/doc" >/dev/null 2>&1
+	tap_ok $? "ssh -R remote.sock:local.sock: pkcs11-tool on the far side signed through p11-kit-client.so, verified by openssl"
+	[ "$(signs)" -eq 2 ]
+	tap_ok $? "the card signed twice: the ssh login and the forwarded request"
+	# sshd leaves the socket file behind; nothing answers on it.
+	out=$(P11_KIT_SERVER_ADDRESS=unix:path=$remote_sock pkcs11-tool --module "$CLIENT" -L 2>&1)
+	! contains "$out" "My Number Card"
+	tap_ok $? "the forwarded socket no longer reaches the card once the ssh session ended"
+	_jp_kill_wait "$SERVER_PID"
+	SERVER_PID=
+else
+	TAP_N=$((TAP_N + 1))
+	if [ "${CI:-}" = true ]; then
+		echo "not ok $TAP_N - ssh -R with p11-kit: p11-kit, pkcs11-tool or p11-kit-client.so missing"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	else
+		echo "ok $TAP_N - ssh -R with p11-kit # SKIP p11-kit, pkcs11-tool or p11-kit-client.so missing"
+	fi
+fi
+
+# ---- a blocked PIN (last: it blocks the fixture's authentication PIN) ----
+printf '0000\n' >"$w/pin"
+for i in 1 2 3; do
+	ssh_run -I "$JP_MODULE" jpki-test echo ok
+done
+[ "$(card_state auth-tries)" = 0 ]
+tap_ok $? "three wrong PINs through ssh block the authentication PIN"
+printf '%s\n' "$pin_a" >"$w/pin"
+: >"$JP_EMU_LOG"
+: >"$w/askpass.log"
+ssh_run -I "$JP_MODULE" jpki-test echo ok
+rc=$?
+sed 's/^/#   ssh (blocked): /' "$w/ssh.err"
+[ $rc -ne 0 ] && [ "$(pin_verifies)" -eq 0 ] && [ "$(signs)" -eq 0 ]
+tap_ok $? "blocked: ssh fails and even the right PIN is never sent to the card"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID $SSHD_PID"
+stop_ssh
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
