@@ -263,9 +263,26 @@ tap_ok $? "curl --tlsv1.3: fails with the server's 'certificate required' (rc $r
 [ "$(jp_sign_apdus)" -eq "$n0" ]
 tap_ok $? "no SIGN APDU for either"
 
+echo "# a wrong PIN: one try, a clear message, no retry by libp11"
+step
+jp_with_module timeout 30 setsid -w "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
+	-inkey "$AUTH_KEY;pin-value=0000" -sign -in "$D/msg.sha256" \
+	-pkeyopt digest:sha256 -out "$D/bad.sig" </dev/null >"$D/out" 2>&1
+rc=$?
+jp_tls_clean_fail $rc && grep -q 'PIN incorrect' "$D/out"
+tap_ok $? "pkeyutl with a wrong pin-value fails with 'PIN incorrect' (rc $rc)"
+tries=$(jp_pin_tries auth)
+[ "$tries" = 63C2 ]
+tap_ok $? "exactly one try used ($tries)"
+step
+jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
+	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/msg.sha256" \
+	-pkeyopt digest:sha256 -out "$D/msg2.sig" >"$D/out" 2>&1
+result $? "the right PIN signs again"
+
 tries=$(jp_pin_tries auth)
 [ "$tries" = 63C3 ]
-tap_ok $? "the authentication PIN still has 3 tries ($tries)"
+tap_ok $? "the authentication PIN has its 3 tries back ($tries)"
 [ "$bug_seen" = 0 ] || echo "# known module bug hit: $HOSTCHECK_BUG"
 
 pids="$JP_TLS_SERVER_PID $JP_PCSCD_PID $JP_EMU_PID"
