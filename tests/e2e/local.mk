@@ -61,3 +61,7 @@ TESTS += tests/e2e/test-gnutls.sh
 # a p11-kit server socket forwarded with ssh -R (p11-kit/OpenSSH engineer).
 dist_check_SCRIPTS += tests/e2e/test-ssh.sh
 TESTS += tests/e2e/test-ssh.sh
+
+# PDF signing with poppler's pdfsig through NSS (NSS engineer).
+dist_check_SCRIPTS += tests/e2e/test-pdfsig.sh
+TESTS += tests/e2e/test-pdfsig.sh

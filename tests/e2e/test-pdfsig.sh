@@ -1,0 +1,218 @@
+#!/bin/sh
+# PDF signing with poppler's pdfsig (NSS) and the card's signing key, behind a
+# private pcscd + vpcd + the emulated card (card-1):
+#  - a one-page PDF made here; pdfsig -add-signature through an NSS database
+#    holding the module; one VERIFY and one SIGN on the card;
+#  - pdfsig reports the signature valid, the signer and the whole document
+#    signed; independently, the PKCS#7 blob cut out of /Contents verifies
+#    with openssl over the /ByteRange bytes against the signature CA, and the
+#    signer is the card's certificate; a changed byte breaks both;
+#  - pdfsig 22.12's limits, found here: its NSS password callback answers
+#    once per run. So the module must be added with always-authenticate=no
+#    (modutil -string) and the authentication slot disabled in that
+#    database; otherwise pdfsig fails — the test checks it fails cleanly,
+#    quickly, without a signature and without costing a PIN try (and would
+#    accept a valid signature, should pdfsig learn to ask twice).
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_need pdfsig certutil modutil openssl perl
+
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+
+card=$JP_CARD_DIR
+ca_dir=$top_srcdir/tests/emu/cards/ca
+pin_s=$(jp_card_pin 1 sign)
+label_s="My Number Card (Signature)"
+nick_s="$label_s:JPKI Digital Signature Certificate"
+w=$JP_HARNESS_DIR/pdf
+mkdir -p "$w"
+chmod 0700 "$w"
+
+contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+nss() { jp_with_module timeout 60 "$@" </dev/null; }
+log_from() { sed -n "$(($1 + 1)),\$p" "$JP_EMU_LOG"; }
+log_lines() { wc -l <"$JP_EMU_LOG"; }
+count_verify() { log_from "$1" | grep -cE '^> 00200080[0-9A-F]{2} '; }
+count_sign() { log_from "$1" | grep -c '^> 802A'; }
+pin_tries() {
+	case $1 in
+	auth) _ef=0018 ;;
+	sign) _ef=001B ;;
+	esac
+	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
+		tail -n 1
+}
+clean_fail() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]; }
+
+# mkpdf OUT: a one-page PDF with a line of text and a correct xref table.
+mkpdf() {
+	awk 'BEGIN {
+		o[1] = "<< /Type /Catalog /Pages 2 0 R >>"
+		o[2] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+		o[3] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " \
+			"/Resources << /Font << /F1 5 0 R >> >> >>"
+		s = "BT /F1 24 Tf 72 720 Td (Signed with a My Number Card) Tj ET"
+		o[4] = "<< /Length " length(s) " >>\nstream\n" s "\nendstream"
+		o[5] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+		out = "%PDF-1.7\n"
+		for (i = 1; i <= 5; i++) {
+			off[i] = length(out)
+			out = out i " 0 obj\n" o[i] "\nendobj\n"
+		}
+		x = length(out)
+		out = out "xref\n0 6\n0000000000 65535 f \n"
+		for (i = 1; i <= 5; i++)
+			out = out sprintf("%010d 00000 n \n", off[i])
+		out = out "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n" x "\n%%EOF\n"
+		printf "%s", out
+	}' >"$1"
+}
+
+# db DIR OPTIONS AUTH_SLOT: a fresh NSS database with the module (module
+# parameter string OPTIONS, may be empty), the authentication slot enabled
+# or disabled, and the signature CA trusted for signatures.
+db() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	nss certutil -N --empty-password -d "sql:$1" >/dev/null 2>&1 || return 1
+	if [ -n "$2" ]; then
+		nss modutil -dbdir "sql:$1" -add jpki -libfile "$JP_MODULE" -string "$2" -force
+	else
+		nss modutil -dbdir "sql:$1" -add jpki -libfile "$JP_MODULE" -force
+	fi >/dev/null 2>&1 || return 1
+	if [ "$3" = disabled ]; then
+		nss modutil -dbdir "sql:$1" -disable jpki -slot "$JP_READER User Authentication" \
+			-force >/dev/null 2>&1 || return 1
+	fi
+	nss certutil -A -d "sql:$1" -n "JPKI signature CA" -t ",C," -i "$ca_dir/sign-ca.pem" >/dev/null 2>&1
+}
+
+sign_pdf() {
+	rm -f "$3"
+	nss pdfsig -add-signature -nssdir "sql:$1" -nss-pwd "$pin_s" -nick "$nick_s" \
+		-reason "jpki-pkcs11 test" "$2" "$3"
+}
+
+# verify_cms PDF: cuts the signed bytes (/ByteRange) and the PKCS#7 blob
+# (/Contents, hex between them), and has openssl verify them against the
+# signature CA; the signer lands in $w/signer.pem.
+verify_cms() {
+	_br=$(grep -a -o '/ByteRange *\[[0-9 ]*\]' "$1" | tail -n 1 |
+		tr -dc '0-9 \n' | tr -s ' ')
+	set -- "$1" $_br
+	[ $# -eq 5 ] && [ "$2" -eq 0 ] || return 1
+	{
+		head -c "$3" "$1"
+		tail -c "+$(($4 + 1))" "$1" | head -c "$5"
+	} >"$w/signed.bin"
+	# Between the ranges: "<hex...>", zero-padded after the blob (NSS
+	# writes indefinite-length BER, which ends in zero octets itself:
+	# openssl stops at the end of the outer element).
+	tail -c "+$(($3 + 1))" "$1" | head -c "$(($4 - $3))" |
+		perl -ne 's/[<>\s]//g; print pack("H*", $_)' >"$w/sig.p7s"
+	openssl cms -verify -binary -inform DER -in "$w/sig.p7s" -content "$w/signed.bin" \
+		-CAfile "$ca_dir/sign-ca.pem" -purpose any -signer "$w/signer.pem" \
+		-out /dev/null >/dev/null 2>&1
+}
+
+mkpdf "$w/in.pdf"
+out=$(pdfinfo "$w/in.pdf" 2>&1)
+printf '%s\n' "$out" | grep -Eq '^Pages: +1$'
+tap_ok $? "a one-page PDF made by the test (pdfinfo reads it)"
+
+# ---- the working set-up ----
+db "$w/db" "always-authenticate=no" disabled
+tap_ok $? "NSS database: module with -string always-authenticate=no, authentication slot disabled"
+out=$(nss pdfsig -nssdir "sql:$w/db" -nss-pwd "$pin_s" -list-nicks 2>&1)
+contains "$out" "$nick_s"
+tap_ok $? "pdfsig -list-nicks shows '$nick_s'"
+
+n0=$(log_lines)
+sign_pdf "$w/db" "$w/in.pdf" "$w/out.pdf" >"$w/sign.out" 2>&1
+rc=$?
+tap_ok $rc "pdfsig -add-signature -nick '$nick_s' (rc $rc)"
+# pdfsig 22.12 signs twice per run (the first signature only sizes the
+# /Contents placeholder): two SIGN APDUs, and only one VERIFY.
+[ "$(count_verify "$n0")" -eq 1 ] && [ "$(count_sign "$n0")" -ge 1 ] && [ "$(count_sign "$n0")" -le 2 ]
+tap_ok $? "one VERIFY, at most two SIGN APDUs on the card ($(count_verify "$n0")/$(count_sign "$n0"))"
+log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+tap_ok $? "the card signed a SHA-256 DigestInfo"
+
+out=$(nss pdfsig -nssdir "sql:$w/db" "$w/out.pdf" 2>&1)
+cn=$(openssl x509 -inform DER -in "$card/sign.der" -noout -subject -nameopt multiline |
+	sed -n 's/^ *commonName *= *//p')
+contains "$out" "Signature Validation: Signature is Valid." &&
+	contains "$out" "Total document signed"
+tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
+contains "$out" "Signer Certificate Common Name: $cn" &&
+	contains "$out" "Certificate Validation: Certificate is Trusted."
+tap_ok $? "pdfsig: signer $cn, certificate trusted through the signature CA"
+contains "$out" "Signing Hash Algorithm: SHA-256" && contains "$out" "adbe.pkcs7.detached"
+tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
+
+verify_cms "$w/out.pdf"
+tap_ok $? "openssl cms -verify of /Contents over the /ByteRange bytes against the signature CA"
+openssl x509 -in "$w/signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
+tap_ok $? "the signer in the PDF is the card's signing certificate"
+
+# Change one byte of the page content (inside the first signed range).
+off=$(grep -a -b -o 'Signed with a My Number Card' "$w/out.pdf" | head -n 1 | cut -d: -f1)
+cp "$w/out.pdf" "$w/bad.pdf"
+printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$off" conv=notrunc 2>/dev/null
+out=$(nss pdfsig -nssdir "sql:$w/db" "$w/bad.pdf" 2>&1)
+! contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
+tap_ok $? "one changed byte: pdfsig and openssl both reject the signature"
+
+# ---- pdfsig 22.12 asks its password callback only once per run ----
+# (a) always-authenticate=yes (the default): the signature needs a second,
+# context-specific login that pdfsig cannot answer.
+db "$w/db-aa" "" disabled
+tap_ok $? "NSS database: module with the default always-authenticate=yes"
+n0=$(log_lines)
+sign_pdf "$w/db-aa" "$w/in.pdf" "$w/out-aa.pdf" >"$w/sign-aa.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	echo "# pdfsig signed with always-authenticate=yes (it answers twice now)"
+	verify_cms "$w/out-aa.pdf"
+	tap_ok $? "always-authenticate=yes: pdfsig signed; openssl verifies the signature"
+else
+	clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
+	tap_ok $? "always-authenticate=yes: pdfsig fails cleanly (rc $rc), no SIGN, no output"
+fi
+[ "$(pin_tries sign)" = 63C5 ]
+tap_ok $? "... and the signing password lost no try ($(pin_tries sign))"
+
+# (b) the authentication token enabled too: NSS asks for both tokens'
+# passwords and pdfsig gives up on the second.
+db "$w/db-both" "always-authenticate=no" enabled
+tap_ok $? "NSS database: module with always-authenticate=no, both slots enabled"
+n0=$(log_lines)
+sign_pdf "$w/db-both" "$w/in.pdf" "$w/out-both.pdf" >"$w/sign-both.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	echo "# pdfsig signed with both tokens enabled"
+	verify_cms "$w/out-both.pdf"
+	tap_ok $? "both tokens: pdfsig signed; openssl verifies the signature"
+else
+	clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
+	tap_ok $? "both tokens: pdfsig fails cleanly (rc $rc: $(head -n 1 "$w/sign-both.out")), no SIGN"
+fi
+[ "$(pin_tries sign)" = 63C5 ] && [ "$(pin_tries auth)" = 63C3 ]
+tap_ok $? "... and neither PIN lost a try"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID"
+jp_pcscd_stop
+left=
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+[ -z "$left" ]
+tap_ok $? "nothing left running"
+tap_done
