@@ -16,9 +16,12 @@ man/jpki-pkcs11.8: man/jpki-pkcs11.8.in Makefile
 	mp=`echo '$(p11_module_path)' | $(jp_man_esc)` && \
 	mc=`echo '$(p11_module_configs)' | $(jp_man_esc)` && \
 	sc=`echo '$(sysconfdir)' | $(jp_man_esc)` && \
+	px=`$(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || :` && \
+	px=`echo "$${px:-p11-kit-proxy.so}" | $(jp_man_esc)` && \
 	sed -e "s|@""p11_module_path@|$$mp|g" \
 		-e "s|@""p11_module_configs@|$$mc|g" \
 		-e "s|@""sysconfdir@|$$sc|g" \
+		-e "s|@""proxy_module@|$$px|g" \
 		-e 's|@''VERSION@|$(VERSION)|g' \
 		-e 's|@''MANDATE@|$(JP_MANDATE)|g' \
 		$(srcdir)/man/jpki-pkcs11.8.in >$@.tmp && mv $@.tmp $@

@@ -74,7 +74,8 @@ if [ -n "$reason" ]; then
 fi
 
 step "Starting a private pcscd with an emulated My Number Card (test card 1)"
-jp_pcscd_start 2>/dev/null || fail "the private pcscd or the emulated card did not come up"
+jp_pcscd_start 2>"$build/demo-harness.log" ||
+	{ cat "$build/demo-harness.log" >&2; fail "the private pcscd or the emulated card did not come up"; }
 okay "pcscd (PID $JP_PCSCD_PID) and the card (PID $JP_EMU_PID) in reader '$JP_READER'"
 
 pins=$top/tests/emu/cards/card-1/pins.txt
