@@ -11,6 +11,7 @@ PACKAGES="
   openssh-client openssh-server
   libnss3-tools poppler-utils
   curl
+  firefox-esr python3
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
@@ -18,6 +19,8 @@ PACKAGES="
 # tstclnt, cmsutil) and tests/e2e/test-pdfsig.sh (pdfsig).
 # curl: tests/e2e/test-openssl.sh (client authentication through libp11's
 # engine; gnutls-bin and libengine-pkcs11-openssl above serve it too).
+# firefox-esr python3: tests/e2e/test-firefox.sh (headless Firefox driven
+# through Marionette by tests/e2e/marionette.py; modutil/certutil above).
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=""

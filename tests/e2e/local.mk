@@ -65,3 +65,9 @@ TESTS += tests/e2e/test-ssh.sh
 # PDF signing with poppler's pdfsig through NSS (NSS engineer).
 dist_check_SCRIPTS += tests/e2e/test-pdfsig.sh
 TESTS += tests/e2e/test-pdfsig.sh
+
+# Firefox ESR, headless, driven through Marionette (tests/e2e/marionette.py):
+# TLS client authentication with the card, TLS 1.3 limits (Firefox engineer).
+dist_check_SCRIPTS += tests/e2e/marionette.py
+dist_check_SCRIPTS += tests/e2e/test-firefox.sh
+TESTS += tests/e2e/test-firefox.sh

@@ -1,0 +1,371 @@
+#!/bin/sh
+# Firefox itself (headless Firefox ESR driven through Marionette by
+# tests/e2e/marionette.py) with the module behind a private pcscd:
+#  - the module loaded into a throwaway profile with modutil, both tokens seen
+#    by Firefox;
+#  - TLS 1.2 client authentication against `openssl s_server -Verify`:
+#    Firefox asks for the PIN during the handshake (answered by a test
+#    prompter, as a user typing it), picks the card's authentication
+#    certificate by itself ("Select Automatically"), the card signs (INS 2A
+#    in the emulator's log) and the server verifies the chain against the
+#    JPKI authentication CA and the handshake signature;
+#  - an explicit login (the Security Devices "Log In" button) then a new
+#    handshake without any PIN question;
+#  - TLS 1.3 (the card cannot sign RSA-PSS): fails cleanly and quickly, no
+#    signature and no PIN try spent;
+#  - the PIN retry counter is still full at the end; nothing left running.
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
+
+jp_heavy_program "Firefox"
+jp_need firefox-esr certutil modutil python3 openssl
+reason=$(jp_harness_skip_reason)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+MARIONETTE="python3 $top_srcdir/tests/e2e/marionette.py --timeout 20"
+CARD=$top_srcdir/tests/emu/cards/card-1
+FF_PID=
+SRV_PID=
+W=
+
+ff_stop() {
+	# Firefox by its PID (SIGKILL after ~5 s); its content processes follow
+	# it, and anything left in the process group we gave it goes too.
+	[ -n "$FF_PID" ] || return 0
+	kill -TERM "$FF_PID" 2>/dev/null
+	_n=0
+	while kill -0 "$FF_PID" 2>/dev/null && [ "$_n" -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	kill -KILL "$FF_PID" 2>/dev/null
+	wait "$FF_PID" 2>/dev/null
+	# (procps' kill: dash's builtin cannot signal a process group)
+	/bin/kill -s KILL -- "-$FF_PID" 2>/dev/null
+	FF_PID=
+}
+
+srv_stop() {
+	[ -n "$SRV_PID" ] || return 0
+	kill -TERM "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+}
+
+cleanup() {
+	ff_stop
+	srv_stop
+	jp_pcscd_stop
+	# JP_FF_KEEP=1 keeps the profile and logs for a look.
+	[ -n "$W" ] && [ "${JP_FF_KEEP:-0}" != 1 ] && rm -rf "$W"
+	W=
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits up to 10 s for something to listen on 127.0.0.1:$1.
+wait_listen() {
+	python3 - "$1" <<'EOF'
+import socket, sys, time
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+EOF
+}
+
+# srv_start PORT [s_server options]: a TLS server on 127.0.0.1 that requires
+# a client certificate issued by the JPKI authentication CA and prints the
+# session (with the peer certificate) as its web page.
+srv_start() {
+	_port=$1
+	shift
+	openssl s_server -accept "127.0.0.1:$_port" -www -no_cache \
+		-cert "$W/server.pem" -key "$W/server.key" \
+		-Verify 1 -verify_return_error -CAfile "$CARD/auth-ca.pem" \
+		"$@" >"$W/s_server-$_port.log" 2>&1 </dev/null &
+	SRV_PID=$!
+	wait_listen "$_port"
+}
+
+count() {
+	# count PATTERN FILE: matching lines (0 when none)
+	_c=$(grep -c "$1" "$2" 2>/dev/null)
+	echo "${_c:-0}"
+}
+
+# apdus verify|sign EF: VERIFYs with a PIN (a PIN EF) or COMPUTE DIGITAL
+# SIGNATUREs (a key EF) in the emulator's log after a SELECT of EF.
+apdus() {
+	awk -v kind="$1" -v want="$2" '
+		/^> 00A4020C02/ { ef = substr($2, 11, 4) }
+		kind == "verify" && /^> 00200080[0-9A-F][0-9A-F] / && ef == want { n++ }
+		kind == "sign" && /^> 802A/ && ef == want { n++ }
+		END { print n + 0 }' "$JP_EMU_LOG"
+}
+
+# The emulator's counters at a point: "auth-verifies sign-verifies
+# auth-signatures sign-signatures".
+counters() {
+	echo "$(apdus verify 0018) $(apdus verify 001B) $(apdus sign 0017) $(apdus sign 001A)"
+}
+
+jp_pcscd_start
+tap_ok $? "private pcscd + vpcd + emulator up"
+[ -n "$JP_READER" ] || tap_done
+trap 'cleanup' EXIT
+trap 'cleanup; trap - EXIT; exit 130' INT
+trap 'cleanup; trap - EXIT; exit 143' TERM
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/jp-firefox.XXXXXX")
+P=$W/profile
+mkdir -p "$P" "$W/home"
+
+# The local server's own little PKI: a CA the profile trusts for web sites
+# and a certificate for 127.0.0.1.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$W/ca.key" -out "$W/ca.pem" -days 2 -subj "/CN=jpki-pkcs11 test web CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+	>/dev/null 2>&1 &&
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$W/server.key" -out "$W/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1 &&
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$W/server.ext" &&
+openssl x509 -req -in "$W/server.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial \
+	-days 2 -extfile "$W/server.ext" -out "$W/server.pem" >/dev/null 2>&1
+tap_ok $? "test web server certificate for 127.0.0.1"
+
+# The profile: an NSS database with the web CA trusted and the module added
+# (what Settings → Security Devices → Load does).
+certutil -N -d "sql:$P" --empty-password >/dev/null 2>&1 &&
+certutil -A -d "sql:$P" -n "jpki test web CA" -t "C,," -i "$W/ca.pem" >/dev/null 2>&1
+tap_ok $? "profile database with the test web CA"
+jp_with_module modutil -dbdir "sql:$P" -add "My Number Card" -libfile "$JP_MODULE" -force \
+	>"$W/modutil-add.log" 2>&1
+tap_ok $? "modutil -add the module to the profile"
+jp_with_module modutil -dbdir "sql:$P" -list "My Number Card" >"$W/modutil.log" 2>&1
+grep -q 'Token Name: My Number Card (Authentication)' "$W/modutil.log" &&
+	grep -q 'Token Name: My Number Card (Signature)' "$W/modutil.log"
+tap_ok $? "modutil lists both tokens of the card"
+
+# Preferences: the certificate is chosen without asking, Marionette on a
+# port Firefox picks itself (written to MarionetteActivePort), and nothing
+# that talks to the network or shows first-run pages.
+cat >"$P/user.js" <<'EOF'
+user_pref("security.default_personal_cert", "Select Automatically");
+user_pref("marionette.port", 0);
+user_pref("network.proxy.type", 0);
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.page", 0);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("browser.aboutwelcome.enabled", false);
+user_pref("startup.homepage_welcome_url", "about:blank");
+user_pref("trailhead.firstrun.didSeeAboutWelcome", true);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.enabled", false);
+user_pref("toolkit.telemetry.unified", false);
+user_pref("app.update.disabledForTesting", true);
+user_pref("app.update.auto", false);
+user_pref("app.normandy.enabled", false);
+user_pref("messaging-system.rsexperimentloader.enabled", false);
+user_pref("services.settings.server", "data:,#remote-settings-off/v1");
+user_pref("extensions.update.enabled", false);
+user_pref("extensions.getAddons.cache.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("network.dns.disablePrefetch", true);
+user_pref("network.prefetch-next", false);
+user_pref("browser.safebrowsing.malware.enabled", false);
+user_pref("browser.safebrowsing.phishing.enabled", false);
+user_pref("browser.safebrowsing.downloads.enabled", false);
+user_pref("browser.safebrowsing.update.enabled", false);
+user_pref("browser.newtabpage.enabled", false);
+user_pref("browser.newtabpage.activity-stream.feeds.system.topstories", false);
+user_pref("browser.ping-centre.telemetry", false);
+user_pref("security.OCSP.enabled", 0);
+user_pref("security.remote_settings.crlite_filters.enabled", false);
+user_pref("security.remote_settings.intermediates.enabled", false);
+user_pref("browser.tabs.warnOnClose", false);
+EOF
+
+# Firefox; --remote-allow-system-access lets Marionette run chrome scripts
+# (Firefox 153; older releases ignore the flag). HOME is the scratch dir so
+# nothing lands in the real one.
+HOME=$W/home MOZ_HEADLESS=1 setsid firefox-esr --headless --marionette \
+	-remote-allow-system-access --no-remote --profile "$P" about:blank \
+	>"$W/firefox.log" 2>&1 </dev/null &
+FF_PID=$!
+n=0
+while [ ! -s "$P/MarionetteActivePort" ] && kill -0 "$FF_PID" 2>/dev/null && [ "$n" -lt 300 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ -s "$P/MarionetteActivePort" ]
+tap_ok $? "headless Firefox up with Marionette (port $(cat "$P/MarionetteActivePort" 2>/dev/null))"
+if [ ! -s "$P/MarionetteActivePort" ]; then
+	sed 's/^/#   /' "$W/firefox.log"
+	tap_done
+fi
+PORTFILE=$P/MarionetteActivePort
+
+# marionette STEP...: the client's output also goes to the TAP log.
+marionette() {
+	$MARIONETTE "$PORTFILE" "$@" >"$W/m.out" 2>"$W/m.err"
+	_rc=$?
+	sed 's/^/#   /' "$W/m.out" "$W/m.err"
+	return $_rc
+}
+
+marionette tokens
+grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Signature) loggedin=0 ' "$W/m.out"
+tap_ok $? "Firefox lists both tokens, neither logged in"
+
+# The certificate the page must show: card-1's authentication certificate.
+CN=$(openssl x509 -inform der -in "$CARD/auth.der" -noout -subject -nameopt multiline |
+	sed -n 's/^ *commonName *= *//p')
+openssl x509 -inform der -in "$CARD/auth.der" -outform pem | sed '/^-----/d' >"$W/auth.b64"
+
+# check_page FILE WHAT: the s_server page shows a TLS 1.2 session whose
+# client certificate is card-1's authentication certificate, verified.
+check_page() {
+	grep -q 'Protocol *: *TLSv1.2' "$1"
+	tap_ok $? "$2: TLS 1.2 session"
+	grep -q "Client certificate" "$1" && grep -q "CN *= *$CN" "$1"
+	tap_ok $? "$2: the page shows the client certificate CN=$CN"
+	# The PEM the server printed is the card's certificate, byte for byte.
+	awk '/BEGIN CERTIFICATE/ { on = 1; next } /END CERTIFICATE/ { exit } on' "$1" >"$W/page.b64"
+	cmp -s "$W/page.b64" "$W/auth.b64"
+	tap_ok $? "$2: it is exactly card-1's authentication certificate"
+}
+
+# questions: the prompter's questions from the last "asked" step.
+answered() { count '^question answered: ' "$W/m.out"; }
+cancelled() { count '^question cancelled: ' "$W/m.out"; }
+
+# --- TLS 1.2, the PIN asked during the handshake ---------------------------
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2, client certificate required) on 127.0.0.1:$PORT"
+set -- $(counters)
+t0=$(date +%s)
+JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page1.html" asked
+t1=$(date +%s)
+grep -q '^get ok' "$W/m.out"
+tap_ok $? "TLS 1.2 page loaded with client authentication ($((t1 - t0)) s)"
+[ "$(answered)" -eq 1 ] && grep -q '^question answered: .*(Authentication)' "$W/m.out"
+tap_ok $? "Firefox asked for the authentication PIN once, during the handshake"
+# Firefox also asks for the signature token's password while it looks for
+# client certificates (the signing key and certificate are only visible
+# after a login); a user cancels that. Documented in doc/use/firefox.txt.
+nsig=$(cancelled)
+[ "$(count '^question cancelled: .*(Signature)' "$W/m.out")" -eq "$nsig" ]
+tap_ok $? "the only other questions were for the signature token, cancelled ($nsig)"
+check_page "$W/page1.html" "handshake login"
+set -- "$@" $(counters)
+[ "$7" -gt "$3" ]
+tap_ok $? "the card signed with the authentication key (INS 2A: $3 -> $7)"
+[ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ] && [ "$8" -eq "$4" ]
+tap_ok $? "one VERIFY of the authentication PIN, none of the signing password, no signing-key use"
+grep -q 'verify return:1' "$W/s_server-$PORT.log" &&
+	! grep -qi 'verify error' "$W/s_server-$PORT.log"
+tap_ok $? "s_server verified the certificate chain against the JPKI auth CA"
+srv_stop
+
+# --- explicit login first (Security Devices → Log In), then a handshake ----
+marionette logout:Authentication tokens
+grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out"
+tap_ok $? "logged out of the authentication token"
+JP_FF_PIN=$(jp_card_pin 1 auth) marionette "login:(Authentication)" tokens
+grep -q '^login loggedin=1 asked=1$' "$W/m.out" &&
+	grep -q '^token My Number Card (Authentication) loggedin=1 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Signature) loggedin=0 ' "$W/m.out"
+tap_ok $? "explicit login to the authentication token (one PIN question)"
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
+set -- $(counters)
+marionette asked
+marionette "get:https://127.0.0.1:$PORT/:$W/page2.html" asked
+grep -q '^get ok' "$W/m.out"
+tap_ok $? "TLS 1.2 page loaded after the explicit login"
+[ "$(answered)" -eq 0 ]
+tap_ok $? "no PIN question answered during that handshake ($(cancelled) cancelled)"
+check_page "$W/page2.html" "explicit login"
+set -- "$@" $(counters)
+[ "$7" -gt "$3" ] && [ "$5" -eq "$1" ] && [ "$6" -eq "$2" ]
+tap_ok $? "signed without any VERIFY (signatures $3 -> $7, VERIFYs $1 -> $5)"
+srv_stop
+
+# --- TLS 1.3: the card cannot sign RSA-PSS ---------------------------------
+# A server that allows TLS 1.2 and 1.3, as most do: Firefox negotiates 1.3,
+# where an RSA client key must sign RSA-PSS, which the card cannot do.
+# Logged out first: does Firefox make the user type a PIN for nothing?
+marionette logout:Authentication
+PORT=$(free_port)
+srv_start "$PORT"
+tap_ok $? "s_server (TLS 1.2 and 1.3, client certificate required) on 127.0.0.1:$PORT"
+set -- $(counters)
+t0=$(date +%s)
+JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page3.html" asked
+t1=$(date +%s)
+grep '^get error' "$W/m.out" | grep -q 'about:neterror'
+tap_ok $? "TLS 1.3 with client authentication fails with an error page, no fallback to 1.2"
+[ $((t1 - t0)) -le 10 ]
+tap_ok $? "and fails quickly ($((t1 - t0)) s), no hang"
+grep -q 'peer did not return a certificate' "$W/s_server-$PORT.log"
+tap_ok $? "Firefox sent no certificate (the server says so)"
+set -- "$@" $(counters)
+[ "$7" -eq "$3" ] && [ "$8" -eq "$4" ]
+tap_ok $? "no signature attempted for TLS 1.3"
+[ "$6" -eq "$2" ] && [ "$5" -le $(($1 + 1)) ]
+tap_ok $? "at most the one correct PIN was typed ($(answered) answered; VERIFYs $1 -> $5)"
+
+# The workaround for such servers: cap Firefox at TLS 1.2
+# (about:config security.tls.version.max = 3). Same server, same profile.
+set -- $(counters)
+marionette "pref:security.tls.version.max=3" "get:https://127.0.0.1:$PORT/:$W/page4.html" asked
+grep -q '^get ok' "$W/m.out"
+tap_ok $? "with security.tls.version.max = 3 the same server's page loads"
+check_page "$W/page4.html" "TLS 1.2 cap"
+set -- "$@" $(counters)
+[ "$7" -gt "$3" ]
+tap_ok $? "the card signed that handshake (INS 2A: $3 -> $7)"
+srv_stop
+
+ff_pid=$FF_PID
+ff_stop
+# No PIN try was spent: both counters still full (VERIFY with no data =
+# retry query: 63 C3 for the PIN, 63 C5 for the signing password).
+tries=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 00A4020C020018 00200080 2>&1 | tail -n 1)
+[ "$tries" = 63C3 ]
+tap_ok $? "authentication PIN retry counter still full (answer $tries)"
+tries=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 00A4020C02001B 00200080 2>&1 | tail -n 1)
+[ "$tries" = 63C5 ]
+tap_ok $? "signing password retry counter still full (answer $tries)"
+
+pids="$JP_PCSCD_PID $JP_EMU_PID $ff_pid"
+left=
+cleanup
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && left="$left $p"
+done
+# Firefox's content processes were in its process group (zombies waiting
+# for whoever reaps orphans do not count).
+if [ -n "$ff_pid" ]; then
+	left="$left $(ps -eo pid=,pgid=,stat= | awk -v g="$ff_pid" '$2 == g && $3 !~ /^Z/ { printf "%s ", $1 }')"
+fi
+left=$(echo $left)
+[ -z "$left" ] || ps -o pid,pgid,stat,args -p "$(echo "$left" | tr ' ' ,)" | sed 's/^/#   /'
+[ -z "$left" ]
+tap_ok $? "nothing left running (pcscd, emulator, Firefox and its children)"
+tap_done
