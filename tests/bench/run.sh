@@ -52,7 +52,14 @@ else
 			echo "  pkcs11-tool -L: $(grep -c '^>' "$JP_EMU_LOG") APDUs, $(((t1 - t0) / 1000000)) ms (process start to exit)"
 			: >"$JP_EMU_LOG"
 			pkcs11-tool --module "$module" -O >/dev/null 2>&1 || status=1
-			echo "  pkcs11-tool -O (first token): $(grep -c '^>' "$JP_EMU_LOG") APDUs, READ BINARY: $(grep -c '^> 00B0' "$JP_EMU_LOG")"
+			echo "  pkcs11-tool -O (auth token: EF 0006 + 2 certificates): $(grep -c '^>' "$JP_EMU_LOG") APDUs, READ BINARY: $(grep -c '^> 00B0' "$JP_EMU_LOG")"
+			# The same with a card/reader refusing extended APDUs: short
+			# 256-byte reads after the refused extended one.
+			if jp_emu_restart --no-extended 2>/dev/null; then
+				: >"$JP_EMU_LOG"
+				pkcs11-tool --module "$module" -O >/dev/null 2>&1 || status=1
+				echo "  same, extended APDUs refused: $(grep -c '^>' "$JP_EMU_LOG") APDUs, READ BINARY: $(grep -c '^> 00B0' "$JP_EMU_LOG")"
+			fi
 		else
 			echo "  pkcs11-tool not installed"
 		fi
