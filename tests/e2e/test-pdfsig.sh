@@ -6,7 +6,8 @@
 #  - pdfsig reports the signature valid, the signer and the whole document
 #    signed; independently, the PKCS#7 blob cut out of /Contents verifies
 #    with openssl over the /ByteRange bytes against the signature CA, and the
-#    signer is the card's certificate; a changed byte breaks both;
+#    signer is the card's certificate; a changed byte breaks both; a wrong
+#    password costs exactly one try;
 #  - pdfsig 22.12's limits, found here: its NSS password callback answers
 #    once per run. So the module must be added with always-authenticate=no
 #    (modutil -string) and the authentication slot disabled in that
@@ -169,6 +170,22 @@ printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$off" conv=notrunc 2>/dev/null
 out=$(nss pdfsig -nssdir "sql:$w/db" "$w/bad.pdf" 2>&1)
 ! contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
 tap_ok $? "one changed byte: pdfsig and openssl both reject the signature"
+
+# A wrong password: one try, a clean failure; the right one resets the count.
+n0=$(log_lines)
+rm -f "$w/out-wrong.pdf"
+nss pdfsig -add-signature -nssdir "sql:$w/db" -nss-pwd "WRONG99" -nick "$nick_s" \
+	"$w/in.pdf" "$w/out-wrong.pdf" >"$w/sign-wrong.out" 2>&1
+rc=$?
+clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-wrong.pdf" ] &&
+	grep -q 'Password was not accepted' "$w/sign-wrong.out"
+tap_ok $? "a wrong password: pdfsig fails cleanly (rc $rc, 'Password was not accepted'), no SIGN"
+t=$(pin_tries sign)
+[ "$t" = 63C4 ] && [ "$(count_verify "$n0")" -eq 1 ]
+tap_ok $? "... one VERIFY, one try lost ($t)"
+sign_pdf "$w/db" "$w/in.pdf" "$w/out2.pdf" >"$w/sign.out" 2>&1 && verify_cms "$w/out2.pdf" &&
+	[ "$(pin_tries sign)" = 63C5 ]
+tap_ok $? "the right password signs again and resets the count ($(pin_tries sign))"
 
 # ---- pdfsig 22.12 asks its password callback only once per run ----
 # (a) always-authenticate=yes (the default): the signature needs a second,
