@@ -15,8 +15,9 @@ Steps run in order in one WebDriver session; each prints lines on stdout:
   prompter:SUBSTR    replaces Firefox's prompter with a test one that
                      answers PIN questions naming a token containing SUBSTR
                      with the PIN from the environment variable JP_FF_PIN
-                     (never the command line), cancels all other questions,
-                     and records them; "prompter installed"
+                     (never the command line; "WRONG RIGHT": the first
+                     question gets WRONG, every later one RIGHT), cancels
+                     all other questions, records them; "prompter installed"
   login:SUBSTR       the same, then logs in to that token (what Settings →
                      Security Devices → Log In does):
                      "login loggedin=<0|1> asked=<questions during login>"
@@ -162,18 +163,22 @@ function mockState() {
   const f = Components.manager.getClassObjectByContractID(CONTRACT, Ci.nsIFactory);
   return f.wrappedJSObject && f.wrappedJSObject.jpki ? f.wrappedJSObject : null;
 }
-function installPrompter(match, pin) {
+// pins: the answers, blank-separated; each is used once, in order, the last
+// one again for every later question (a user who mistyped once).
+function installPrompter(match, pins) {
+  const answers = (pins === null || pins === undefined) ? [] :
+                  String(pins).split(/\s+/).filter(x => x !== "");
   let st = mockState();
-  if (st) { st.match = match; st.pin = pin; return st; }
-  st = {jpki: true, match: match, pin: pin, asked: []};
+  if (st) { st.match = match; st.answers = answers; return st; }
+  st = {jpki: true, match: match, answers: answers, asked: []};
   const prompter = {
     QueryInterface: ChromeUtils.generateQI(["nsIPrompt", "nsIPromptFactory"]),
     getPrompt(win, iid) { return this.QueryInterface(iid); },
     promptPassword(title, text, password, checkMsg, checkValue) {
-      const yes = st.pin !== null && st.match !== "" && text.includes(st.match);
+      const yes = st.answers.length > 0 && st.match !== "" && text.includes(st.match);
       st.asked.push((yes ? "answered: " : "cancelled: ") + text);
       if (!yes) { return false; }
-      password.value = st.pin;
+      password.value = st.answers.length > 1 ? st.answers.shift() : st.answers[0];
       return true;
     },
     alert(title, text) { st.asked.push("alert: " + text); },
@@ -212,7 +217,7 @@ let res = "";
 try {
   await tok.login(false);
 } catch (e) {
-  res = " exception=" + e.name;
+  res = " exception=" + (e.name || e.result || e.message || String(e));
 }
 return "loggedin=" + ((await get(tok, "isLoggedIn")) ? 1 : 0) +
        " asked=" + (st.asked.length - before) + res;

@@ -284,11 +284,16 @@ srv_stop
 marionette logout:Authentication tokens
 grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out"
 tap_ok $? "logged out of the authentication token"
-JP_FF_PIN=$(jp_card_pin 1 auth) marionette "login:(Authentication)" tokens
-grep -q '^login loggedin=1 asked=1$' "$W/m.out" &&
+# A mistyped PIN first: Firefox asks again, the right one logs in.
+set -- $(counters)
+JP_FF_PIN="0000 $(jp_card_pin 1 auth)" marionette "login:(Authentication)" tokens
+grep -q '^login loggedin=1 asked=2$' "$W/m.out" &&
 	grep -q '^token My Number Card (Authentication) loggedin=1 ' "$W/m.out" &&
 	grep -q '^token My Number Card (Signature) loggedin=0 ' "$W/m.out"
-tap_ok $? "explicit login to the authentication token (one PIN question)"
+tap_ok $? "explicit login: a wrong PIN, Firefox asks again, the right one logs in"
+set -- "$@" $(counters)
+[ "$5" -eq $(($1 + 2)) ] && [ "$6" -eq "$2" ]
+tap_ok $? "two VERIFYs of the authentication PIN ($1 -> $5), none of the signing password"
 PORT=$(free_port)
 srv_start "$PORT" -tls1_2
 tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
@@ -342,16 +347,55 @@ set -- "$@" $(counters)
 tap_ok $? "the card signed that handshake (INS 2A: $3 -> $7)"
 srv_stop
 
+# No PIN try was spent: both counters still full (VERIFY with no data =
+# retry query: 63 C3 for the PIN, 63 C5 for the signing password). Asked
+# while Firefox holds the card: the module must cope with another program
+# selecting files between its own commands.
+tries() {
+	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$1" 00200080 2>&1 | tail -n 1
+}
+t=$(tries 0018)
+[ "$t" = 63C3 ]
+tap_ok $? "authentication PIN retry counter still full (answer $t)"
+t=$(tries 001B)
+[ "$t" = 63C5 ]
+tap_ok $? "signing password retry counter still full (answer $t)"
+
+# --- the PIN blocked through Firefox ---------------------------------------
+# A user who keeps confirming the same wrong PIN: NSS asks again after every
+# wrong PIN, so three wrong answers block the card's authentication PIN.
+marionette logout:Authentication
+set -- $(counters)
+JP_FF_PIN=0000 marionette "login:(Authentication)" tokens
+grep -q '^login loggedin=0 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out"
+tap_ok $? "the same wrong PIN confirmed again and again: not logged in"
+set -- "$@" $(counters)
+[ "$5" -eq $(($1 + 3)) ]
+tap_ok $? "exactly three VERIFYs reached the card, none once it was blocked ($1 -> $5)"
+t=$(tries 0018)
+case "$t" in 63C0 | 6984) st=0 ;; *) st=1 ;; esac
+tap_ok $st "the authentication PIN is blocked (answer $t)"
+# With the PIN blocked, client authentication fails without a VERIFY or a
+# signature, whatever the user types.
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
+set -- $(counters)
+marionette asked
+t0=$(date +%s)
+JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page5.html" asked
+t1=$(date +%s)
+grep -q '^get error' "$W/m.out" && [ $((t1 - t0)) -le 10 ]
+tap_ok $? "blocked PIN: the site fails with an error page ($((t1 - t0)) s)"
+set -- "$@" $(counters)
+[ "$5" -eq "$1" ] && [ "$7" -eq "$3" ]
+tap_ok $? "blocked PIN: no VERIFY and no signature ($(answered) PIN questions answered)"
+srv_stop
+
 ff_pid=$FF_PID
 ff_stop
-# No PIN try was spent: both counters still full (VERIFY with no data =
-# retry query: 63 C3 for the PIN, 63 C5 for the signing password).
-tries=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 00A4020C020018 00200080 2>&1 | tail -n 1)
-[ "$tries" = 63C3 ]
-tap_ok $? "authentication PIN retry counter still full (answer $tries)"
-tries=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 00A4020C02001B 00200080 2>&1 | tail -n 1)
-[ "$tries" = 63C5 ]
-tap_ok $? "signing password retry counter still full (answer $tries)"
 
 pids="$JP_PCSCD_PID $JP_EMU_PID $ff_pid"
 left=
