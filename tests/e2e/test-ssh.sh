@@ -32,7 +32,6 @@ tap_ok $? "private pcscd + vpcd + emulator up"
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
 state=$JP_HARNESS_DIR/card.state
 user=$(id -un)
 w=$JP_HARNESS_DIR/ssh
@@ -47,7 +46,9 @@ stop_ssh() {
 	for _p in $SSHD_PID $AGENT_PID $SERVER_PID; do
 		_jp_kill_wait "$_p"
 	done
-	SSHD_PID= AGENT_PID= SERVER_PID=
+	SSHD_PID=
+	AGENT_PID=
+	SERVER_PID=
 	if [ "$RUN_SSHD_MADE" = 1 ]; then
 		rmdir /run/sshd 2>/dev/null
 		RUN_SSHD_MADE=0
@@ -323,7 +324,7 @@ else
 	printf 'not-asked\n' >"$w/pin"
 	: >"$w/askpass.log"
 	n_ok=0
-	for i in 1 2; do
+	for _ in 1 2; do
 		ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok && [ "$(cat "$w/ssh.out")" = ok ] &&
 			n_ok=$((n_ok + 1))
 	done
@@ -331,6 +332,25 @@ else
 	tap_ok $? "two ssh logins through the agent, one card signature each"
 	[ "$(pin_verifies)" -eq 0 ] && [ ! -s "$w/askpass.log" ]
 	tap_ok $? "no PIN asked or sent for them (the agent's session stays logged in)"
+
+	# The card pulled out and put back: the agent's logged-in session is
+	# gone with it; the card is not signing for anybody without a new PIN.
+	jp_card_remove && jp_card_insert
+	tap_ok $? "card removed and reinserted"
+	: >"$JP_EMU_LOG"
+	ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok
+	rc=$?
+	[ $rc -ne 0 ] && [ "$(signs)" -eq 0 ]
+	tap_ok $? "after reinsertion the agent cannot sign (its session died with the card)"
+	printf '%s\n' "$pin_a" >"$w/pin"
+	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1
+	DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force SSH_AUTH_SOCK=$agent_sock \
+		timeout 60 ssh-add -s "$JP_MODULE" >/dev/null 2>&1 </dev/null
+	rc=$?
+	ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok
+	rc2=$?
+	[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(signs)" -eq 1 ]
+	tap_ok $? "ssh-add -e then ssh-add -s with the PIN: logins through the agent work again"
 	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1 &&
 		SSH_AUTH_SOCK=$agent_sock ssh-add -l 2>&1 | grep -q 'no identities'
 	tap_ok $? "ssh-add -e: the card's key leaves the agent"
@@ -392,7 +412,7 @@ fi
 
 # ---- a blocked PIN (last: it blocks the fixture's authentication PIN) ----
 printf '0000\n' >"$w/pin"
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	ssh_run -I "$JP_MODULE" jpki-test echo ok
 done
 [ "$(card_state auth-tries)" = 0 ]
