@@ -29,7 +29,13 @@ emu=$(nm "$so" 2>/dev/null | grep -c 'jp_emu' || true)
 pcsc=$(nm -D --undefined-only "$so" | grep -c 'SCard' || true)
 [ "$pcsc" -gt 0 ]; t $? "it uses PC/SC ($pcsc SCard* imports)"
 if command -v python3 >/dev/null 2>&1; then
-	python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)" "$so"
+	# A sanitizer build needs its runtime loaded first, as for any program.
+	preload=
+	if ldd "$so" 2>/dev/null | grep -q libasan; then
+		preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+	fi
+	LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
+		python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)" "$so"
 	t $? "dlopen with RTLD_NOW resolves every symbol"
 fi
 echo "1..$n"

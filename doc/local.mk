@@ -1,0 +1,9 @@
+# doc: "Use it with..." notes per program (merged into README and the man page).
+EXTRA_DIST += \
+	doc/use/firefox-thunderbird.txt \
+	doc/use/gnutls.txt \
+	doc/use/openssh.txt \
+	doc/use/openssl.txt \
+	doc/use/p11-kit.txt \
+	doc/use/pdf.txt \
+	doc/use/tls13.txt
