@@ -278,7 +278,7 @@ tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(count_verify "$n0")/$(cou
 
 # The signing password typed in lower case: the module upper-cases it, as
 # J-LIS's software does (jpki-card.md), so it signs and costs no try.
-printf '%s:%s\n' "$label_s" "$(printf '%s' "$pin_s" | tr A-Z a-z)" >"$w/pw-lower"
+printf '%s:%s\n' "$label_s" "$(printf '%s' "$pin_s" | tr '[:upper:]' '[:lower:]')" >"$w/pw-lower"
 n0=$(log_lines)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-lower" -i "$w/msg" -o "$w/msg4.p7m" \
 	>"$w/cms.out" 2>&1 && [ "$(count_sign "$n0")" -eq 1 ] && [ "$(pin_tries sign)" = 63C5 ]

@@ -107,6 +107,7 @@ sign_pdf() {
 verify_cms() {
 	_br=$(grep -a -o '/ByteRange *\[[0-9 ]*\]' "$1" | tail -n 1 |
 		tr -dc '0-9 \n' | tr -s ' ')
+	# shellcheck disable=SC2086 # four numbers, split on purpose
 	set -- "$1" $_br
 	[ $# -eq 5 ] && [ "$2" -eq 0 ] || return 1
 	{
