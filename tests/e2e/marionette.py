@@ -10,8 +10,10 @@ object; a command is [0, id, name, params], its answer [1, id, error, result]
 Usage: marionette.py [--timeout S] PORT-OR-PORTFILE STEP...
 
 Steps run in order in one WebDriver session; each prints lines on stdout:
-  tokens             "token <name> loggedin=<0|1> lib=<path>" per token of
-                     the PKCS#11 modules with a library (not NSS's internal)
+  tokens             "token <name> loggedin=<0|1> present=<0|1> lib=<path>"
+                     per slot of the PKCS#11 modules with a library (not
+                     NSS's internal ones); the name of a token that left is
+                     NSS's cached one, present= says whether it is there
   prompter:SUBSTR    replaces Firefox's prompter with a test one that
                      answers PIN questions naming a token containing SUBSTR
                      with the PIN from the environment variable JP_FF_PIN
@@ -141,7 +143,8 @@ async function tokens() {
       try { tok = await slot.getToken(); } catch (e) { continue; }
       if (tok) {
         tok = qi(tok, Ci.nsIPKCS11Token ? "nsIPKCS11Token" : "nsIPK11Token");
-        out.push({tok: tok, lib: mod.libName});
+        out.push({tok: tok, lib: mod.libName,
+                  present: slot.status !== slot.SLOT_NOT_PRESENT});
       }
     }
   }
@@ -202,7 +205,7 @@ JS_TOKENS = JS_COMMON % """
 let out = [];
 for (const t of await tokens()) {
   out.push({name: t.tok.tokenName, loggedIn: await get(t.tok, "isLoggedIn"),
-            lib: t.lib});
+            present: t.present, lib: t.lib});
 }
 return out;
 """
@@ -257,8 +260,9 @@ def run_step(m, step):
     kind, _, rest = step.partition(":")
     if kind == "tokens":
         for t in m.chrome_script(JS_TOKENS):
-            print("token %s loggedin=%d lib=%s" %
-                  (t["name"], 1 if t["loggedIn"] else 0, t["lib"]))
+            print("token %s loggedin=%d present=%d lib=%s" %
+                  (t["name"], 1 if t["loggedIn"] else 0, 1 if t["present"] else 0,
+                   t["lib"]))
     elif kind == "login":
         print("login %s" % m.chrome_script(JS_LOGIN, [rest, os.environ.get("JP_FF_PIN")]))
     elif kind == "prompter":

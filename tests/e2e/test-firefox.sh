@@ -224,8 +224,8 @@ marionette() {
 }
 
 marionette tokens
-grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out" &&
-	grep -q '^token My Number Card (Signature) loggedin=0 ' "$W/m.out"
+grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
 tap_ok $? "Firefox lists both tokens, neither logged in"
 
 # The certificate the page must show: card-1's authentication certificate.
@@ -282,14 +282,14 @@ srv_stop
 
 # --- explicit login first (Security Devices → Log In), then a handshake ----
 marionette logout:Authentication tokens
-grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out"
+grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out"
 tap_ok $? "logged out of the authentication token"
 # A mistyped PIN first: Firefox asks again, the right one logs in.
 set -- $(counters)
 JP_FF_PIN="0000 $(jp_card_pin 1 auth)" marionette "login:(Authentication)" tokens
 grep -q '^login loggedin=1 asked=2$' "$W/m.out" &&
-	grep -q '^token My Number Card (Authentication) loggedin=1 ' "$W/m.out" &&
-	grep -q '^token My Number Card (Signature) loggedin=0 ' "$W/m.out"
+	grep -q '^token My Number Card (Authentication) loggedin=1 present=1 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
 tap_ok $? "explicit login: a wrong PIN, Firefox asks again, the right one logs in"
 set -- "$@" $(counters)
 [ "$5" -eq $(($1 + 2)) ] && [ "$6" -eq "$2" ]
@@ -309,6 +309,36 @@ set -- "$@" $(counters)
 [ "$7" -gt "$3" ] && [ "$5" -eq "$1" ] && [ "$6" -eq "$2" ]
 tap_ok $? "signed without any VERIFY (signatures $3 -> $7, VERIFYs $1 -> $5)"
 srv_stop
+
+# --- the card pulled out and put back: logged out ------------------------
+jp_card_remove
+tap_ok $? "card removed"
+# NSS may answer from its cache for a moment: poll (bounded).
+n=0
+while :; do
+	marionette tokens
+	grep -q '^token My Number Card (Authentication) .* present=0 ' "$W/m.out" ||
+		[ "$n" -ge 20 ] && break
+	sleep 0.2
+	n=$((n + 1))
+done
+echo "# polled $n times"
+! grep -q '^token .* present=1 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Authentication) loggedin=0 present=0 ' "$W/m.out"
+tap_ok $? "Firefox sees the card gone (slot empty, no longer logged in)"
+jp_card_insert
+tap_ok $? "card inserted again"
+n=0
+while :; do
+	marionette tokens
+	grep -q '^token My Number Card (Authentication) .* present=1 ' "$W/m.out" ||
+		[ "$n" -ge 20 ] && break
+	sleep 0.2
+	n=$((n + 1))
+done
+grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out" &&
+	grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
+tap_ok $? "the tokens are back, logged out"
 
 # --- TLS 1.3: the card cannot sign RSA-PSS ---------------------------------
 # A server that allows TLS 1.2 and 1.3, as most do: Firefox negotiates 1.3,
@@ -368,7 +398,7 @@ marionette logout:Authentication
 set -- $(counters)
 JP_FF_PIN=0000 marionette "login:(Authentication)" tokens
 grep -q '^login loggedin=0 ' "$W/m.out" &&
-	grep -q '^token My Number Card (Authentication) loggedin=0 ' "$W/m.out"
+	grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out"
 tap_ok $? "the same wrong PIN confirmed again and again: not logged in"
 set -- "$@" $(counters)
 [ "$5" -eq $(($1 + 3)) ]
