@@ -196,9 +196,11 @@ user_pref("browser.tabs.warnOnClose", false);
 EOF
 
 # Firefox; --remote-allow-system-access lets Marionette run chrome scripts
-# (Firefox 153; older releases ignore the flag). HOME is the scratch dir so
-# nothing lands in the real one.
-HOME=$W/home MOZ_HEADLESS=1 setsid firefox-esr --headless --marionette \
+# (Firefox 153; older releases ignore the flag). HOME and the XDG
+# directories are in the scratch dir so nothing lands in the real ones.
+HOME=$W/home XDG_CACHE_HOME=$W/home/.cache XDG_CONFIG_HOME=$W/home/.config \
+XDG_DATA_HOME=$W/home/.local/share MOZ_CRASHREPORTER_DISABLE=1 MOZ_HEADLESS=1 \
+	setsid firefox-esr --headless --marionette \
 	-remote-allow-system-access --no-remote --profile "$P" about:blank \
 	>"$W/firefox.log" 2>&1 </dev/null &
 FF_PID=$!
