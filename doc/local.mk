@@ -1,6 +1,7 @@
-# doc: "Use it with..." notes per program (merged into README and the man page).
+# doc: "Use it with..." notes per program (summarised in README and the man page).
 EXTRA_DIST += \
 	doc/use/firefox-thunderbird.txt \
+	doc/use/firefox.txt \
 	doc/use/gnutls.txt \
 	doc/use/openssh.txt \
 	doc/use/openssl.txt \
