@@ -9,11 +9,17 @@
 #    certificate by itself ("Select Automatically"), the card signs (INS 2A
 #    in the emulator's log) and the server verifies the chain against the
 #    JPKI authentication CA and the handshake signature;
-#  - an explicit login (the Security Devices "Log In" button) then a new
-#    handshake without any PIN question;
+#  - an explicit login (the Security Devices "Log In" button) after a
+#    mistyped PIN, then a new handshake without any PIN question;
+#  - the card pulled out and put back: Firefox sees it, logged out;
 #  - TLS 1.3 (the card cannot sign RSA-PSS): fails cleanly and quickly, no
-#    signature and no PIN try spent;
-#  - the PIN retry counter is still full at the end; nothing left running.
+#    signature and no PIN try spent; security.tls.version.max = 3 helps;
+#  - both retry counters still full; then the PIN blocked by confirming a
+#    wrong PIN three times (exactly three VERIFYs), after which a site fails
+#    without any APDU; nothing left running.
+# Firefox also asks for the signature token's password during every client
+# authentication (it looks for certificates on every token): the test
+# prompter cancels it, as doc/use/firefox.txt tells users to.
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
