@@ -108,63 +108,65 @@ v=$(($(grep -c '^> 0020008006' "$JP_EMU_LOG") - v0))
 tap_ok $? "the password reached the card twice: C_Login, then the context-specific login ($v VERIFYs)"
 
 echo "# gnutls-cli client authentication against openssl s_server"
-jp_tls_server_start "$CARD/auth-ca.pem"
-tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
-g_cli() {
-	printf 'GET / HTTP/1.0\r\n\r\n' | jp_with_module timeout 30 gnutls-cli \
-		--port "$JP_TLS_PORT" --x509cafile "$JP_TLS_SERVER_CERT" \
-		--provider "$JP_MODULE" "$@" 127.0.0.1 >"$D/page" 2>&1
-}
-page_ok() {
-	grep -q "Protocol  : $1" "$D/page" &&
-		grep -q 'Peer signature type: RSA$' "$D/page" &&
-		grep -q 'Peer signing digest: SHA256' "$D/page" &&
-		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
-}
-n0=$(jp_sign_apdus)
-GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
-	--priority NORMAL:-VERS-TLS1.3
-rc=$?
-tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
-page_ok TLSv1.2
-tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
-last=$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)
-[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ] &&
-	case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
-tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
+if ! jp_san_exit_hang gnutls-cli; then
+	jp_tls_server_start "$CARD/auth-ca.pem"
+	tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
+	g_cli() {
+		printf 'GET / HTTP/1.0\r\n\r\n' | jp_with_module timeout 30 gnutls-cli \
+			--port "$JP_TLS_PORT" --x509cafile "$JP_TLS_SERVER_CERT" \
+			--provider "$JP_MODULE" "$@" 127.0.0.1 >"$D/page" 2>&1
+	}
+	page_ok() {
+		grep -q "Protocol  : $1" "$D/page" &&
+			grep -q 'Peer signature type: RSA$' "$D/page" &&
+			grep -q 'Peer signing digest: SHA256' "$D/page" &&
+			jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
+	}
+	n0=$(jp_sign_apdus)
+	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+		--priority NORMAL:-VERS-TLS1.3
+	rc=$?
+	tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
+	page_ok TLSv1.2
+	tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
+	last=$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)
+	[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ] &&
+		case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
+	tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
 
-g_cli --x509keyfile "$AUTH_KEY;pin-value=$APIN" --x509certfile "$AUTH_CERT" \
-	--priority NORMAL:-VERS-TLS1.3
-rc=$?
-tap_ok $rc "the same with pin-value= in the key's URI (rc $rc)"
-page_ok TLSv1.2
-tap_ok $? "the server saw the card's certificate"
+	g_cli --x509keyfile "$AUTH_KEY;pin-value=$APIN" --x509certfile "$AUTH_CERT" \
+		--priority NORMAL:-VERS-TLS1.3
+	rc=$?
+	tap_ok $rc "the same with pin-value= in the key's URI (rc $rc)"
+	page_ok TLSv1.2
+	tap_ok $? "the server saw the card's certificate"
 
-echo "# TLS 1.3: GnuTLS offers no certificate (no RSA-PSS on the token)"
-n0=$(jp_sign_apdus)
-GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
-rc=$?
-jp_tls_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
-	grep -q 'Certificate is required' "$D/page"
-tap_ok $? "default priority negotiates TLS 1.3 and fails with the server's 'certificate required' (rc $rc)"
-[ "$(jp_sign_apdus)" -eq "$n0" ]
-tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
+	echo "# TLS 1.3: GnuTLS offers no certificate (no RSA-PSS on the token)"
+	n0=$(jp_sign_apdus)
+	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
+	rc=$?
+	jp_tls_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
+		grep -q 'Certificate is required' "$D/page"
+	tap_ok $? "default priority negotiates TLS 1.3 and fails with the server's 'certificate required' (rc $rc)"
+	[ "$(jp_sign_apdus)" -eq "$n0" ]
+	tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
 
-echo "# a wrong PIN costs one try, and GnuTLS does not retry it"
-GNUTLS_PIN=0000 g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
-	--priority NORMAL:-VERS-TLS1.3 </dev/null
-rc=$?
-jp_tls_clean_fail $rc
-tap_ok $? "gnutls-cli with a wrong PIN fails cleanly (rc $rc)"
-tries=$(jp_pin_tries auth)
-[ "$tries" = 63C2 ]
-tap_ok $? "exactly one try used ($tries)"
-GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
-	--priority NORMAL:-VERS-TLS1.3
-tap_ok $? "the right PIN works again"
-tries=$(jp_pin_tries auth)
-[ "$tries" = 63C3 ]
-tap_ok $? "and the counter is back to 3 ($tries)"
+	echo "# a wrong PIN costs one try, and GnuTLS does not retry it"
+	GNUTLS_PIN=0000 g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+		--priority NORMAL:-VERS-TLS1.3 </dev/null
+	rc=$?
+	jp_tls_clean_fail $rc
+	tap_ok $? "gnutls-cli with a wrong PIN fails cleanly (rc $rc)"
+	tries=$(jp_pin_tries auth)
+	[ "$tries" = 63C2 ]
+	tap_ok $? "exactly one try used ($tries)"
+	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+		--priority NORMAL:-VERS-TLS1.3
+	tap_ok $? "the right PIN works again"
+	tries=$(jp_pin_tries auth)
+	[ "$tries" = 63C3 ]
+	tap_ok $? "and the counter is back to 3 ($tries)"
+fi
 tries=$(jp_pin_tries sign)
 [ "$tries" = 63C5 ]
 tap_ok $? "the signing password still has 5 tries ($tries)"
