@@ -14,12 +14,16 @@
 #  - the card pulled out and put back: Firefox sees it, logged out;
 #  - TLS 1.3 (the card cannot sign RSA-PSS): fails cleanly and quickly, no
 #    signature and no PIN try spent; security.tls.version.max = 3 helps;
-#  - both retry counters still full; then the PIN blocked by confirming a
-#    wrong PIN three times (exactly three VERIFYs), after which a site fails
-#    without any APDU; nothing left running.
+#  - both retry counters still full, read while Firefox holds the card;
+#  - the Digital Signature slot disabled in the profile (modutil -disable):
+#    Firefox restarted, no more signature-token questions, login still works;
+#  - the PIN blocked by confirming a wrong PIN three times (exactly three
+#    VERIFYs), after which a site fails without any APDU; nothing left
+#    running.
 # Firefox also asks for the signature token's password during every client
 # authentication (it looks for certificates on every token): the test
-# prompter cancels it, as doc/use/firefox.txt tells users to.
+# prompter cancels it, as doc/use/firefox.txt tells users to, until the
+# slot is disabled.
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
@@ -201,21 +205,29 @@ user_pref("security.remote_settings.intermediates.enabled", false);
 user_pref("browser.tabs.warnOnClose", false);
 EOF
 
-# Firefox; --remote-allow-system-access lets Marionette run chrome scripts
-# (Firefox 153; older releases ignore the flag). HOME and the XDG
-# directories are in the scratch dir so nothing lands in the real ones.
-HOME=$W/home XDG_CACHE_HOME=$W/home/.cache XDG_CONFIG_HOME=$W/home/.config \
-XDG_DATA_HOME=$W/home/.local/share MOZ_CRASHREPORTER_DISABLE=1 MOZ_HEADLESS=1 \
-	setsid firefox-esr --headless --marionette \
-	-remote-allow-system-access --no-remote --profile "$P" about:blank \
-	>"$W/firefox.log" 2>&1 </dev/null &
-FF_PID=$!
-n=0
-while [ ! -s "$P/MarionetteActivePort" ] && kill -0 "$FF_PID" 2>/dev/null && [ "$n" -lt 300 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-[ -s "$P/MarionetteActivePort" ]
+# ff_start: Firefox on the profile, waits (bounded) for Marionette.
+# --remote-allow-system-access lets Marionette run chrome scripts (Firefox
+# 153; older releases ignore the flag). HOME and the XDG directories are in
+# the scratch dir so nothing lands in the real ones.
+FF_ALL=
+ff_start() {
+	rm -f "$P/MarionetteActivePort"
+	HOME=$W/home XDG_CACHE_HOME=$W/home/.cache XDG_CONFIG_HOME=$W/home/.config \
+	XDG_DATA_HOME=$W/home/.local/share MOZ_CRASHREPORTER_DISABLE=1 MOZ_HEADLESS=1 \
+		setsid firefox-esr --headless --marionette \
+		-remote-allow-system-access --no-remote --profile "$P" about:blank \
+		>>"$W/firefox.log" 2>&1 </dev/null &
+	FF_PID=$!
+	FF_ALL="$FF_ALL $FF_PID"
+	_n=0
+	while [ ! -s "$P/MarionetteActivePort" ] && kill -0 "$FF_PID" 2>/dev/null && [ "$_n" -lt 300 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -s "$P/MarionetteActivePort" ]
+}
+
+ff_start
 tap_ok $? "headless Firefox up with Marionette (port $(cat "$P/MarionetteActivePort" 2>/dev/null))"
 if [ ! -s "$P/MarionetteActivePort" ]; then
 	sed 's/^/#   /' "$W/firefox.log"
@@ -399,6 +411,29 @@ t=$(tries 001B)
 [ "$t" = 63C5 ]
 tap_ok $? "signing password retry counter still full (answer $t)"
 
+# --- no more signature-token questions: that slot disabled in the profile -
+# NSS lets a profile ignore one slot of a module (modutil -disable ... -slot,
+# with Firefox closed); the slot's name is "<reader> Digital Signature".
+ff_stop
+jp_with_module modutil -dbdir "sql:$P" -disable "My Number Card" \
+	-slot "$JP_READER Digital Signature" -force >"$W/modutil-disable.log" 2>&1
+tap_ok $? "modutil -disable the card's Digital Signature slot in the profile"
+ff_start
+tap_ok $? "Firefox started again"
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
+set -- $(counters)
+JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page6.html" asked
+grep -q '^get ok' "$W/m.out" && [ "$(answered)" -eq 1 ] && [ "$(cancelled)" -eq 0 ]
+tap_ok $? "signature slot disabled: the site loads with one PIN question and no other"
+check_page "$W/page6.html" "signature slot disabled"
+set -- "$@" $(counters)
+[ "$7" -gt "$3" ] && [ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ]
+tap_ok $? "one VERIFY, card signature made (INS 2A: $3 -> $7)"
+srv_stop
+
 # --- the PIN blocked through Firefox ---------------------------------------
 # A user who keeps confirming the same wrong PIN: NSS asks again after every
 # wrong PIN, so three wrong answers block the card's authentication PIN.
@@ -432,10 +467,9 @@ set -- "$@" $(counters)
 tap_ok $? "blocked PIN: no VERIFY and no signature ($(answered) PIN questions answered)"
 srv_stop
 
-ff_pid=$FF_PID
 ff_stop
 
-pids="$JP_PCSCD_PID $JP_EMU_PID $ff_pid"
+pids="$JP_PCSCD_PID $JP_EMU_PID $FF_ALL"
 left=
 cleanup
 for p in $pids; do
@@ -443,9 +477,9 @@ for p in $pids; do
 done
 # Firefox's content processes were in its process group (zombies waiting
 # for whoever reaps orphans do not count).
-if [ -n "$ff_pid" ]; then
-	left="$left $(ps -eo pid=,pgid=,stat= | awk -v g="$ff_pid" '$2 == g && $3 !~ /^Z/ { printf "%s ", $1 }')"
-fi
+for g in $FF_ALL; do
+	left="$left $(ps -eo pid=,pgid=,stat= | awk -v g="$g" '$2 == g && $3 !~ /^Z/ { printf "%s ", $1 }')"
+done
 left=$(echo $left)
 [ -z "$left" ] || ps -o pid,pgid,stat,args -p "$(echo "$left" | tr ' ' ,)" | sed 's/^/#   /'
 [ -z "$left" ]
