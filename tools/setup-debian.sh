@@ -12,6 +12,7 @@ PACKAGES="
   libnss3-tools poppler-utils
   curl
   firefox-esr python3
+  libreoffice-writer-nogui python3-uno xmlsec1 unzip
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
@@ -21,6 +22,10 @@ PACKAGES="
 # engine; gnutls-bin and libengine-pkcs11-openssl above serve it too).
 # firefox-esr python3: tests/e2e/test-firefox.sh (headless Firefox driven
 # through Marionette by tests/e2e/marionette.py; modutil/certutil above).
+# libreoffice-writer-nogui python3-uno xmlsec1 unzip:
+# tests/e2e/test-libreoffice.sh (headless LibreOffice signing PDF and ODF
+# through NSS, driven by tests/e2e/lo-sign.py; xmlsec1 checks the ODF
+# signature; modutil/certutil/pdfsig above).
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=""

@@ -71,3 +71,10 @@ TESTS += tests/e2e/test-pdfsig.sh
 dist_check_SCRIPTS += tests/e2e/marionette.py
 dist_check_SCRIPTS += tests/e2e/test-firefox.sh
 TESTS += tests/e2e/test-firefox.sh
+
+# LibreOffice headless signing PDF and ODF through NSS; tests/e2e/lo-sign.py
+# drives it over UNO and answers the token password requests (LibreOffice
+# engineer).
+dist_check_SCRIPTS += tests/e2e/lo-sign.py
+dist_check_SCRIPTS += tests/e2e/test-libreoffice.sh
+TESTS += tests/e2e/test-libreoffice.sh
