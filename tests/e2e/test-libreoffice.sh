@@ -305,6 +305,21 @@ JP_LO_SIGN_PASSWORD=$pin_s lo_sign --cert "$card/sign.der" \
 	[ "$(pin_tries sign)" = 63C5 ]
 tap_ok $? "the right password signs again and resets the count ($(pin_tries sign))"
 
+# ---- batch signing: always-authenticate=no given to NSS with the module ----
+rm -rf "$w/nssdb-batch"
+mkdir -p "$w/nssdb-batch"
+certutil -N --empty-password -d "sql:$w/nssdb-batch" >/dev/null 2>&1 &&
+	modutil -dbdir "sql:$w/nssdb-batch" -add jpki -libfile "$JP_MODULE" \
+		-string "always-authenticate=no" -force </dev/null >/dev/null 2>&1
+tap_ok $? "NSS database with the module added with -string always-authenticate=no"
+n0=$(log_lines)
+MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb-batch JP_LO_SIGN_PASSWORD=$pin_s \
+	lo_sign --cert "$card/sign.der" pdf "$w/doc.odt" "$w/batch.pdf" >"$w/batch.out" 2>&1 &&
+	verify_cms "$w/batch.pdf" && [ "$(count_sign "$n0")" -eq 1 ] &&
+	[ "$(count_verify "$n0")" -eq 1 ] &&
+	[ "$(grep -c "token 'My Number Card (Signature)': given" "$w/batch.out")" -eq 1 ]
+tap_ok $? "... a signed PDF for one password question and one VERIFY ($(count_verify "$n0") VERIFY, $(count_sign "$n0") SIGN)"
+
 ! pgrep -f "UserInstallation=file://$profile" >/dev/null
 tap_ok $? "no soffice left running"
 
