@@ -27,7 +27,8 @@ src_p11_libjpp11_la_SOURCES += \
 	src/p11/mechanism.c \
 	src/p11/sign.c \
 	src/p11/verify.c \
-	src/p11/digest.c
+	src/p11/digest.c \
+	src/p11/op.c
 
 # The layers below the front, in link order (common last: everybody uses it).
 p11_lower_libs = src/card/libjpcard.la src/crypto/libjpcrypto.la \

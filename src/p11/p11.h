@@ -17,6 +17,8 @@
  *   sign.c       C_SignInit/Sign/SignUpdate/SignFinal (card + host check)(p11-ops)
  *   verify.c     C_VerifyInit/Verify/VerifyUpdate/VerifyFinal (host)     (p11-ops)
  *   digest.c     C_DigestInit/Digest/DigestUpdate/DigestFinal (host)     (p11-ops)
+ *   op.c         what those three share: the operation's life (Init checks,
+ *                Update, single-part vs Final, §5.2 output lengths)     (p11-ops)
  *   unsupported.c every other function: CKR_FUNCTION_NOT_SUPPORTED after the init check
  *   options.c    module options (p11-kit x-init-reserved / config file)
  *
@@ -277,17 +279,51 @@ const jp_mech *jp_mech_find(CK_MECHANISM_TYPE type, CK_FLAGS need);
 /* A caller's mechanism (not NULL) for an operation that needs the flags:
  * CKR_MECHANISM_INVALID / CKR_MECHANISM_PARAM_INVALID. */
 CK_RV jp_mech_check(const CK_MECHANISM *m, CK_FLAGS need, const jp_mech **out);
-/* digest.c: ends an operation: frees its digest, wipes it all (buffer,
+/* op.c: ends an operation: frees its digest, wipes it all (buffer,
  * always_auth, context_login). find.c: ends a find, frees the snapshot.
  * session.c may use both in jp_session_ops_clear. */
 void jp_op_clear(jp_op *op);
 void jp_find_clear(jp_session *s);
-/* sign.c, used by verify.c: feeds input to an operation (CKM_RSA_PKCS
- * collects at most 245 bytes: CKR_DATA_LEN_RANGE), and produces the bytes
- * the card signs (the input, or the DigestInfo of the hash; the digest is
- * consumed). */
+/* op.c: feeds input to an operation (hashed mechanisms hash it; CKM_RSA_PKCS
+ * collects at most 245 bytes: CKR_DATA_LEN_RANGE). sign.c, used by
+ * verify.c: produces the bytes the card signs (the input, or the
+ * DigestInfo of the hash; the digest is consumed). */
 CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len);
 CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len);
+/* op.c: the life of an operation of kind k (JP_OP_SIGN, _VERIFY, _DIGEST),
+ * what sign.c, verify.c and digest.c share (PKCS#11 v2.40 §5.10-5.12).
+ * Ends operation k of s: jp_op_clear and no longer active. */
+void jp_op_end(jp_session *s, jp_op_kind k);
+/* Init's common checks: a mechanism given (CKR_ARGUMENTS_BAD), the session,
+ * no operation of kind k active (CKR_OPERATION_ACTIVE), a mechanism that
+ * can do k (jp_mech_check). Then the kind checks its key and calls
+ * jp_op_start: a fresh operation (a hash context for hashed mechanisms)
+ * with key (0 for digests), active. */
+CK_RV jp_op_init_check_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
+                              jp_session **s, const jp_mech **m);
+CK_RV jp_op_start(jp_session *s, jp_op_kind k, const jp_mech *m, CK_OBJECT_HANDLE key);
+/* §5.2's output rules for an output of need bytes: NULL out → *out_len =
+ * need, CKR_OK; *out_len < need → need, CKR_BUFFER_TOO_SMALL. Returns 1
+ * when the call is answered so (*rv set; the operation stays), 0 when out
+ * has room. */
+int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, CK_RV *rv);
+/* A kind's end of the operation, called with the global lock held, an
+ * active operation, out_len not NULL and data usable: single (C_Sign,
+ * C_Verify, C_Digest) with the call's data, or Final (data NULL, len 0).
+ * It ends the operation itself (jp_op_end), unless jp_op_length_only
+ * answered. Verification passes the signature as out and its length by
+ * address. */
+typedef CK_RV (*jp_op_finish_fn)(jp_session *s, const uint8_t *data, CK_ULONG len, int single,
+                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len);
+/* The whole C_xxxUpdate, C_xxx (single-part) and C_xxxFinal calls, around
+ * the kind's finish: jp_enter/jp_leave, the active operation, the
+ * argument checks, and the single-part call refused after an Update
+ * (CKR_OPERATION_ACTIVE, the operation stays). */
+CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part, CK_ULONG len);
+CK_RV jp_op_single_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *data, CK_ULONG len,
+                        CK_BYTE_PTR out, CK_ULONG_PTR out_len, jp_op_finish_fn finish);
+CK_RV jp_op_final_call(CK_SESSION_HANDLE hs, jp_op_kind k, CK_BYTE_PTR out, CK_ULONG_PTR out_len,
+                       jp_op_finish_fn finish);
 
 /* ---- implementations behind the exported C_* (module.c trampolines) ----
  * Each does its own jp_enter/jp_leave. */

@@ -16,27 +16,7 @@
 #include "jpki/log.h"
 #include "p11.h"
 
-/* ---- operation data, shared with verify.c ---- */
-
-CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
-{
-	CK_RV rv = CKR_OK;
-	const jp_mech *m = jp_mech_find(op->mech, 0);
-
-	if (!m) {
-		rv = CKR_GENERAL_ERROR;
-	} else if (m->hashed) {
-		if (len)
-			rv = jp_rv(jp_digest_update(op->digest, part, len));
-	} else if (len > sizeof(op->buf) - op->buf_len) {
-		/* CKM_RSA_PKCS: at most k - 11 = 245 bytes in all. */
-		rv = CKR_DATA_LEN_RANGE;
-	} else if (len) {
-		memcpy(op->buf + op->buf_len, part, len);
-		op->buf_len += len;
-	}
-	return rv;
-}
+/* ---- the message, shared with verify.c ---- */
 
 CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
 {
@@ -83,22 +63,6 @@ typedef struct pubkey {
 	uint8_t n[MOD_MAX], e[EXP_MAX];
 	size_t n_len, e_len;
 } pubkey;
-
-static void sign_end(jp_session *s)
-{
-	jp_op_clear(&s->sign);
-	s->sign_active = 0;
-}
-
-/* The session with an active signing operation. Global lock held. */
-static CK_RV active_inlock(CK_SESSION_HANDLE hs, jp_session **s)
-{
-	CK_RV rv = jp_session_lookup_inlock(hs, s);
-
-	if (rv == CKR_OK && !(*s)->sign_active)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	return rv;
-}
 
 static CK_RV copy_pubkey(const jp_object *o, pubkey *pk)
 {
@@ -167,9 +131,9 @@ out:
 	return rv;
 }
 
-/* Ends the signature: input checks, the output conventions of §5.2, the
- * login checks, the card, the host verification. single: C_Sign with
- * data/len; otherwise C_SignFinal. */
+/* Ends the signature (jp_op_finish_fn): input checks, the output
+ * conventions of §5.2, the login checks, the card, the host
+ * verification. */
 static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int single,
                            CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
@@ -193,17 +157,9 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 		rv = CKR_DATA_LEN_RANGE;
 		goto end;
 	}
-	/* The length query never touches the card; it and a too-small
-	 * buffer keep the operation (§5.2, §5.11 C_Sign). */
-	if (!sig) {
-		*sig_len = JP_SIGNATURE_LEN;
+	/* The length query never touches the card. */
+	if (jp_op_length_only(sig, sig_len, JP_SIGNATURE_LEN, &rv))
 		goto out;
-	}
-	if (*sig_len < JP_SIGNATURE_LEN) {
-		*sig_len = JP_SIGNATURE_LEN;
-		rv = CKR_BUFFER_TOO_SMALL;
-		goto out;
-	}
 	/* The module's login state gates every private operation, never the
 	 * card's (jpki-card.md §6: another process may have left it
 	 * verified). */
@@ -223,7 +179,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	if (rv == CKR_OK)
 		rv = jp_op_message(op, msg, &msg_len);
 	/* From here on the operation is over, whatever the card says. */
-	sign_end(s);
+	jp_op_end(s, JP_OP_SIGN);
 	if (rv == CKR_OK)
 		rv = card_sign_inlock(r, key, msg, msg_len, &pk, out);
 	if (rv == CKR_OK) {
@@ -233,7 +189,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	goto out;
 end:
 	/* §5.11: every other return ends the operation. */
-	sign_end(s);
+	jp_op_end(s, JP_OP_SIGN);
 out:
 	jp_wipe(msg, sizeof(msg));
 	jp_wipe(out, sizeof(out));
@@ -248,19 +204,11 @@ CK_RV jp_p11_sign_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HA
 	const jp_mech *m = NULL;
 	const jp_object *o;
 	const jp_attr *kt;
-	jp_digest_ctx *ctx = NULL;
 
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
-	if (!mech)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && s->sign_active)
-		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK)
-		rv = jp_mech_check(mech, CKF_SIGN, &m);
+	rv = jp_op_init_check_inlock(hs, JP_OP_SIGN, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto leave;
 	t = jp_session_token(s);
@@ -274,17 +222,11 @@ CK_RV jp_p11_sign_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HA
 		rv = CKR_USER_NOT_LOGGED_IN;   /* §5.11: signing needs the user logged in */
 	else if (!kt || kt->len != sizeof(CK_KEY_TYPE) || *(CK_KEY_TYPE *)kt->value != CKK_RSA)
 		rv = CKR_KEY_TYPE_INCONSISTENT;
-	if (rv == CKR_OK && m->hashed)
-		rv = jp_rv(jp_digest_new(m->hash, &ctx));
-	if (rv != CKR_OK)
-		goto leave;
-	jp_op_clear(&s->sign);
-	s->sign.mech = m->type;
-	s->sign.key = hkey;
-	s->sign.digest = ctx;
+	if (rv == CKR_OK)
+		rv = jp_op_start(s, JP_OP_SIGN, m, hkey);
 	/* login.c accepts CKU_CONTEXT_SPECIFIC for this operation only then. */
-	s->sign.always_auth = jp_attr_true(o, CKA_ALWAYS_AUTHENTICATE);
-	s->sign_active = 1;
+	if (rv == CKR_OK)
+		s->sign.always_auth = jp_attr_true(o, CKA_ALWAYS_AUTHENTICATE);
 leave:
 	jp_leave();
 out:
@@ -294,72 +236,15 @@ out:
 CK_RV jp_p11_sign(CK_SESSION_HANDLE hs, CK_BYTE_PTR data, CK_ULONG len,
                   CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	if (s->sign.multipart) {
-		/* C_Sign "cannot be used to terminate a multi-part operation"
-		 * (§5.11): refused; the operation stays for C_SignFinal. */
-		rv = CKR_OPERATION_ACTIVE;
-	} else if (!sig_len || (!data && len)) {
-		rv = CKR_ARGUMENTS_BAD;
-		sign_end(s);
-	} else {
-		rv = finish_inlock(s, data, len, 1, sig, sig_len);
-	}
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_single_call(hs, JP_OP_SIGN, data, len, sig, sig_len, finish_inlock);
 }
 
 CK_RV jp_p11_sign_update(CK_SESSION_HANDLE hs, CK_BYTE_PTR part, CK_ULONG len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(&s->sign, part, len);
-	if (rv == CKR_OK)
-		s->sign.multipart = 1;
-	else
-		sign_end(s);     /* §5.11: an error ends the operation */
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_update_call(hs, JP_OP_SIGN, part, len);
 }
 
 CK_RV jp_p11_sign_final(CK_SESSION_HANDLE hs, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	if (!sig_len) {
-		rv = CKR_ARGUMENTS_BAD;
-		sign_end(s);
-	} else {
-		rv = finish_inlock(s, NULL, 0, 0, sig, sig_len);
-	}
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_final_call(hs, JP_OP_SIGN, sig, sig_len, finish_inlock);
 }

@@ -1,27 +1,13 @@
 /* C_VerifyInit / C_Verify / C_VerifyUpdate / C_VerifyFinal (PKCS#11 v2.40
  * §5.12), on the host with OpenSSL, for the same PKCS#1 v1.5 mechanisms as
  * signing. The key is a public-key object or a certificate object (its
- * subject's key), so a CA certificate can check what it signed. */
+ * subject's key), so a CA certificate can check what it signed. The
+ * operation's life is op.c's; here are the key checks and the check. */
 #include "config.h"
 
 #include <string.h>
 
 #include "p11.h"
-
-static void verify_end(jp_session *s)
-{
-	jp_op_clear(&s->verify);
-	s->verify_active = 0;
-}
-
-static CK_RV active_inlock(CK_SESSION_HANDLE hs, jp_session **s)
-{
-	CK_RV rv = jp_session_lookup_inlock(hs, s);
-
-	if (rv == CKR_OK && !(*s)->verify_active)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	return rv;
-}
 
 /* Checks sig over the operation's message with the key object. */
 static CK_RV check_inlock(jp_session *s, const uint8_t *sig, CK_ULONG sig_len)
@@ -76,25 +62,33 @@ out:
 	return rv;
 }
 
+/* Feeds the single-part data and checks sig (jp_op_finish_fn: sig is
+ * the call's input, its length passed by address). §5.12: C_Verify and
+ * C_VerifyFinal end the operation whatever the outcome. */
+static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int single,
+                           CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	CK_RV rv = sig ? CKR_OK : CKR_ARGUMENTS_BAD;
+
+	if (rv == CKR_OK && single)
+		rv = jp_op_update(&s->verify, data, len);
+	if (rv == CKR_OK)
+		rv = check_inlock(s, sig, *sig_len);
+	jp_op_end(s, JP_OP_VERIFY);
+	return rv;
+}
+
 CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hkey)
 {
 	CK_RV rv;
 	jp_session *s;
 	const jp_mech *m = NULL;
 	const jp_object *o;
-	jp_digest_ctx *ctx = NULL;
 
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
-	if (!mech)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && s->verify_active)
-		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK)
-		rv = jp_mech_check(mech, CKF_VERIFY, &m);
+	rv = jp_op_init_check_inlock(hs, JP_OP_VERIFY, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto leave;
 	o = jp_object_lookup_inlock(s, hkey);
@@ -106,15 +100,8 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 	else if (o->cls != CKO_PUBLIC_KEY && o->cls != CKO_CERTIFICATE)
 		rv = CKR_KEY_HANDLE_INVALID;
-	if (rv == CKR_OK && m->hashed)
-		rv = jp_rv(jp_digest_new(m->hash, &ctx));
-	if (rv != CKR_OK)
-		goto leave;
-	jp_op_clear(&s->verify);
-	s->verify.mech = m->type;
-	s->verify.key = hkey;
-	s->verify.digest = ctx;
-	s->verify_active = 1;
+	if (rv == CKR_OK)
+		rv = jp_op_start(s, JP_OP_VERIFY, m, hkey);
 leave:
 	jp_leave();
 out:
@@ -124,72 +111,15 @@ out:
 CK_RV jp_p11_verify(CK_SESSION_HANDLE hs, CK_BYTE_PTR data, CK_ULONG len,
                     CK_BYTE_PTR sig, CK_ULONG sig_len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	if (s->verify.multipart) {
-		/* Like C_Sign (§5.12): not a way to end a multi-part
-		 * operation; it stays for C_VerifyFinal. */
-		rv = CKR_OPERATION_ACTIVE;
-		goto leave;
-	}
-	/* §5.12: C_Verify always ends the operation. */
-	if ((!data && len) || !sig)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_op_update(&s->verify, data, len);
-	if (rv == CKR_OK)
-		rv = check_inlock(s, sig, sig_len);
-	verify_end(s);
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_single_call(hs, JP_OP_VERIFY, data, len, sig, &sig_len, finish_inlock);
 }
 
 CK_RV jp_p11_verify_update(CK_SESSION_HANDLE hs, CK_BYTE_PTR part, CK_ULONG len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(&s->verify, part, len);
-	if (rv == CKR_OK)
-		s->verify.multipart = 1;
-	else
-		verify_end(s);
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_update_call(hs, JP_OP_VERIFY, part, len);
 }
 
 CK_RV jp_p11_verify_final(CK_SESSION_HANDLE hs, CK_BYTE_PTR sig, CK_ULONG sig_len)
 {
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = active_inlock(hs, &s);
-	if (rv != CKR_OK)
-		goto leave;
-	rv = sig ? check_inlock(s, sig, sig_len) : CKR_ARGUMENTS_BAD;
-	verify_end(s);
-leave:
-	jp_leave();
-out:
-	return rv;
+	return jp_op_final_call(hs, JP_OP_VERIFY, sig, &sig_len, finish_inlock);
 }

@@ -1,0 +1,215 @@
+/* The life of a cryptographic operation, shared by signing, verification
+ * and digesting (PKCS#11 v2.40 §5.10-5.12): at most one operation of each
+ * kind per session, started by Init, fed by Update, ended by the
+ * single-part call or Final. What differs between the kinds (the key
+ * checks, what the end produces) stays in sign.c, verify.c and digest.c.
+ *
+ * The rules kept here:
+ *  - Init on a session with an operation of that kind: CKR_OPERATION_ACTIVE.
+ *  - Update, single-part or Final without one: CKR_OPERATION_NOT_INITIALIZED.
+ *  - The single-part call "cannot be used to terminate a multi-part
+ *    operation": after an Update it is refused with CKR_OPERATION_ACTIVE
+ *    and the operation stays for Final.
+ *  - Every other error ends the operation; so does a result. Only §5.2's
+ *    length query and a too-small buffer keep it (jp_op_length_only). */
+#include "config.h"
+
+#include <string.h>
+
+#include "p11.h"
+
+/* The mechanism flag an operation of each kind needs. */
+static const CK_FLAGS kind_need[] = {
+	[JP_OP_SIGN] = CKF_SIGN,
+	[JP_OP_VERIFY] = CKF_VERIFY,
+	[JP_OP_DIGEST] = CKF_DIGEST,
+};
+
+/* The session's operation of kind k, and where its "active" flag is. */
+static jp_op *op_of(jp_session *s, jp_op_kind k, int **active)
+{
+	jp_op *op = &s->digest;
+
+	*active = &s->digest_active;
+	if (k == JP_OP_SIGN) {
+		op = &s->sign;
+		*active = &s->sign_active;
+	} else if (k == JP_OP_VERIFY) {
+		op = &s->verify;
+		*active = &s->verify_active;
+	}
+	return op;
+}
+
+void jp_op_clear(jp_op *op)
+{
+	jp_digest_free(op->digest);
+	/* The buffer may hold data to be signed (a DigestInfo); the flags
+	 * include the context-specific login, which ends with the operation. */
+	jp_wipe(op, sizeof(*op));
+}
+
+void jp_op_end(jp_session *s, jp_op_kind k)
+{
+	int *active;
+
+	jp_op_clear(op_of(s, k, &active));
+	*active = 0;
+}
+
+CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
+{
+	CK_RV rv = CKR_OK;
+	const jp_mech *m = jp_mech_find(op->mech, 0);
+
+	if (!m) {
+		rv = CKR_GENERAL_ERROR;
+	} else if (m->hashed) {
+		if (len)
+			rv = jp_rv(jp_digest_update(op->digest, part, len));
+	} else if (len > sizeof(op->buf) - op->buf_len) {
+		/* CKM_RSA_PKCS: at most k - 11 = 245 bytes in all. */
+		rv = CKR_DATA_LEN_RANGE;
+	} else if (len) {
+		memcpy(op->buf + op->buf_len, part, len);
+		op->buf_len += len;
+	}
+	return rv;
+}
+
+CK_RV jp_op_init_check_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
+                              jp_session **s, const jp_mech **m)
+{
+	CK_RV rv;
+	int *active;
+
+	if (!mech)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, s);
+	if (rv == CKR_OK) {
+		(void)op_of(*s, k, &active);
+		if (*active)
+			rv = CKR_OPERATION_ACTIVE;
+	}
+	if (rv == CKR_OK)
+		rv = jp_mech_check(mech, kind_need[k], m);
+	return rv;
+}
+
+CK_RV jp_op_start(jp_session *s, jp_op_kind k, const jp_mech *m, CK_OBJECT_HANDLE key)
+{
+	CK_RV rv = CKR_OK;
+	jp_digest_ctx *ctx = NULL;
+	int *active;
+	jp_op *op = op_of(s, k, &active);
+
+	if (m->hashed)
+		rv = jp_rv(jp_digest_new(m->hash, &ctx));
+	if (rv == CKR_OK) {
+		jp_op_clear(op);
+		op->mech = m->type;
+		op->key = key;
+		op->digest = ctx;
+		*active = 1;
+	}
+	return rv;
+}
+
+int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, CK_RV *rv)
+{
+	int answered = 1;
+
+	/* §5.2: a NULL buffer asks for the length (CKR_OK); a short one gets
+	 * the length and CKR_BUFFER_TOO_SMALL. Neither ends the operation
+	 * (§5.11 C_Sign: "a call ... to determine the length of the buffer
+	 * needed" does not terminate it). */
+	if (!out)
+		*rv = CKR_OK;
+	else if (*out_len < need)
+		*rv = CKR_BUFFER_TOO_SMALL;
+	else
+		answered = 0;
+	if (answered)
+		*out_len = need;
+	return answered;
+}
+
+/* The session with an active operation of kind k. Global lock held. */
+static CK_RV active_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
+{
+	CK_RV rv = jp_session_lookup_inlock(hs, s);
+	int *active;
+
+	if (rv == CKR_OK) {
+		*op = op_of(*s, k, &active);
+		if (!*active)
+			rv = CKR_OPERATION_NOT_INITIALIZED;
+	}
+	return rv;
+}
+
+CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part, CK_ULONG len)
+{
+	CK_RV rv;
+	jp_session *s;
+	jp_op *op;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = active_inlock(hs, k, &s, &op);
+	if (rv != CKR_OK)
+		goto leave;
+	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(op, part, len);
+	if (rv == CKR_OK)
+		op->multipart = 1;
+	else
+		jp_op_end(s, k);     /* an error ends the operation */
+leave:
+	jp_leave();
+out:
+	return rv;
+}
+
+/* The single-part call (single) or Final: the checks common to both, then
+ * the kind's finish. */
+static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint8_t *data,
+                      CK_ULONG len, CK_BYTE_PTR out, CK_ULONG_PTR out_len, jp_op_finish_fn finish)
+{
+	CK_RV rv;
+	jp_session *s;
+	jp_op *op;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = active_inlock(hs, k, &s, &op);
+	if (rv != CKR_OK)
+		goto leave;
+	if (single && op->multipart) {
+		/* Refused; the operation stays for Final. */
+		rv = CKR_OPERATION_ACTIVE;
+	} else if (!out_len || (!data && len)) {
+		rv = CKR_ARGUMENTS_BAD;
+		jp_op_end(s, k);
+	} else {
+		rv = finish(s, data, len, single, out, out_len);
+	}
+leave:
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_op_single_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *data, CK_ULONG len,
+                        CK_BYTE_PTR out, CK_ULONG_PTR out_len, jp_op_finish_fn finish)
+{
+	return end_call(hs, k, 1, data, len, out, out_len, finish);
+}
+
+CK_RV jp_op_final_call(CK_SESSION_HANDLE hs, jp_op_kind k, CK_BYTE_PTR out, CK_ULONG_PTR out_len,
+                       jp_op_finish_fn finish)
+{
+	return end_call(hs, k, 0, NULL, 0, out, out_len, finish);
+}
