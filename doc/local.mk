@@ -8,3 +8,5 @@ EXTRA_DIST += \
 	doc/use/p11-kit.txt \
 	doc/use/pdf.txt \
 	doc/use/tls13.txt
+# LibreOffice engineer.
+EXTRA_DIST += doc/use/libreoffice.txt
