@@ -108,19 +108,40 @@ int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 	return match;
 }
 
-/* The object of a call, visible to its session. Global lock held. */
-static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, jp_object **o)
+/* The object of a call, visible to its session, once the caller's
+ * pointers are known usable (args_ok). Global lock held. */
+static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok, jp_object **o)
 {
-	CK_RV rv;
+	CK_RV rv = CKR_ARGUMENTS_BAD;
 	jp_session *s = NULL;
 
 	*o = NULL;
-	rv = jp_session_lookup_inlock(hs, &s);
+	if (args_ok)
+		rv = jp_session_lookup_inlock(hs, &s);
 	if (rv == CKR_OK) {
 		*o = jp_object_lookup_inlock(s, ho);
 		if (!*o)
 			rv = CKR_OBJECT_HANDLE_INVALID;
 	}
+	return rv;
+}
+
+/* A call every object refuses: our objects are read-only (CKA_MODIFIABLE,
+ * CKA_COPYABLE and CKA_DESTROYABLE false, §4.4.1), so after the checks any
+ * object call makes the answer is CKR_ACTION_PROHIBITED. */
+static CK_RV prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok)
+{
+	CK_RV rv;
+	jp_object *o;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	rv = object_inlock(hs, ho, args_ok, &o);
+	if (rv == CKR_OK)
+		rv = CKR_ACTION_PROHIBITED;
+	jp_leave();
+out:
 	return rv;
 }
 
@@ -133,10 +154,7 @@ CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
-	if (!tmpl && count)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = object_inlock(hs, ho, &o);
+	rv = object_inlock(hs, ho, tmpl || !count, &o);
 	if (rv == CKR_OK)
 		rv = jp_attr_get(o, tmpl, count);
 	jp_leave();
@@ -144,25 +162,10 @@ out:
 	return rv;
 }
 
-/* Every object has CKA_MODIFIABLE false (§4.4.1: CKR_ACTION_PROHIBITED). */
 CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
-	CK_RV rv;
-	jp_object *o;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	if (!tmpl && count)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = object_inlock(hs, ho, &o);
-	if (rv == CKR_OK)
-		rv = CKR_ACTION_PROHIBITED;
-	jp_leave();
-out:
-	return rv;
+	return prohibited(hs, ho, tmpl || !count);
 }
 
 /* The sum of the attribute values: what the object costs us in memory
@@ -177,10 +180,7 @@ CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
-	if (!size)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = object_inlock(hs, ho, &o);
+	rv = object_inlock(hs, ho, size != NULL, &o);
 	if (rv == CKR_OK) {
 		for (i = 0; i < o->nattrs; i++)
 			sum += o->attrs[i].len;
@@ -213,40 +213,13 @@ out:
 	return rv;
 }
 
-/* CKA_COPYABLE false (§4.4.1). */
 CK_RV jp_p11_copy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ATTRIBUTE_PTR tmpl,
                          CK_ULONG count, CK_OBJECT_HANDLE_PTR hnew)
 {
-	CK_RV rv;
-	jp_object *o;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	if ((!tmpl && count) || !hnew)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = object_inlock(hs, ho, &o);
-	if (rv == CKR_OK)
-		rv = CKR_ACTION_PROHIBITED;
-	jp_leave();
-out:
-	return rv;
+	return prohibited(hs, ho, (tmpl || !count) && hnew);
 }
 
-/* CKA_DESTROYABLE false (§4.4.1). */
 CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
 {
-	CK_RV rv;
-	jp_object *o;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = object_inlock(hs, ho, &o);
-	if (rv == CKR_OK)
-		rv = CKR_ACTION_PROHIBITED;
-	jp_leave();
-out:
-	return rv;
+	return prohibited(hs, ho, 1);
 }
