@@ -27,19 +27,23 @@ typedef enum role {
 } role;
 
 /* Labels that read well in certificate pickers (Firefox shows
- * "token label:certificate label"). Never personal data. */
+ * "token label:certificate label"). A certificate and its key pair share
+ * one label as well as one CKA_ID: NSS expects the certificate's label to
+ * match its private key's, and one "object=" in a pkcs11: URI then names
+ * the key and its certificate alike (type= tells them apart). Never
+ * personal data. */
 static const char *const labels[2][ROLE__COUNT] = {
 	[JP_KEY_AUTH] = {
-		"JPKI User Authentication Certificate",
+		"JPKI User Authentication",
 		"JPKI User Authentication CA",
-		"JPKI User Authentication Public Key",
-		"JPKI User Authentication Key",
+		"JPKI User Authentication",
+		"JPKI User Authentication",
 	},
 	[JP_KEY_SIGN] = {
-		"JPKI Digital Signature Certificate",
+		"JPKI Digital Signature",
 		"JPKI Digital Signature CA",
-		"JPKI Digital Signature Public Key",
-		"JPKI Digital Signature Key",
+		"JPKI Digital Signature",
+		"JPKI Digital Signature",
 	},
 };
 

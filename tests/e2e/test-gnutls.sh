@@ -26,8 +26,8 @@ APIN=$(jp_card_pin 1 auth)
 SPIN=$(jp_card_pin 1 sign)
 AT="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
 ST="pkcs11:token=My%20Number%20Card%20%28Signature%29"
-AUTH_KEY="$AT;object=JPKI%20User%20Authentication%20Key;type=private"
-AUTH_CERT="$AT;object=JPKI%20User%20Authentication%20Certificate;type=cert"
+AUTH_KEY="$AT;object=JPKI%20User%20Authentication;type=private"
+AUTH_CERT="$AT;object=JPKI%20User%20Authentication;type=cert"
 # GnuTLS reads no other configuration: keep the user's out of the way.
 unset GNUTLS_PIN GNUTLS_SO_PIN
 
@@ -56,7 +56,7 @@ echo "# p11tool: certificates without login"
 p11 --list-all-certs pkcs11: >"$D/certs" 2>&1
 tap_ok $? "p11tool --list-all-certs pkcs11:"
 labels=$(sed -n 's/^	Label: //p' "$D/certs" | sort | tr '\n' '|')
-[ "$labels" = "JPKI Digital Signature CA|JPKI User Authentication CA|JPKI User Authentication Certificate|" ]
+[ "$labels" = "JPKI Digital Signature CA|JPKI User Authentication|JPKI User Authentication CA|" ]
 tap_ok $? "three public certificates, the signing certificate not among them ($labels)"
 p11 --export "$AUTH_CERT" 2>/dev/null | der_of "$D/auth.der" && cmp -s "$D/auth.der" "$CARD/auth.der"
 tap_ok $? "exported authentication certificate = the card's"
@@ -68,7 +68,7 @@ p11 --export "$ST;object=JPKI%20Digital%20Signature%20CA;type=cert" 2>/dev/null 
 tap_ok $? "exported signing CA = the card's"
 
 echo "# p11tool: the signing token after login"
-GNUTLS_PIN=$SPIN p11 --login --export "$ST;object=JPKI%20Digital%20Signature%20Certificate;type=cert" \
+GNUTLS_PIN=$SPIN p11 --login --export "$ST;object=JPKI%20Digital%20Signature;type=cert" \
 	2>/dev/null | der_of "$D/sign.der" && cmp -s "$D/sign.der" "$CARD/sign.der"
 tap_ok $? "after login the signing certificate is there and = the card's"
 

@@ -59,18 +59,18 @@ tap_ok $? "the token URL GnuTLS builds from the token info"
 out=$(pt --list-all-certs "pkcs11:model=My%20Number%20Card" 2>&1)
 tap_ok $? "--list-all-certs, not logged in"
 [ "$(count "$out" "Type: X.509 Certificate (RSA-2048)")" -eq 3 ] &&
-	contains "$out" "Label: JPKI User Authentication Certificate" &&
+	contains "$out" "Label: JPKI User Authentication" &&
 	[ "$(count "$out" "Flags: CKA_CERTIFICATE_CATEGORY=CA")" -eq 2 ] &&
-	! contains "$out" "Label: JPKI Digital Signature Certificate"
+	! printf '%s\n' "$out" | grep -qx '[[:space:]]*Label: JPKI Digital Signature'
 tap_ok $? "three certificates (auth, two CAs); no signing certificate before login"
 out=$(pt --login --set-pin="$pin_s" --list-all-certs "$tok_s" 2>&1)
-contains "$out" "Label: JPKI Digital Signature Certificate" && [ "$(count "$out" "Type: X.509 Certificate")" -eq 2 ]
+contains "$out" "Label: JPKI Digital Signature" && [ "$(count "$out" "Type: X.509 Certificate")" -eq 2 ]
 tap_ok $? "after login with the signing password: the signing certificate appears"
-pt --export "$tok_a;type=cert;object=JPKI%20User%20Authentication%20Certificate" >"$w/auth.pem" 2>/dev/null &&
+pt --export "$tok_a;type=cert;object=JPKI%20User%20Authentication" >"$w/auth.pem" 2>/dev/null &&
 	openssl x509 -in "$w/auth.pem" -outform DER -out "$w/auth.der" 2>/dev/null &&
 	cmp -s "$w/auth.der" "$card/auth.der"
 tap_ok $? "--export of the authentication certificate equals the card's"
-pt --login --set-pin="$pin_s" --export "$tok_s;type=cert;object=JPKI%20Digital%20Signature%20Certificate" \
+pt --login --set-pin="$pin_s" --export "$tok_s;type=cert;object=JPKI%20Digital%20Signature" \
 	>"$w/sign.pem" 2>/dev/null &&
 	openssl x509 -in "$w/sign.pem" -outform DER -out "$w/sign.der" 2>/dev/null &&
 	cmp -s "$w/sign.der" "$card/sign.der"

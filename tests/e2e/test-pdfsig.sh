@@ -31,7 +31,7 @@ card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
 pin_s=$(jp_card_pin 1 sign)
 label_s="My Number Card (Signature)"
-nick_s="$label_s:JPKI Digital Signature Certificate"
+nick_s="$label_s:JPKI Digital Signature"
 w=$JP_HARNESS_DIR/pdf
 mkdir -p "$w"
 chmod 0700 "$w"

@@ -81,8 +81,8 @@ out=$(jp_with_module ssh-keygen -D "$JP_MODULE" 2>"$w/keygen.err")
 rc=$?
 tap_ok $rc "ssh-keygen -D jpki-pkcs11.so"
 printf '%s\n' "$out" | sed 's/^\(ssh-rsa [A-Za-z0-9+/]\{16\}\)[^ ]*/#   \1.../'
-[ "$(printf '%s\n' "$out" | grep -c "^ssh-rsa $card_key JPKI User Authentication Public Key\$")" -eq 1 ]
-tap_ok $? "ssh-keygen -D prints the card's authentication key once, labelled 'JPKI User Authentication Public Key'"
+[ "$(printf '%s\n' "$out" | grep -c "^ssh-rsa $card_key JPKI User Authentication\$")" -eq 1 ]
+tap_ok $? "ssh-keygen -D prints the card's authentication key once, labelled 'JPKI User Authentication'"
 ! contains "$out" "$sign_key"
 tap_ok $? "ssh-keygen -D does not show the signing key (personal data, only after the password)"
 [ "$(pin_verifies)" -eq "$v0" ]

@@ -314,7 +314,7 @@ static void check_rules(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OB
 	}
 	a.type = CKA_LABEL; a.pValue = NULL; a.ulValueLen = 0;
 	ok(t->f->C_GetAttributeValue(h, pub, &a, 1) == CKR_OK &&
-	   a.ulValueLen == strlen("JPKI User Authentication Public Key"),
+	   a.ulValueLen == strlen("JPKI User Authentication"),
 	   "label unchanged");
 }
 
@@ -333,11 +333,11 @@ int main(void)
 	hs = ot_open(&t, OT_SIGN);
 
 	/* ---- authentication token, before login ---- */
-	expect_cert(x, "auth.der", 0, 1, "JPKI User Authentication Certificate");
+	expect_cert(x, "auth.der", 0, 1, "JPKI User Authentication");
 	check_object(&t, ha, ot_find1(&t, ha, CKO_CERTIFICATE, 1), x, "auth certificate");
 	expect_cert(x, "auth-ca.der", 0, 2, "JPKI User Authentication CA");
 	check_object(&t, ha, ot_find1(&t, ha, CKO_CERTIFICATE, 2), x, "auth CA certificate");
-	expect_pub(x, "auth.der", 0, "JPKI User Authentication Public Key");
+	expect_pub(x, "auth.der", 0, "JPKI User Authentication");
 	pub_a = ot_find1(&t, ha, CKO_PUBLIC_KEY, -1);
 	check_object(&t, ha, pub_a, x, "auth public key");
 	is_int(ot_find1(&t, ha, CKO_PRIVATE_KEY, -1), CK_INVALID_HANDLE,
@@ -353,16 +353,16 @@ int main(void)
 
 	/* ---- after login ---- */
 	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
-	expect_priv(x, "auth.der", 0, "JPKI User Authentication Key");
+	expect_priv(x, "auth.der", 0, "JPKI User Authentication");
 	priv_a = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
 	check_object(&t, ha, priv_a, x, "auth private key");
 
 	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login");
-	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature Certificate");
+	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
 	check_object(&t, hs, ot_find1(&t, hs, CKO_CERTIFICATE, 1), x, "sign certificate");
-	expect_pub(x, "sign.der", 1, "JPKI Digital Signature Public Key");
+	expect_pub(x, "sign.der", 1, "JPKI Digital Signature");
 	check_object(&t, hs, ot_find1(&t, hs, CKO_PUBLIC_KEY, -1), x, "sign public key");
-	expect_priv(x, "sign.der", 1, "JPKI Digital Signature Key");
+	expect_priv(x, "sign.der", 1, "JPKI Digital Signature");
 	priv_s = ot_find1(&t, hs, CKO_PRIVATE_KEY, -1);
 	check_object(&t, hs, priv_s, x, "sign private key");
 
@@ -371,7 +371,7 @@ int main(void)
 	priv_a = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
 	apdus = jp_emu_apdu_count(t.e);
 	check_rules(&t, ha, priv_a, pub_a);
-	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature Certificate");
+	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
 	check_object(&t, hs, ot_find1(&t, hs, CKO_CERTIFICATE, 1), x, "sign certificate again");
 	is_int(jp_emu_apdu_count(t.e) - apdus, 0,
 	       "attribute queries and fetches sent no APDU (values computed once)");
@@ -394,7 +394,7 @@ int main(void)
 	ot_start_args(&t, CARD, NULL, &args);
 	hs = ot_open(&t, OT_SIGN);
 	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login (option run)");
-	expect_priv(x, "sign.der", 0, "JPKI Digital Signature Key");
+	expect_priv(x, "sign.der", 0, "JPKI Digital Signature");
 	check_object(&t, hs, ot_find1(&t, hs, CKO_PRIVATE_KEY, -1), x,
 	             "sign private key with always-authenticate=no");
 	ot_stop(&t);

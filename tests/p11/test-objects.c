@@ -173,15 +173,15 @@ int main(void)
 	objects(&t, ha, &a0);
 	ok(a0.n == 3 && a0.cert && a0.ca && a0.pub && !a0.priv,
 	   "auth token before login: certificate, CA, public key (%lu)", a0.n);
-	ok(label_is(&t, ha, a0.cert, "JPKI User Authentication Certificate") &&
+	ok(label_is(&t, ha, a0.cert, "JPKI User Authentication") &&
 	   label_is(&t, ha, a0.ca, "JPKI User Authentication CA") &&
-	   label_is(&t, ha, a0.pub, "JPKI User Authentication Public Key"), "auth labels");
+	   label_is(&t, ha, a0.pub, "JPKI User Authentication"), "auth labels");
 	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
 	objects(&t, ha, &a1);
 	ok(a1.n == 4 && a1.priv, "after login: and the private key");
 	ok(a1.cert == a0.cert && a1.ca == a0.ca && a1.pub == a0.pub,
 	   "the public objects keep their handles across the login");
-	ok(label_is(&t, ha, a1.priv, "JPKI User Authentication Key"), "auth key label");
+	ok(label_is(&t, ha, a1.priv, "JPKI User Authentication"), "auth key label");
 	ok(id_is(&t, ha, a1.cert, id_auth) && id_is(&t, ha, a1.pub, id_auth) &&
 	   id_is(&t, ha, a1.priv, id_auth), "certificate, public and private key share CKA_ID = SHA-1 of the key");
 	ok(id_is(&t, ha, a1.ca, id_ca), "the CA's CKA_ID is its own key's");
@@ -198,9 +198,9 @@ int main(void)
 	objects(&t, hs, &s1);
 	ok(s1.n == 4 && s1.cert && s1.pub && s1.priv, "after the signing password: 4 objects");
 	ok(s1.ca == s0.ca, "the CA keeps its handle");
-	ok(label_is(&t, hs, s1.cert, "JPKI Digital Signature Certificate") &&
-	   label_is(&t, hs, s1.pub, "JPKI Digital Signature Public Key") &&
-	   label_is(&t, hs, s1.priv, "JPKI Digital Signature Key"), "sign labels");
+	ok(label_is(&t, hs, s1.cert, "JPKI Digital Signature") &&
+	   label_is(&t, hs, s1.pub, "JPKI Digital Signature") &&
+	   label_is(&t, hs, s1.priv, "JPKI Digital Signature"), "sign labels");
 	ok(id_is(&t, hs, s1.cert, id_sign) && id_is(&t, hs, s1.pub, id_sign) &&
 	   id_is(&t, hs, s1.priv, id_sign), "signing objects share CKA_ID");
 	ok(bool_is(&t, hs, s1.priv, CKA_ALWAYS_AUTHENTICATE, 1), "signing key: always-authenticate");
