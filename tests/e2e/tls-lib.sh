@@ -17,8 +17,6 @@
 #                                timeout (124) nor a signal (>= 128)
 #   jp_pin_tries auth|sign       the card's retry counter answer (63Cx)
 #   jp_sign_apdus                how many SIGN APDUs the emulator has seen
-#   tap_todo STATUS DESC WHY     a TAP result marked TODO (a known bug:
-#                                counted as XFAIL, or XPASS once fixed)
 #   jp_san_exit_hang PROG        true (and one "ok" line saying so) in a
 #                                sanitizer build for programs that hang at
 #                                exit with the ASan runtime preloaded
@@ -98,14 +96,6 @@ jp_sign_apdus() {
 	grep -c '^> 802A' "$JP_EMU_LOG" 2>/dev/null || true
 }
 
-tap_todo() {
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $TAP_N - $2 # TODO $3"
-	else
-		echo "not ok $TAP_N - $2 # TODO $3"
-	fi
-}
 
 # With libasan preloaded, curl and gnutls-cli (Debian 12) deadlock at exit in
 # p11-kit's destructor (freelocale waits on glibc's locale lock), even
