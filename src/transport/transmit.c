@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jpki/log.h"
+#include "jpki/mem.h"
 #include "jpki/transport.h"
 
 /* 256 GET RESPONSE rounds of 256 bytes fill JP_RSP_MAX: a card that keeps
@@ -19,6 +20,12 @@ static int is_read_binary(uint8_t ins)
 	/* READ BINARY data may be the signing certificate, which is personal
 	 * data (jpki-card.md §7): its bytes never reach a log. */
 	return ins == 0xB0 || ins == 0xB1;
+}
+
+/* VERIFY and CHANGE REFERENCE DATA carry a PIN (jpki-card.md §4). */
+static int is_pin_command(uint8_t ins)
+{
+	return ins == 0x20 || ins == 0x24;
 }
 
 static void log_response(uint8_t ins, const uint8_t *rsp, size_t len)
@@ -76,7 +83,7 @@ jp_err jp_transport_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
                              uint8_t *rsp, size_t *rsp_len)
 {
 	jp_err rc = JP_OK;
-	uint8_t cur[JP_CMD_MAX + 1];   /* the command being sent now */
+	uint8_t cur[JP_CMD_MAX + 1];   /* the command being sent now (may hold a PIN) */
 	size_t cur_len;
 	size_t cap, have = 0, n;
 	unsigned rounds = 0;
@@ -129,9 +136,11 @@ jp_err jp_transport_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 			cur_len = 5;
 			continue;
 		}
-		if (sw1 == 0x6C && !retried_le) {
+		if (sw1 == 0x6C && !retried_le && !is_pin_command(ins)) {
 			/* Wrong Le: the card says how many bytes it has. Resend
-			 * once; a second 6Cxx is returned to the caller. */
+			 * once; a second 6Cxx is returned to the caller. Never
+			 * for a command that carries a PIN: a try may already be
+			 * gone, and a PIN is sent once per call (design.md §3). */
 			uint8_t again[JP_CMD_MAX + 1];
 			size_t again_len = set_short_le(cur, cur_len, sw2, again, sizeof(again));
 
@@ -141,6 +150,7 @@ jp_err jp_transport_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 				break;
 			}
 			memcpy(cur, again, again_len);
+			jp_wipe(again, sizeof(again));
 			cur_len = again_len;
 			continue;
 		}
@@ -149,6 +159,9 @@ jp_err jp_transport_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 	}
 	*rsp_len = have;
 out:
+	/* cur is a copy of the command: for VERIFY and CHANGE REFERENCE
+	 * DATA, the PIN. No copy outlives the call. */
+	jp_wipe(cur, sizeof(cur));
 	if (rc != JP_OK && rc != JP_E_ARGS)
 		JP_DEBUG("transmit: %s", jp_err_str(rc));
 	return rc;

@@ -30,6 +30,7 @@ static int repeat_last;        /* keep answering the last step forever */
 static uint8_t sent[MAX_STEPS][JP_CMD_MAX];
 static size_t sent_len[MAX_STEPS];
 static size_t sent_count;
+static const uint8_t *last_cmd;  /* where the last command was (transmit's copy) */
 
 static void reset_script(void)
 {
@@ -72,6 +73,7 @@ static jp_err fake_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len, uint
 	step *s;
 
 	(void)l;
+	last_cmd = cmd;
 	if (sent_count < MAX_STEPS) {
 		memcpy(sent[sent_count], cmd, cmd_len);
 		sent_len[sent_count] = cmd_len;
@@ -276,6 +278,48 @@ static void test_wrong_le(void)
 	   "6Cxx then 61xx: AA BB 90 00");
 }
 
+/* The PIN-bearing commands: never resent on 6Cxx (a try may be gone, and a
+ * PIN goes to the card once per call), and transmit's copy of the command
+ * is wiped before it returns. The copy lives in transmit's (now dead)
+ * stack frame: read it right after the call, with no call in between and
+ * without the address sanitizer's view of dead frames. */
+static uint8_t after[JP_CMD_MAX];
+
+__attribute__((noinline, no_sanitize_address))
+static void test_pin_commands(void)
+{
+	uint8_t cmd[JP_CMD_MAX], rsp[64];
+	size_t cl, rl = sizeof(rsp), i;
+	const volatile uint8_t *p;
+	jp_err rc;
+	int wiped;
+
+	reset_script();
+	answer("6C 10");
+	answer("90 00");
+	cl = hex(cmd, "00 20 00 80 04 31 32 33 34");
+	rc = jp_transport_transmit(&fake_link, cmd, cl, rsp, &rl);
+	p = last_cmd;
+	for (i = 0; i < cl; i++)
+		after[i] = p[i];
+	ok(rc == JP_OK && rl == 2 && rsp[0] == 0x6C && rsp[1] == 0x10,
+	   "6Cxx on VERIFY: returned to the caller");
+	is_int(sent_count, 1, "6Cxx on VERIFY: the PIN was sent once, not resent");
+	wiped = 1;
+	for (i = 0; i < cl; i++)
+		wiped &= after[i] == 0;
+	ok(wiped, "VERIFY: transmit's copy of the command (the PIN) is wiped");
+
+	reset_script();
+	answer("6C 10");
+	answer("90 00");
+	cl = hex(cmd, "00 24 01 80 04 35 36 37 38");
+	rl = sizeof(rsp);
+	rc = jp_transport_transmit(&fake_link, cmd, cl, rsp, &rl);
+	ok(rc == JP_OK && rl == 2 && rsp[0] == 0x6C && sent_count == 1,
+	   "6Cxx on CHANGE REFERENCE DATA: returned, not resent");
+}
+
 static void test_bounds(void)
 {
 	uint8_t cmd[JP_CMD_MAX], buf[64 + 16];
@@ -435,6 +479,7 @@ int main(void)
 	test_plain();
 	test_get_response();
 	test_wrong_le();
+	test_pin_commands();
 	test_bounds();
 	test_errors_and_args();
 	test_log();
