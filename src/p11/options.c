@@ -56,6 +56,19 @@ static int apply_item(jp_options *o, char *item)
 		}
 		o->always_authenticate = b;
 		used = 1;
+	} else if (!strcmp(key, "tokens")) {
+		/* One word, not a list: the parser splits items at commas. */
+		if (!strcasecmp(val, "both") || !strcasecmp(val, "all"))
+			o->tokens = (1u << JP_KEY_AUTH) | (1u << JP_KEY_SIGN);
+		else if (!strcasecmp(val, "auth") || !strcasecmp(val, "authentication"))
+			o->tokens = 1u << JP_KEY_AUTH;
+		else if (!strcasecmp(val, "sign") || !strcasecmp(val, "signature"))
+			o->tokens = 1u << JP_KEY_SIGN;
+		else {
+			JP_WARN("options: tokens wants auth, sign or both, not \"%s\"", val);
+			goto out;
+		}
+		used = 1;
 	} else {
 		JP_WARN("options: unknown option \"%s\" ignored", key);
 	}
@@ -133,8 +146,12 @@ out:
 void jp_options_load(jp_options *o, const char *reserved)
 {
 	o->always_authenticate = 1;
+	o->tokens = (1u << JP_KEY_AUTH) | (1u << JP_KEY_SIGN);
 	load_file(o, JP_CONFIG_FILE);
 	if (reserved)
 		jp_options_parse(o, reserved);
-	JP_DEBUG("options: always-authenticate=%s", o->always_authenticate ? "yes" : "no");
+	JP_DEBUG("options: always-authenticate=%s tokens=%s",
+	         o->always_authenticate ? "yes" : "no",
+	         o->tokens == (1u << JP_KEY_AUTH) ? "auth" :
+	         o->tokens == (1u << JP_KEY_SIGN) ? "sign" : "both");
 }

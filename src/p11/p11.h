@@ -73,7 +73,12 @@ CK_RV jp_rv(jp_err e);
 /* ---- options (options.c) ---- */
 typedef struct jp_options {
 	int always_authenticate;   /* CKA_ALWAYS_AUTHENTICATE on the signing key (default 1) */
+	unsigned tokens;           /* bit (1 << jp_key) set: that token's slot is shown
+	                              (default both; "tokens=auth" spares a browser the
+	                              signing token's password question) */
 } jp_options;
+/* Whether the slot of this key is shown at all (options "tokens="). */
+#define JP_TOKEN_SHOWN(key) ((jp_mod.opts.tokens >> (unsigned)(key)) & 1u)
 /* Defaults, then the config file, then the x-init-reserved string (may be
  * NULL). Unknown keys are logged and ignored. */
 void jp_options_load(jp_options *o, const char *reserved);

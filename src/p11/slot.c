@@ -28,7 +28,7 @@ CK_RV jp_slot_lookup_inlock(CK_SLOT_ID id, jp_reader **reader, jp_key *key)
 	no = (id - JP_SLOT_BASE) / 2;
 	for (i = 0; i < jp_mod.nreaders; i++) {
 		jp_reader *r = jp_mod.readers[i];
-		if (r->no == no && !r->gone) {
+		if (r->no == no && !r->gone && JP_TOKEN_SHOWN((id - JP_SLOT_BASE) % 2)) {
 			*reader = r;
 			*key = (jp_key)((id - JP_SLOT_BASE) % 2);
 			rv = CKR_OK;
@@ -179,7 +179,7 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 			if (present && pass == 0)
 				(void)jp_token_probe_inlock(r);
 			for (k = 0; k < 2; k++) {
-				if (present && !r->tokens[k].present)
+				if (!JP_TOKEN_SHOWN(k) || (present && !r->tokens[k].present))
 					continue;
 				if (pass == 1 && list && n < *count)
 					list[n] = jp_slot_id(r, (jp_key)k);

@@ -57,10 +57,16 @@ void jp_token_logout_all_inlock(jp_reader *r)
 	}
 }
 
+static int any_logged_in(const jp_reader *r)
+{
+	return r->tokens[JP_KEY_AUTH].logged_in || r->tokens[JP_KEY_SIGN].logged_in;
+}
+
 CK_RV jp_card_enter_inlock(jp_reader *r)
 {
 	CK_RV rv = CKR_OK;
 	jp_err e;
+	int was_logged_in;
 
 	if (!r->card) {
 		rv = CKR_DEVICE_REMOVED;
@@ -69,11 +75,16 @@ CK_RV jp_card_enter_inlock(jp_reader *r)
 	jp_mutex_lock(r->lock);
 	e = jp_card_begin(r->card);
 	if (e == JP_E_CARD_RESET) {
-		/* Someone reset the card: every PIN it had verified is gone,
-		 * so this process is logged out (the link is usable again). */
+		/* Someone reset the card: this process is logged out (the
+		 * link is usable again). A warm reset may leave the PINs we
+		 * verified verified (jpki-card.md §6): power cycle the card so
+		 * our PIN does not outlive our login. */
 		JP_INFO("p11: card in \"%s\" was reset by another program", r->name);
+		was_logged_in = any_logged_in(r);
 		jp_token_logout_all_inlock(r);
 		e = jp_card_begin(r->card);
+		if (e == JP_OK && was_logged_in)
+			(void)jp_card_unverify(r->card);
 	}
 	if (e != JP_OK) {
 		jp_mutex_unlock(r->lock);
@@ -91,6 +102,7 @@ out:
 CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e)
 {
 	CK_RV rv;
+	int was_logged_in;
 
 	jp_card_end(r->card);
 	jp_mutex_unlock(r->lock);
@@ -98,8 +110,14 @@ CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e)
 		jp_token_card_gone_inlock(r);
 		rv = CKR_DEVICE_REMOVED;
 	} else {
-		if (e == JP_E_CARD_RESET)
+		if (e == JP_E_CARD_RESET) {
+			/* As in jp_card_enter_inlock: logged out, and the
+			 * card must not stay verified for us. */
+			was_logged_in = any_logged_in(r);
 			jp_token_logout_all_inlock(r);
+			if (was_logged_in && jp_card_enter_inlock(r) == CKR_OK)
+				(void)jp_card_leave_inlock(r, jp_card_unverify(r->card));
+		}
 		rv = jp_rv(e);
 	}
 	return rv;
@@ -222,13 +240,15 @@ CK_RV jp_token_probe_inlock(jp_reader *r)
 	e = jp_card_read_cert(r->card, JP_CERT_AUTH, &der, &len);
 	if (e == JP_OK) {
 		make_serial(r, der, len);
-		e = query_tries_intxn(r, JP_KEY_AUTH);
+		/* A hidden token ("tokens=" option) costs no retry query. */
+		if (JP_TOKEN_SHOWN(JP_KEY_AUTH))
+			e = query_tries_intxn(r, JP_KEY_AUTH);
 		r->tokens[JP_KEY_AUTH].present = (e != JP_E_NO_KEY);
 	} else if (e == JP_E_NO_KEY) {
 		JP_DEBUG("p11: reader \"%s\": the card has no authentication certificate", r->name);
 		r->tokens[JP_KEY_AUTH].present = 0;
 	}
-	if (e == JP_OK || e == JP_E_NO_KEY) {
+	if ((e == JP_OK || e == JP_E_NO_KEY) && JP_TOKEN_SHOWN(JP_KEY_SIGN)) {
 		/* The signing password's EF tells whether there is a signing
 		 * key (holders under 15 have none: jpki-card.md §3). */
 		e = query_tries_intxn(r, JP_KEY_SIGN);

@@ -56,3 +56,8 @@ TESTS += tests/p11/test-threads
 tests_p11_test_threads_LDADD = $(p11_test_ldadd)
 TESTS += tests/p11/test-exports.sh
 dist_check_SCRIPTS += tests/p11/test-exports.sh
+
+# Module options that change what is shown (tokens=).
+check_PROGRAMS += tests/p11/test-options
+TESTS += tests/p11/test-options
+tests_p11_test_options_LDADD = $(p11_test_ldadd)
