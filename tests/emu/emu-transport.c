@@ -312,6 +312,25 @@ static int differs_inlock(const jp_reader_status *known, size_t count)
 	return n != count;
 }
 
+/* t += ms, normalized. */
+static void ts_add_ms(struct timespec *t, unsigned long ms)
+{
+	t->tv_sec += (time_t)(ms / 1000);
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* <0, 0, >0 as a is before, at, after b. */
+static int ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return (a->tv_nsec > b->tv_nsec) - (a->tv_nsec < b->tv_nsec);
+}
+
 static jp_err emu_wait_change(jp_transport *tp, const jp_reader_status *known, size_t count,
                               unsigned timeout_ms)
 {
@@ -323,12 +342,7 @@ static jp_err emu_wait_change(jp_transport *tp, const jp_reader_status *known, s
 	if (t == NULL || (known == NULL && count > 0))
 		return JP_E_ARGS;
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	ts_add_ms(&deadline, timeout_ms);
 	pthread_mutex_lock(&g_lock);
 	cancel_gen = t->cancel_gen;
 	for (;;) {
@@ -342,22 +356,14 @@ static jp_err emu_wait_change(jp_transport *tp, const jp_reader_status *known, s
 			break;
 		}
 		clock_gettime(CLOCK_REALTIME, &tick);
-		if (timeout_ms != (unsigned)-1 &&
-		    (tick.tv_sec > deadline.tv_sec ||
-		     (tick.tv_sec == deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))) {
+		if (timeout_ms != (unsigned)-1 && ts_cmp(&tick, &deadline) >= 0) {
 			rc = JP_E_TIMEOUT;
 			break;
 		}
 		/* Wake at least every 50 ms: a card can also leave by itself
 		 * (remove_nth) without anyone signalling. */
-		tick.tv_nsec += 50000000L;
-		if (tick.tv_nsec >= 1000000000L) {
-			tick.tv_sec++;
-			tick.tv_nsec -= 1000000000L;
-		}
-		if (timeout_ms != (unsigned)-1 &&
-		    (tick.tv_sec > deadline.tv_sec ||
-		     (tick.tv_sec == deadline.tv_sec && tick.tv_nsec > deadline.tv_nsec)))
+		ts_add_ms(&tick, 50);
+		if (timeout_ms != (unsigned)-1 && ts_cmp(&tick, &deadline) > 0)
 			tick = deadline;
 		pthread_cond_timedwait(&g_cond, &g_lock, &tick);
 	}
@@ -428,19 +434,26 @@ out:
 	return rc;
 }
 
-static void emu_disconnect(jp_link *lp)
+/* Ends l's transaction if it holds one on its reader (whatever happened
+ * to the card since: a removal or reset does not leave it held). */
+static void release_tx_inlock(emu_link *l)
 {
-	emu_link *l = (emu_link *)lp;
-	emu_reader *r;
+	emu_reader *r = reader_at(l->idx);
 
-	if (l == NULL)
-		return;
-	pthread_mutex_lock(&g_lock);
-	r = reader_at(l->idx);
 	if (r != NULL && r->gen == l->reader_gen && r->tx_owner == l) {
 		r->tx_owner = NULL;
 		pthread_cond_broadcast(&g_cond);
 	}
+}
+
+static void emu_disconnect(jp_link *lp)
+{
+	emu_link *l = (emu_link *)lp;
+
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&g_lock);
+	release_tx_inlock(l);
 	pthread_mutex_unlock(&g_lock);
 	free(l);
 }
@@ -567,11 +580,7 @@ static jp_err emu_end(jp_link *lp)
 		return JP_E_ARGS;
 	pthread_mutex_lock(&g_lock);
 	rc = check_inlock(l, &r);
-	r = reader_at(l->idx);
-	if (r != NULL && r->gen == l->reader_gen && r->tx_owner == l) {
-		r->tx_owner = NULL;
-		pthread_cond_broadcast(&g_cond);
-	}
+	release_tx_inlock(l);
 	pthread_mutex_unlock(&g_lock);
 	return rc;
 }
