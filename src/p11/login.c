@@ -136,7 +136,12 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	if (rv != CKR_OK)
 		goto unlock;
 	e = know_tries_intxn(r, s->key);
-	if (e == JP_OK && t->tries == 0)
+	if (e == JP_OK && user == CKU_CONTEXT_SPECIFIC && !t->logged_in)
+		/* Entering found a reset by another program and logged us
+		 * out: a VERIFY now would leave the card verified for a
+		 * process that is not logged in. */
+		e = JP_E_SECURITY_STATUS;
+	else if (e == JP_OK && t->tries == 0)
 		e = JP_E_PIN_LOCKED;
 	else if (e == JP_OK)
 		e = jp_card_verify(r->card, s->key, buf, n, &tries);
@@ -236,8 +241,9 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 	note_tries(t, s->key, e, tries);
 	JP_INFO("p11: PIN change (%s): %s", s->key == JP_KEY_AUTH ? "authentication" : "signature",
 	        jp_err_str(e));
-	if (e == JP_OK && !was_logged_in) {
-		/* The change VERIFYed the old PIN: do not leave the card
+	if (!was_logged_in && e != JP_E_PIN_INCORRECT && e != JP_E_PIN_LOCKED) {
+		/* The change may have VERIFYed the old PIN (also when the
+		 * CHANGE itself failed after it): do not leave the card
 		 * verified for a process that is not logged in. This logs out
 		 * the other token too (one card, one power cycle). */
 		(void)jp_card_unverify(r->card);

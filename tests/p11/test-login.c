@@ -273,8 +273,61 @@ static void test_reset_by_other(void)
 	is_int(sign_sha256(a, ka[0], -1, &len), CKR_USER_NOT_LOGGED_IN,
 	       "after another program's reset: not logged in");
 	is_int(state_of(a), CKS_RO_PUBLIC_SESSION, "the session is public again");
+	/* The emulator's default keeps PINs verified across a warm reset
+	 * (jpki-card.md §6): logged out must mean unverified. */
+	is_int(jp_emu_verified(e, 0), 0, "and the card is no longer verified for us");
 	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "log in again");
 	is_int(sign_sha256(a, ka[0], -1, &len), CKR_OK, "and sign");
+	stop();
+}
+
+/* A reset by another program between C_SignInit and the context-specific
+ * login: the login is refused without a VERIFY, and the card is left
+ * unverified (a VERIFY would verify it for a process that is logged out). */
+static void test_reset_before_context_login(void)
+{
+	CK_SESSION_HANDLE b;
+	CK_OBJECT_HANDLE kb[4];
+	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	unsigned long verifies;
+
+	start(NULL);
+	b = open_s(1, 0);
+	is_int(pt_login(b, CKU_USER, pt_pin(1, 1)), CKR_OK, "signing password");
+	find_class(b, CKO_PRIVATE_KEY, kb, 4);
+	is_int(F->C_SignInit(b, &m, kb[0]), CKR_OK, "SignInit with the signing key");
+	jp_emu_reader_reset_by_other(rdr_idx, 0);
+	verifies = jp_emu_verify_count(e);
+	is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, pt_pin(1, 1)), CKR_USER_NOT_LOGGED_IN,
+	       "context login after another program's reset: not logged in");
+	is_int(jp_emu_verify_count(e) - verifies, 0, "no VERIFY was sent");
+	is_int(jp_emu_verified(e, 1), 0, "the card is not verified");
+	is_int(state_of(b), CKS_RO_PUBLIC_SESSION, "the session is public");
+	stop();
+}
+
+/* C_SetPIN whose CHANGE REFERENCE DATA fails after the old PIN was
+ * VERIFYed: a process that is not logged in leaves the card unverified. */
+static void test_set_pin_change_fails(void)
+{
+	CK_SESSION_HANDLE rw;
+	unsigned long changes, verifies;
+	const char *pin = pt_pin(1, 0);
+
+	start(NULL);
+	rw = open_s(0, CKF_RW_SESSION);
+	changes = jp_emu_ins_count(e, 0x24);
+	verifies = jp_emu_verify_count(e);
+	/* SELECT 0018, VERIFY, then the CHANGE answers 6F00. */
+	jp_emu_opts(e)->fail_nth = jp_emu_apdu_count(e) + 3;
+	ok(F->C_SetPIN(rw, (CK_UTF8CHAR_PTR)pin, strlen(pin), (CK_UTF8CHAR_PTR)"4321", 4) != CKR_OK,
+	   "SetPIN whose CHANGE fails: an error");
+	jp_emu_opts(e)->fail_nth = 0;
+	is_int(jp_emu_verify_count(e) - verifies, 1, "the old PIN was verified");
+	is_int(jp_emu_ins_count(e, 0x24) - changes, 1, "the CHANGE was sent (and failed)");
+	is_int(jp_emu_verified(e, 0), 0, "the card is left unverified");
+	is_int(state_of(rw), CKS_RW_PUBLIC_SESSION, "the session is public");
+	is_int(pt_login(rw, CKU_USER, pin), CKR_OK, "the old PIN still works");
 	stop();
 }
 
@@ -324,6 +377,8 @@ int main(void)
 	test_signing_costs();
 	test_verified_by_other();
 	test_reset_by_other();
+	test_reset_before_context_login();
 	test_set_pin();
+	test_set_pin_change_fails();
 	done_testing();
 }
