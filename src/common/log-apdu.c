@@ -7,7 +7,12 @@
  *  - jp_log_apdu() does not print the data of READ BINARY responses (and of
  *    the GET RESPONSE that may continue them): that data is certificate
  *    content, and the signing certificate holds the holder's name, address
- *    and birth date. Only its length and the status word are logged. */
+ *    and birth date. Only its length and the status word are logged.
+ *  - nor the data of COMPUTE DIGITAL SIGNATURE (INS 2A) responses: the
+ *    signature is logged before the host has verified it, and a faulty one
+ *    (next to the signed DigestInfo in the command) can give the private
+ *    key away; such a signature is never released (design.md §3), so it
+ *    must not reach a log either. */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,12 +25,13 @@
 #define INS_READ_BINARY 0xB0
 #define INS_READ_BINARY_ODD 0xB1
 #define INS_GET_RESPONSE 0xC0
+#define INS_COMPUTE_SIGNATURE 0x2A
 
 #define REDACTED " ** redacted **"
 #define ELLIPSIS " ..."
 
 /* Whether the responses to the last command this thread logged carry
- * file data (see above). Commands and responses of one exchange are logged
+ * file data or a signature (see above). Commands and responses of one exchange are logged
  * by the same thread, so thread-local state needs no lock. */
 static _Thread_local int jp_log_hide_rsp;
 
@@ -109,7 +115,8 @@ void jp_log_apdu(const char *dir, const uint8_t *apdu, size_t len)
 	if (apdu == NULL)
 		len = 0;
 	if (is_command) {
-		if (len >= 2 && (apdu[1] == INS_READ_BINARY || apdu[1] == INS_READ_BINARY_ODD))
+		if (len >= 2 && (apdu[1] == INS_READ_BINARY || apdu[1] == INS_READ_BINARY_ODD ||
+		                 apdu[1] == INS_COMPUTE_SIGNATURE))
 			jp_log_hide_rsp = 1;
 		else if (!(len >= 2 && apdu[1] == INS_GET_RESPONSE))
 			jp_log_hide_rsp = 0;

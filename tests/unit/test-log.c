@@ -196,11 +196,16 @@ static void test_file(const char *dir)
 	static const uint8_t get_rsp[] = { 0x00, 0xC0, 0x00, 0x00, 0x10 };
 	static const uint8_t more_rsp[] = { 'A', 'D', 'D', 'R', 'Q', 'Q', 0x90, 0x00 };
 	static const uint8_t sel_rsp[] = { 0x6F, 0x03, 0x84, 0x01, 0x77, 0x90, 0x00 };
+	/* A signature is logged before the host checks it: a faulty one
+	 * would give the key away, so its bytes never reach the log. */
+	static const uint8_t sign_cmd[] = { 0x80, 0x2A, 0x00, 0x80, 0x02, 0x01, 0x02, 0x00 };
+	static const uint8_t sign_rsp[] = { 'F', 'A', 'U', 'L', 'T', 'Y', 0x90, 0x00 };
 	static const char *const secrets[] = {
 		"51 57 45 5A", "5157455A", "QWEZ",
 		"41 42 43 58 59 5A 51 52 53", "414243", "ABCXYZQRS",
 		"4B 4A 48 47", "4B4A4847", "KJHG",
 		"4E 41 4D 45", "NAME", "41 44 44 52", "ADDR",
+		"46 41 55 4C", "FAULTY",
 	};
 	struct stat st;
 	char *log;
@@ -220,6 +225,8 @@ static void test_file(const char *dir)
 	jp_log_apdu("<<", cert_rsp, sizeof(cert_rsp));
 	jp_log_apdu(">>", get_rsp, sizeof(get_rsp));
 	jp_log_apdu("<<", more_rsp, sizeof(more_rsp));
+	jp_log_apdu(">>", sign_cmd, sizeof(sign_cmd));
+	jp_log_apdu("<<", sign_rsp, sizeof(sign_rsp));
 	JP_INFO("message with\na newline");
 
 	i = stat(path, &st) == 0;
@@ -236,9 +243,12 @@ static void test_file(const char *dir)
 	ok(strstr(log, "00 B0 00 00 00") != NULL, "READ BINARY command logged");
 	ok(strstr(log, "** 10 data bytes not logged ** 90 00") != NULL, "READ BINARY data hidden, SW shown");
 	ok(strstr(log, "** 6 data bytes not logged ** 90 00") != NULL, "GET RESPONSE data after READ BINARY hidden");
+	ok(strstr(log, "80 2A 00 80 02 01 02 00") != NULL, "COMPUTE DIGITAL SIGNATURE command logged");
+	ok(strstr(log, "** 6 data bytes not logged ** 90 00\n") != NULL &&
+	   strstr(log, "46 41") == NULL, "the signature is not logged, its SW is");
 	ok(strstr(log, "INFO: message with a newline\n") != NULL, "one record per line");
 	ok(strstr(log, "TRACE: >> [15] 00 A4") != NULL, "direction, length and level shown");
-	is_int(count_lines(log), 10, "ten lines");
+	is_int(count_lines(log), 12, "twelve lines");
 	free(log);
 
 	/* Level filtering: level 2 keeps errors and warnings only. */
