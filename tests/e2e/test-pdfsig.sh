@@ -9,9 +9,8 @@
 #    signer is the card's certificate; a changed byte breaks both; a wrong
 #    password costs exactly one try;
 #  - pdfsig 22.12's limits, found here: its NSS password callback answers
-#    once per run. So the module must be added with always-authenticate=no
-#    (modutil -string) and the authentication slot disabled in that
-#    database; otherwise pdfsig fails — the test checks it fails cleanly,
+#    once per run. So the module is added with "tokens=sign
+#    always-authenticate=no" (modutil -string); otherwise pdfsig fails — the test checks it fails cleanly,
 #    quickly, without a signature and without costing a PIN try (and would
 #    accept a valid signature, should pdfsig learn to ask twice).
 : "${top_builddir:=$(pwd)}"
@@ -130,8 +129,8 @@ printf '%s\n' "$out" | grep -Eq '^Pages: +1$'
 tap_ok $? "a one-page PDF made by the test (pdfinfo reads it)"
 
 # ---- the working set-up ----
-db "$w/db" "always-authenticate=no" disabled
-tap_ok $? "NSS database: module with -string always-authenticate=no, authentication slot disabled"
+db "$w/db" "tokens=sign always-authenticate=no" enabled
+tap_ok $? "NSS database: module with -string \"tokens=sign always-authenticate=no\" (the documented set-up)"
 out=$(nss pdfsig -nssdir "sql:$w/db" -nss-pwd "$pin_s" -list-nicks 2>&1)
 contains "$out" "$nick_s"
 tap_ok $? "pdfsig -list-nicks shows '$nick_s'"
