@@ -286,6 +286,22 @@ nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-lower" -i "$w/msg" -o "$w
 	>"$w/cms.out" 2>&1 && [ "$(count_sign "$n0")" -eq 1 ] && [ "$(pin_tries sign)" = 63C5 ]
 tap_ok $? "a lower-case signing password in the NSS password file signs, no try lost"
 
+# tokens=auth (module option through -string): a browser profile that
+# only logs in to websites sees the authentication token alone, so NSS has
+# no signature token to ask a password for; the hidden one costs no APDU.
+db2=sql:$w/db-auth
+mkdir -p "$w/db-auth"
+nss certutil -N --empty-password -d "$db2" >/dev/null 2>&1 &&
+	nss modutil -dbdir "$db2" -add jpki -libfile "$JP_MODULE" -string "tokens=auth" \
+		-force >/dev/null 2>&1
+tap_ok $? "modutil -add jpki -string tokens=auth"
+out=$(nss modutil -dbdir "$db2" -list jpki 2>&1)
+contains "$out" "Token Name: $label_a" && ! contains "$out" "$label_s"
+tap_ok $? "tokens=auth: modutil lists the authentication token only"
+out=$(nss certutil -L -h all -d "$db2" 2>/dev/null)
+contains "$out" "$nick_a" && ! contains "$out" "$label_s"
+tap_ok $? "tokens=auth: certutil -L -h all without a password sees no signature token"
+
 pids="$JP_PCSCD_PID $JP_EMU_PID $SERVER_PID"
 stop_server
 jp_pcscd_stop
