@@ -9,10 +9,13 @@
 #   jp_with_module CMD...   runs CMD with what a program loading the module
 #                           needs (the sanitizer runtime when the module was
 #                           built with --enable-sanitizers)
-#   jp_heavy_program        call in tests of big third-party programs
-#                           (Firefox, LibreOffice, sshd): they are not run
-#                           with the sanitizer runtime preloaded, so in a
-#                           sanitizer build the test says so and stops
+#   jp_heavy_program NAME   call in tests of big third-party programs
+#                           (Firefox, LibreOffice): make check does not run
+#                           them in a sanitizer build (tests/e2e/local.mk);
+#                           run by hand there, the test SKIPs saying why
+#   jp_sanitizer_note PART  prints a TAP comment that PART of a test does
+#                           not run in a sanitizer build (the plain build
+#                           runs it); true in a sanitizer build
 #   JP_MODULE               the built module (the real one, PC/SC backend)
 #   jp_card_pin N auth|sign the fixture card N's PIN / signing password
 
@@ -51,11 +54,16 @@ jp_with_module() {
 
 jp_heavy_program() {
 	if jp_module_sanitized; then
-		# Not a skip: this build's job is the sanitizers, the plain build
-		# (and distcheck) runs this test for real.
-		tap_ok 0 "sanitizer build: $1 is exercised by the plain build"
-		tap_done
+		tap_skip_all "sanitizer build: $1 is not run with the sanitizer runtime preloaded (the plain build runs this test)"
 	fi
+}
+
+jp_sanitizer_note() {
+	if jp_module_sanitized; then
+		echo "# sanitizer build: $1 is not run here (the plain build runs it)"
+		return 0
+	fi
+	return 1
 }
 
 # jp_card_pin N auth|sign → prints the fixture PIN
