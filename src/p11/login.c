@@ -25,7 +25,11 @@ static CK_RV check_pin(jp_key key, const CK_UTF8CHAR *pin, CK_ULONG len,
 	return rv;
 }
 
-/* After a VERIFY-bearing command: what the card said about the counter. */
+/* After a VERIFY-bearing command: what the card said about the counter.
+ * Any other outcome (a lost answer, a bare 6300) leaves it unknown: the
+ * card may have used a try, and a stale count would hide FINAL_TRY or
+ * send the next VERIFY to a blocked PIN. Unknown means one retry query
+ * before the next VERIFY (know_tries_intxn). */
 static void note_tries(jp_token *t, jp_key key, jp_err e, int tries)
 {
 	if (e == JP_OK)
@@ -34,6 +38,8 @@ static void note_tries(jp_token *t, jp_key key, jp_err e, int tries)
 		t->tries = 0;
 	else if (e == JP_E_PIN_INCORRECT && tries >= 0)
 		t->tries = tries;
+	else
+		t->tries = -1;
 }
 
 /* Makes sure t->tries is known (one retry query when it is not: the

@@ -124,6 +124,34 @@ static void login_first(void)
 	stop();
 }
 
+/* A wrong PIN whose answer is lost (the card used the try, we never saw
+ * 63Cx): the counter is unknown, so the next login asks the card first and
+ * a PIN blocked by that lost try never gets a VERIFY. */
+static void lost_answer(void)
+{
+	CK_SESSION_HANDLE h;
+	unsigned long v, q;
+
+	start(NULL);
+	F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h);
+	is_int(pt_login(h, CKU_USER, "0000"), CKR_PIN_INCORRECT, "lost answer: wrong PIN 1");
+	is_int(pt_login(h, CKU_USER, "0000"), CKR_PIN_INCORRECT, "lost answer: wrong PIN 2");
+	v = jp_emu_verify_count(e);
+	/* SELECT 0018, then the VERIFY whose answer comes back truncated. */
+	jp_emu_opts(e)->short_nth = jp_emu_apdu_count(e) + 2;
+	ok(pt_login(h, CKU_USER, "0000") != CKR_OK, "lost answer: the third try fails");
+	jp_emu_opts(e)->short_nth = 0;
+	is_int(jp_emu_verify_count(e) - v, 1, "lost answer: the card saw the VERIFY");
+	is_int(jp_emu_tries(e, 0), 0, "lost answer: and the PIN is blocked");
+	v = jp_emu_verify_count(e);
+	q = jp_emu_ins_count(e, 0x20);
+	is_int(pt_login(h, CKU_USER, pt_pin(1, 0)), CKR_PIN_LOCKED, "lost answer: then PIN_LOCKED");
+	is_int(jp_emu_verify_count(e) - v, 0, "lost answer: without a VERIFY");
+	is_int(jp_emu_ins_count(e, 0x20) - q, 1, "lost answer: one retry query instead");
+	is_int(pt_token_flags(s[0]) & PINF, LOCKED, "lost answer: the token says LOCKED");
+	stop();
+}
+
 int main(void)
 {
 	pt_load();
@@ -134,5 +162,6 @@ int main(void)
 	blocked_elsewhere(0x63C0);
 	blocked_elsewhere(0x6984);
 	login_first();
+	lost_answer();
 	done_testing();
 }
