@@ -18,6 +18,17 @@
 #                           runs it); true in a sanitizer build
 #   JP_MODULE               the built module (the real one, PC/SC backend)
 #   jp_card_pin N auth|sign the fixture card N's PIN / signing password
+#
+# The harness around a test:
+#   jp_consumer_start [EMULATOR OPTIONS...]
+#                           SKIPs the whole test when the harness cannot run
+#                           here; else jp_pcscd_start (one TAP line), and a
+#                           test with no card ends there
+#   jp_still_running PID... prints those of the PIDs that are still alive
+#   jp_nothing_left_running [PID...]
+#                           jp_pcscd_stop, then one TAP line: its pcscd and
+#                           emulator, and the PIDs given (the test's own
+#                           servers, stopped before), are all gone
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -72,6 +83,30 @@ jp_card_pin() {
 	case $2 in
 	auth | sign) awk -v k="$2" '$1 == k { print $2; exit }' "$_f" ;;
 	esac
+}
+
+jp_consumer_start() {
+	_reason=$(jp_harness_skip_reason)
+	[ -z "$_reason" ] || tap_skip_all "$_reason"
+	jp_pcscd_start "$@"
+	tap_ok $? "private pcscd + vpcd + emulator up"
+	[ -n "$JP_READER" ] || tap_done
+}
+
+jp_still_running() {
+	for _p in "$@"; do
+		kill -0 "$_p" 2>/dev/null && printf '%s ' "$_p"
+	done
+}
+
+jp_nothing_left_running() {
+	_pids="$JP_PCSCD_PID $JP_EMU_PID $*"
+	jp_pcscd_stop
+	# shellcheck disable=SC2086 # a list of PIDs, split on purpose
+	_left=$(jp_still_running $_pids)
+	[ -z "$_left" ] || echo "# still running: $_left"
+	[ -z "$_left" ]
+	tap_ok $? "nothing left running"
 }
 
 [ -f "$JP_MODULE" ] || { tap_ok 1 "module not built: $JP_MODULE"; tap_done; }

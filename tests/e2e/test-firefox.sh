@@ -30,8 +30,6 @@
 
 jp_heavy_program "Firefox"
 jp_need firefox-esr certutil modutil python3 openssl
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
 
 MARIONETTE="python3 $top_srcdir/tests/e2e/marionette.py --timeout 20"
 CARD=$top_srcdir/tests/emu/cards/card-1
@@ -127,9 +125,7 @@ counters() {
 	echo "$(apdus verify 0018) $(apdus verify 001B) $(apdus sign 0017) $(apdus sign 001A)"
 }
 
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 trap 'cleanup' EXIT
 trap 'cleanup; trap - EXIT; exit 130' INT
 trap 'cleanup; trap - EXIT; exit 143' TERM
@@ -470,11 +466,9 @@ srv_stop
 ff_stop
 
 pids="$JP_PCSCD_PID $JP_EMU_PID $FF_ALL"
-left=
 cleanup
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
+# shellcheck disable=SC2086 # a list of PIDs
+left=$(jp_still_running $pids)
 # Firefox's content processes were in its process group (zombies waiting
 # for whoever reaps orphans do not count).
 for g in $FF_ALL; do

@@ -11,13 +11,9 @@
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 . "$top_srcdir/tests/e2e/tls-lib.sh"
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
 jp_need p11tool gnutls-cli "$OPENSSL"
 
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 jp_tls_traps
 
 D=$JP_HARNESS_DIR
@@ -171,13 +167,7 @@ tries=$(jp_pin_tries sign)
 [ "$tries" = 63C5 ]
 tap_ok $? "the signing password still has 5 tries ($tries)"
 
-pids="$JP_TLS_SERVER_PID $JP_PCSCD_PID $JP_EMU_PID"
+srv=$JP_TLS_SERVER_PID
 jp_tls_server_stop
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running ($pids)"
+jp_nothing_left_running $srv
 tap_done

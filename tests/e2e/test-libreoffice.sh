@@ -34,9 +34,6 @@ if ! "$LO_PY" -c 'import uno' >/dev/null 2>&1; then
 fi
 jp_heavy_program "LibreOffice"
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
 w=
 # Every soffice runs in its own session; its PID (= process group) is kept
 # in a file, and the group is killed on the way out.
@@ -49,10 +46,8 @@ lo_cleanup() {
 	done
 }
 
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
-# After jp_pcscd_start, which sets its own.
+jp_consumer_start
+# After jp_consumer_start: the harness sets its own.
 trap 'lo_cleanup; jp_pcscd_stop' EXIT
 trap 'lo_cleanup; jp_pcscd_stop; trap - EXIT; exit 130' INT
 trap 'lo_cleanup; jp_pcscd_stop; trap - EXIT; exit 143' TERM

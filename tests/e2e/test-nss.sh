@@ -23,12 +23,7 @@
 
 jp_need certutil modutil cmsutil tstclnt openssl
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
@@ -302,13 +297,7 @@ out=$(nss certutil -L -h all -d "$db2" 2>/dev/null)
 contains "$out" "$nick_a" && ! contains "$out" "$label_s"
 tap_ok $? "tokens=auth: certutil -L -h all without a password sees no signature token"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID $SERVER_PID"
+srv=$SERVER_PID
 stop_server
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running $srv
 tap_done

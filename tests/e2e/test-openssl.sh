@@ -12,8 +12,6 @@
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 . "$top_srcdir/tests/e2e/tls-lib.sh"
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
 jp_need "$OPENSSL" curl script
 
 # libp11's engine (Debian: libengine-pkcs11-openssl) in OpenSSL's engine
@@ -27,9 +25,7 @@ if [ ! -f "$enginesdir/pkcs11.so" ]; then
 	tap_skip_all "libp11's pkcs11 engine not installed (tools/setup-debian.sh installs it)"
 fi
 
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 jp_tls_traps
 
 D=$JP_HARNESS_DIR
@@ -258,13 +254,7 @@ tries=$(jp_pin_tries auth)
 tap_ok $? "the authentication PIN has its 3 tries back ($tries)"
 [ "$bug_seen" = 0 ] || echo "# known module bug hit: $HOSTCHECK_BUG"
 
-pids="$JP_TLS_SERVER_PID $JP_PCSCD_PID $JP_EMU_PID"
+srv=$JP_TLS_SERVER_PID
 jp_tls_server_stop
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running ($pids)"
+jp_nothing_left_running $srv
 tap_done

@@ -26,12 +26,7 @@ if [ ! -f "$CLIENT" ]; then
 	tap_skip_all "p11-kit-client.so not installed (apt-get install p11-kit-modules)"
 fi
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
@@ -191,12 +186,5 @@ tap_ok $? "authentication key through the one-token server: signature verified"
 srv1=$(ps -o pid= --ppid "$SERVER_PID" | tr -d ' ')
 stop_server
 
-pids="$JP_PCSCD_PID $JP_EMU_PID"
-jp_pcscd_stop
-left=
-for p in $pids $spid $srv $srv1; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running $spid $srv $srv1
 tap_done

@@ -20,12 +20,7 @@ proxy=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
 if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null 2>&1 || tap_skip_all "setpriv not found (util-linux): needed to run p11-kit as a user"
 fi
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
@@ -123,12 +118,5 @@ tap_ok $? "signing key with always-authenticate=no: signature verified"
 [ "$(pin_verifies)" -eq 1 ]
 tap_ok $? "always-authenticate=no: one VERIFY (the login) for the signature"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID"
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running
 tap_done

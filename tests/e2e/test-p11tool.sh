@@ -10,12 +10,7 @@
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 
 jp_need p11tool openssl
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
@@ -110,12 +105,5 @@ tap_ok $? "--test-sign with a wrong PIN fails; the card counted exactly one try 
 pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN restores 3 tries"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID"
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running
 tap_done

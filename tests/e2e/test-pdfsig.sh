@@ -19,12 +19,7 @@
 
 jp_need pdfsig certutil modutil openssl perl
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
@@ -224,12 +219,5 @@ fi
 [ "$(pin_tries sign)" = 63C5 ] && [ "$(pin_tries auth)" = 63C3 ]
 tap_ok $? "... and neither PIN lost a try"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID"
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running
 tap_done

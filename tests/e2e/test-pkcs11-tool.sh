@@ -12,12 +12,7 @@
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 
 jp_need pkcs11-tool openssl
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
@@ -267,12 +262,5 @@ JPKI_PKCS11_DEBUG="level:5,file:$w/debug.log" p11 --token-label "$label_s" --log
 	! grep -q 'TST1SIGN' "$w/debug.log"
 tap_ok $? "JPKI_PKCS11_DEBUG=level:5: a trace of login + signature holds no password and no holder data"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID"
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running
 tap_done

@@ -23,12 +23,7 @@ if [ ! -x "$SSHD" ]; then
 	tap_skip_all "sshd not installed (apt-get install openssh-server)"
 fi
 
-reason=$(jp_harness_skip_reason)
-[ -z "$reason" ] || tap_skip_all "$reason"
-
-jp_pcscd_start
-tap_ok $? "private pcscd + vpcd + emulator up"
-[ -n "$JP_READER" ] || tap_done
+jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
@@ -420,13 +415,7 @@ sed 's/^/#   ssh (blocked): /' "$w/ssh.err"
 [ $rc -ne 0 ] && [ "$(pin_verifies)" -eq 0 ] && [ "$(signs)" -eq 0 ]
 tap_ok $? "blocked: ssh fails and even the right PIN is never sent to the card"
 
-pids="$JP_PCSCD_PID $JP_EMU_PID $SSHD_PID"
+sshd=$SSHD_PID
 stop_ssh
-jp_pcscd_stop
-left=
-for p in $pids; do
-	kill -0 "$p" 2>/dev/null && left="$left $p"
-done
-[ -z "$left" ]
-tap_ok $? "nothing left running"
+jp_nothing_left_running $sshd
 tap_done
