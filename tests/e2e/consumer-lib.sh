@@ -29,6 +29,22 @@
 #                           jp_pcscd_stop, then one TAP line: its pcscd and
 #                           emulator, and the PIDs given (the test's own
 #                           servers, stopped before), are all gone
+#
+# What the card saw and what programs said:
+#   jp_contains TEXT STRING true when STRING (fixed) is in TEXT
+#   jp_log_mark             the emulator log's length now (a MARK for below)
+#   jp_log_from MARK        the emulator log after MARK (0: all of it)
+#   jp_count_apdus [MARK]   commands the card received (after MARK)
+#   jp_count_verify [MARK]  VERIFY commands that carried a PIN (the retry
+#                           query has no body and does not count)
+#   jp_count_sign [MARK]    COMPUTE DIGITAL SIGNATURE commands
+#   jp_last_sign            the last of them, as logged ("> 802A...")
+#   jp_card_state KEY       a value from the emulator's state file
+#                           (auth-tries, sign-pin...)
+#   jp_pin_tries auth|sign  the card's retry counter answer (63Cx), asked
+#                           over a second PC/SC client: it costs no try
+#   jp_clean_fail RC        true when RC is a failure that is neither a
+#                           timeout (124) nor a signal (>= 128)
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -83,6 +99,54 @@ jp_card_pin() {
 	case $2 in
 	auth | sign) awk -v k="$2" '$1 == k { print $2; exit }' "$_f" ;;
 	esac
+}
+
+jp_contains() {
+	printf '%s\n' "$1" | grep -qF -- "$2"
+}
+
+jp_log_mark() {
+	wc -l <"$JP_EMU_LOG"
+}
+
+jp_log_from() {
+	sed -n "$((${1:-0} + 1)),\$p" "$JP_EMU_LOG"
+}
+
+# The emulator logs "> CLA INS P1 P2 Lc" of a VERIFY and masks the PIN
+# (tests/emu/emu-core.c): P2 = 8x is a PIN reference (jpki-card.md).
+jp_count_apdus() {
+	jp_log_from "${1:-0}" | grep -c '^>'
+}
+
+jp_count_verify() {
+	jp_log_from "${1:-0}" | grep -cE '^> 0020008[0-9A-F]{3} '
+}
+
+jp_count_sign() {
+	jp_log_from "${1:-0}" | grep -c '^> 802A'
+}
+
+jp_last_sign() {
+	grep '^> 802A' "$JP_EMU_LOG" | tail -n 1
+}
+
+jp_card_state() {
+	awk -v k="$1" '$1 == k { print $2 }' "$JP_HARNESS_DIR/card.state"
+}
+
+# The retry query (VERIFY without data) on the key's PIN file.
+jp_pin_tries() {
+	case $1 in
+	auth) _ef=0018 ;;
+	sign) _ef=001B ;;
+	esac
+	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
+		tail -n 1
+}
+
+jp_clean_fail() {
+	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
 }
 
 jp_consumer_start() {

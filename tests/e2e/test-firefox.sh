@@ -397,13 +397,10 @@ srv_stop
 # retry query: 63 C3 for the PIN, 63 C5 for the signing password). Asked
 # while Firefox holds the card: the module must cope with another program
 # selecting files between its own commands.
-tries() {
-	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$1" 00200080 2>&1 | tail -n 1
-}
-t=$(tries 0018)
+t=$(jp_pin_tries auth)
 [ "$t" = 63C3 ]
 tap_ok $? "authentication PIN retry counter still full (answer $t)"
-t=$(tries 001B)
+t=$(jp_pin_tries sign)
 [ "$t" = 63C5 ]
 tap_ok $? "signing password retry counter still full (answer $t)"
 
@@ -442,7 +439,7 @@ tap_ok $? "the same wrong PIN confirmed again and again: not logged in"
 set -- "$@" $(counters)
 [ "$5" -eq $(($1 + 3)) ]
 tap_ok $? "exactly three VERIFYs reached the card, none once it was blocked ($1 -> $5)"
-t=$(tries 0018)
+t=$(jp_pin_tries auth)
 case "$t" in 63C0 | 6984) st=0 ;; *) st=1 ;; esac
 tap_ok $st "the authentication PIN is blocked (answer $t)"
 # With the PIN blocked, client authentication fails without a VERIFY or a

@@ -83,21 +83,21 @@ signed_ok() {
 		grep -q 'Verifying against public key in the token... ok' "$D/ts.out"
 }
 url=$(key_url "$AT" "$APIN")
-n0=$(jp_sign_apdus)
+n0=$(jp_count_sign)
 test_sign "$url" "$APIN"
 rc=$?
 [ $rc -eq 0 ] && signed_ok
 tap_ok $? "authentication key: RSA-SHA256 signature verified against the token's public key (rc $rc)"
-[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+[ "$(jp_count_sign)" -eq $((n0 + 1)) ]
 tap_ok $? "one SIGN APDU"
 url=$(key_url "$ST" "$SPIN")
-n0=$(jp_sign_apdus)
+n0=$(jp_count_sign)
 v0=$(grep -c '^> 0020008006' "$JP_EMU_LOG")
 test_sign "$url" "$SPIN"
 rc=$?
 [ $rc -eq 0 ] && signed_ok
 tap_ok $? "signing key (always-authenticate, GnuTLS logs in again with the password): verified (rc $rc)"
-[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ]
+[ "$(jp_count_sign)" -eq $((n0 + 1)) ]
 tap_ok $? "one SIGN APDU"
 v=$(($(grep -c '^> 0020008006' "$JP_EMU_LOG") - v0))
 [ "$v" -eq 2 ]
@@ -118,15 +118,15 @@ if ! jp_san_exit_hang gnutls-cli; then
 			grep -q 'Peer signing digest: SHA256' "$D/page" &&
 			jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
 	}
-	n0=$(jp_sign_apdus)
+	n0=$(jp_count_sign)
 	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3
 	rc=$?
 	tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
 	page_ok TLSv1.2
 	tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
-	last=$(grep '^> 802A' "$JP_EMU_LOG" | tail -n 1)
-	[ "$(jp_sign_apdus)" -eq $((n0 + 1)) ] &&
+	last=$(jp_last_sign)
+	[ "$(jp_count_sign)" -eq $((n0 + 1)) ] &&
 		case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
 	tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
 
@@ -138,20 +138,20 @@ if ! jp_san_exit_hang gnutls-cli; then
 	tap_ok $? "the server saw the card's certificate"
 
 	echo "# TLS 1.3: GnuTLS offers no certificate (no RSA-PSS on the token)"
-	n0=$(jp_sign_apdus)
+	n0=$(jp_count_sign)
 	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
 	rc=$?
-	jp_tls_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
+	jp_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
 		grep -q 'Certificate is required' "$D/page"
 	tap_ok $? "default priority negotiates TLS 1.3 and fails with the server's 'certificate required' (rc $rc)"
-	[ "$(jp_sign_apdus)" -eq "$n0" ]
+	[ "$(jp_count_sign)" -eq "$n0" ]
 	tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
 
 	echo "# a wrong PIN costs one try, and GnuTLS does not retry it"
 	GNUTLS_PIN=0000 g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3 </dev/null
 	rc=$?
-	jp_tls_clean_fail $rc
+	jp_clean_fail $rc
 	tap_ok $? "gnutls-cli with a wrong PIN fails cleanly (rc $rc)"
 	tries=$(jp_pin_tries auth)
 	[ "$tries" = 63C2 ]

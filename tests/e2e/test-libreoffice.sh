@@ -68,25 +68,10 @@ cn=$(printf '%s\n' "$subject" | sed -n 's/^CN=\([^,]*\).*/\1/p')
 MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb
 export MOZILLA_CERTIFICATE_FOLDER
 
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
-log_from() { sed -n "$(($1 + 1)),\$p" "$JP_EMU_LOG"; }
-log_lines() { wc -l <"$JP_EMU_LOG"; }
-# VERIFY commands that carried a PIN (5th byte = length), per PIN reference
-# selected just before (the log masks the PIN itself).
-count_verify() { log_from "$1" | grep -cE '^> 00200080[0-9A-F]{2} '; }
-count_sign() { log_from "$1" | grep -c '^> 802A'; }
 # The EF selected before each SIGN: 001A is the signing key.
 sign_keys() {
-	log_from "$1" | awk '/^> 00A4020C02/ { ef = substr($2, 11, 4) } /^> 802A/ { print ef }' |
+	jp_log_from "$1" | awk '/^> 00A4020C02/ { ef = substr($2, 11, 4) } /^> 802A/ { print ef }' |
 		sort -u | tr '\n' ' '
-}
-pin_tries() {
-	case $1 in
-	auth) _ef=0018 ;;
-	sign) _ef=001B ;;
-	esac
-	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
-		tail -n 1
 }
 
 # lo_soffice ARGS...: soffice headless with the test's profile, in its own
@@ -173,8 +158,8 @@ certutil -N --empty-password -d "$MOZILLA_CERTIFICATE_FOLDER" >/dev/null 2>&1 &&
 		-i "$ca_dir/sign-ca.pem" >/dev/null 2>&1
 tap_ok $? "NSS database with the module (modutil -add) and the signature CA trusted"
 out=$(timeout 60 modutil -dbdir "$MOZILLA_CERTIFICATE_FOLDER" -list </dev/null 2>&1)
-contains "$out" "token: My Number Card (Signature)" &&
-	contains "$out" "token: My Number Card (Authentication)"
+jp_contains "$out" "token: My Number Card (Signature)" &&
+	jp_contains "$out" "token: My Number Card (Authentication)"
 tap_ok $? "modutil -list: both tokens of the card"
 
 printf 'A document signed with a My Number Card.\n' >"$w/doc.txt"
@@ -189,7 +174,7 @@ done
 tap_ok $? "soffice --headless --convert-to odt: an ODF text document with the text"
 
 # ---- the plain headless export: fails, costs nothing ----
-n0=$(log_lines)
+n0=$(jp_log_mark)
 opts=$(printf '{"SignPDF":{"type":"boolean","value":"true"},"SignCertificateSubjectName":{"type":"string","value":"%s"},"SignaturePassword":{"type":"string","value":"%s"}}' \
 	"$subject" "$pin_s")
 mkdir -p "$w/plain"
@@ -199,14 +184,14 @@ if [ -s "$w/plain/doc.pdf" ]; then
 	pdfsig "$w/plain/doc.pdf" 2>&1 | grep -q 'Signature is Valid'
 	tap_ok $? "soffice --convert-to pdf with SignCertificateSubjectName signed (valid)"
 else
-	grep -q 'Error' "$w/soffice.out" && [ "$(count_sign "$n0")" -eq 0 ]
+	grep -q 'Error' "$w/soffice.out" && [ "$(jp_count_sign "$n0")" -eq 0 ]
 	tap_ok $? "soffice --convert-to pdf with SignCertificateSubjectName: no PDF, an error, no SIGN (LibreOffice 7.4 asks the token password through an interaction handler, headless nobody answers)"
 fi
-[ "$(count_verify "$n0")" -eq 0 ] || [ -s "$w/plain/doc.pdf" ]
+[ "$(jp_count_verify "$n0")" -eq 0 ] || [ -s "$w/plain/doc.pdf" ]
 tap_ok $? "... and the card saw no PIN at all (no try lost)"
 
 # ---- PDF through lo-sign.py, the signing password only ----
-n0=$(log_lines)
+n0=$(jp_log_mark)
 JP_LO_SIGN_PASSWORD=$pin_s lo_sign --cert "$card/sign.der" --reason "jpki-pkcs11 test" \
 	pdf "$w/doc.odt" "$w/signed.pdf" >"$w/pdf.out" 2>&1
 rc=$?
@@ -215,23 +200,23 @@ tap_ok $rc "lo-sign.py pdf --cert sign.der: signed PDF export (rc $rc)"
 grep -q "password requested for token 'My Number Card (Signature)': given" "$w/pdf.out" &&
 	! grep -q "Authentication)': given" "$w/pdf.out"
 tap_ok $? "... LibreOffice asked the signature token's password; the authentication PIN was never given"
-ns=$(count_sign "$n0")
-nv=$(count_verify "$n0")
+ns=$(jp_count_sign "$n0")
+nv=$(jp_count_verify "$n0")
 [ "$ns" -eq 1 ] && [ "$(sign_keys "$n0")" = "001A " ]
 tap_ok $? "... one SIGN on the card, with the signing key (EF 001A) ($ns SIGN, keys: $(sign_keys "$n0"))"
 # C_Login, then the context-specific login that always-authenticate asks for.
-[ "$nv" -eq 2 ] && ! log_from "$n0" | grep -q '^> 0020008004 '
+[ "$nv" -eq 2 ] && ! jp_log_from "$n0" | grep -q '^> 0020008004 '
 tap_ok $? "... two VERIFY of the signing password (login + always-authenticate), none of the PIN ($nv)"
-log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
 tap_ok $? "... the card signed a SHA-256 DigestInfo"
 
 out=$(pdfsig -nssdir "$MOZILLA_CERTIFICATE_FOLDER" "$w/signed.pdf" 2>&1)
-contains "$out" "Signature Validation: Signature is Valid." && contains "$out" "Total document signed"
+jp_contains "$out" "Signature Validation: Signature is Valid." && jp_contains "$out" "Total document signed"
 tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
-contains "$out" "Signer Certificate Common Name: $cn" &&
-	contains "$out" "Certificate Validation: Certificate is Trusted."
+jp_contains "$out" "Signer Certificate Common Name: $cn" &&
+	jp_contains "$out" "Certificate Validation: Certificate is Trusted."
 tap_ok $? "pdfsig: signer $cn, certificate trusted through the signature CA"
-contains "$out" "Signing Hash Algorithm: SHA-256" && contains "$out" "adbe.pkcs7.detached"
+jp_contains "$out" "Signing Hash Algorithm: SHA-256" && jp_contains "$out" "adbe.pkcs7.detached"
 tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
 verify_cms "$w/signed.pdf"
 tap_ok $? "openssl cms -verify of /Contents over the /ByteRange bytes against the signature CA"
@@ -241,24 +226,24 @@ off=$(grep -a -b -o '/Producer' "$w/signed.pdf" | head -n 1 | cut -d: -f1)
 cp "$w/signed.pdf" "$w/bad.pdf"
 printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$((off + 1))" conv=notrunc 2>/dev/null
 out=$(pdfsig -nssdir "$MOZILLA_CERTIFICATE_FOLDER" "$w/bad.pdf" 2>&1)
-[ -n "$off" ] && ! contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
+[ -n "$off" ] && ! jp_contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
 tap_ok $? "one changed byte: pdfsig and openssl both reject the PDF signature"
 
 # ---- ODF: XML signature ----
-n0=$(log_lines)
+n0=$(jp_log_mark)
 JP_LO_SIGN_PASSWORD=$pin_s lo_sign odf "$w/doc.odt" "$w/noauth.odt" >"$w/odf0.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && grep -q 'could not list the personal certificates' "$w/odf0.out" &&
-	[ "$(count_sign "$n0")" -eq 0 ] && [ "$(pin_tries auth)" = 63C3 ]
+	[ "$(jp_count_sign "$n0")" -eq 0 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "ODF with the signing password only: LibreOffice logs in to every token, so it gives up without the PIN (rc $rc, no SIGN, PIN tries intact)"
 
-n0=$(log_lines)
+n0=$(jp_log_mark)
 JP_LO_SIGN_PASSWORD=$pin_s JP_LO_AUTH_PIN=$pin_a lo_sign --subject "$subject" \
 	odf "$w/doc.odt" "$w/signed.odt" >"$w/odf.out" 2>&1
 rc=$?
 tap_ok $rc "lo-sign.py odf --subject (signing password + PIN): XML signature added (rc $rc)"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$w/odf.out"
-ns=$(count_sign "$n0")
+ns=$(jp_count_sign "$n0")
 [ "$ns" -eq 1 ] && [ "$(sign_keys "$n0")" = "001A " ]
 tap_ok $? "... one SIGN on the card, with the signing key (EF 001A) ($ns)"
 unzip -l "$w/signed.odt" 2>/dev/null | grep -q 'META-INF/documentsignatures.xml'
@@ -284,21 +269,21 @@ tap_ok $? "the certificate in the XML signature is the card's signing certificat
 tap_ok $? "one word changed in content.xml: xmlsec1 rejects the signature"
 
 # ---- a wrong signing password ----
-n0=$(log_lines)
+n0=$(jp_log_mark)
 rm -f "$w/wrong.pdf"
 JP_LO_SIGN_PASSWORD=WRONG99 lo_sign --cert "$card/sign.der" \
 	pdf "$w/doc.odt" "$w/wrong.pdf" >"$w/wrong.out" 2>&1
 rc=$?
-[ $rc -ne 0 ] && [ ! -s "$w/wrong.pdf" ] && [ "$(count_sign "$n0")" -eq 0 ] &&
+[ $rc -ne 0 ] && [ ! -s "$w/wrong.pdf" ] && [ "$(jp_count_sign "$n0")" -eq 0 ] &&
 	grep -q 'refused (re-entry after a wrong password)' "$w/wrong.out"
 tap_ok $? "a wrong signing password: no PDF, no SIGN, LibreOffice's request to re-enter refused (rc $rc)"
-t=$(pin_tries sign)
-[ "$t" = 63C4 ] && [ "$(count_verify "$n0")" -eq 1 ]
+t=$(jp_pin_tries sign)
+[ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... exactly one VERIFY, one try lost ($t)"
 JP_LO_SIGN_PASSWORD=$pin_s lo_sign --cert "$card/sign.der" \
 	pdf "$w/doc.odt" "$w/again.pdf" >"$w/again.out" 2>&1 && verify_cms "$w/again.pdf" &&
-	[ "$(pin_tries sign)" = 63C5 ]
-tap_ok $? "the right password signs again and resets the count ($(pin_tries sign))"
+	[ "$(jp_pin_tries sign)" = 63C5 ]
+tap_ok $? "the right password signs again and resets the count ($(jp_pin_tries sign))"
 
 # ---- batch signing: always-authenticate=no given to NSS with the module ----
 rm -rf "$w/nssdb-batch"
@@ -307,13 +292,13 @@ certutil -N --empty-password -d "sql:$w/nssdb-batch" >/dev/null 2>&1 &&
 	modutil -dbdir "sql:$w/nssdb-batch" -add jpki -libfile "$JP_MODULE" \
 		-string "always-authenticate=no" -force </dev/null >/dev/null 2>&1
 tap_ok $? "NSS database with the module added with -string always-authenticate=no"
-n0=$(log_lines)
+n0=$(jp_log_mark)
 MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb-batch JP_LO_SIGN_PASSWORD=$pin_s \
 	lo_sign --cert "$card/sign.der" pdf "$w/doc.odt" "$w/batch.pdf" >"$w/batch.out" 2>&1 &&
-	verify_cms "$w/batch.pdf" && [ "$(count_sign "$n0")" -eq 1 ] &&
-	[ "$(count_verify "$n0")" -eq 1 ] &&
+	verify_cms "$w/batch.pdf" && [ "$(jp_count_sign "$n0")" -eq 1 ] &&
+	[ "$(jp_count_verify "$n0")" -eq 1 ] &&
 	[ "$(grep -c "token 'My Number Card (Signature)': given" "$w/batch.out")" -eq 1 ]
-tap_ok $? "... a signed PDF for one password question and one VERIFY ($(count_verify "$n0") VERIFY, $(count_sign "$n0") SIGN)"
+tap_ok $? "... a signed PDF for one password question and one VERIFY ($(jp_count_verify "$n0") VERIFY, $(jp_count_sign "$n0") SIGN)"
 
 ! pgrep -f "UserInstallation=file://$profile" >/dev/null
 tap_ok $? "no soffice left running"

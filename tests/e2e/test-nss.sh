@@ -49,27 +49,9 @@ trap 'stop_server; jp_pcscd_stop' EXIT
 trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 130' INT
 trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 143' TERM
 
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 # Every NSS tool loads the module: the sanitizer runtime when needed, a time
 # bound, no terminal to prompt on.
 nss() { jp_with_module timeout 60 "$@" </dev/null; }
-# The emulator log from line $1 on.
-log_from() { sed -n "$(($1 + 1)),\$p" "$JP_EMU_LOG"; }
-log_lines() { wc -l <"$JP_EMU_LOG"; }
-# VERIFY with a PIN (the retry query has no body) and SIGN commands.
-count_verify() { log_from "$1" | grep -cE '^> 00200080[0-9A-F]{2} '; }
-count_sign() { log_from "$1" | grep -c '^> 802A'; }
-# The retry counter answer for a key's PIN, over a second PC/SC client: the
-# query costs no try (jpki-card.md).
-pin_tries() {
-	case $1 in
-	auth) _ef=0018 ;;
-	sign) _ef=001B ;;
-	esac
-	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
-		tail -n 1
-}
-clean_fail() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]; }
 
 # NSS password files: one "token:password" line per token.
 printf '%s:%s\n%s:%s\n' "$label_a" "$pin_a" "$label_s" "$pin_s" >"$w/pw"
@@ -83,32 +65,32 @@ tap_ok $? "certutil -N: a fresh NSS database"
 out=$(nss modutil -dbdir "$db" -add jpki -libfile "$JP_MODULE" -force 2>&1)
 tap_ok $? "modutil -add jpki -libfile jpki-pkcs11.so"
 out=$(nss modutil -dbdir "$db" -list jpki 2>&1)
-contains "$out" "Library file: $JP_MODULE" && contains "$out" "Status: Enabled"
+jp_contains "$out" "Library file: $JP_MODULE" && jp_contains "$out" "Status: Enabled"
 tap_ok $? "modutil -list jpki: the module is loaded and enabled"
-contains "$out" "Slot: $JP_READER User Authentication" &&
-	contains "$out" "Slot: $JP_READER Digital Signature" &&
-	contains "$out" "Token Name: $label_a" && contains "$out" "Token Name: $label_s"
+jp_contains "$out" "Slot: $JP_READER User Authentication" &&
+	jp_contains "$out" "Slot: $JP_READER Digital Signature" &&
+	jp_contains "$out" "Token Name: $label_a" && jp_contains "$out" "Token Name: $label_s"
 tap_ok $? "modutil -list: both slots of '$JP_READER' with tokens '$label_a' and '$label_s'"
 [ "$(printf '%s\n' "$out" | grep -c 'Token Name:')" -eq 2 ]
 tap_ok $? "modutil -list: no other token (the second, empty vpcd reader has none)"
 
 # ---- certificates ----
-n0=$(log_lines)
+n0=$(jp_log_mark)
 out=$(nss certutil -L -h all -d "$db" 2>/dev/null)
-contains "$out" "$nick_a" && contains "$out" "$label_a:JPKI User Authentication CA" &&
-	contains "$out" "$label_s:JPKI Digital Signature CA"
+jp_contains "$out" "$nick_a" && jp_contains "$out" "$label_a:JPKI User Authentication CA" &&
+	jp_contains "$out" "$label_s:JPKI Digital Signature CA"
 tap_ok $? "certutil -L -h all without a password: the authentication certificate and both CAs"
 # (certutil -L: nickname, blanks, trust flags; "...:JPKI Digital Signature CA"
 # must not count, so compare whole nicknames)
 ! printf '%s\n' "$out" | sed 's/  *[^ ]*$//' | grep -qxF -- "$nick_s"
 tap_ok $? "... and not the signing certificate (personal data, only after the password)"
-[ "$(count_verify "$n0")" -eq 0 ]
+[ "$(jp_count_verify "$n0")" -eq 0 ]
 tap_ok $? "... and no PIN went to the card"
 printf '%s\n' "$out" | grep -F "$nick_a" | grep -q 'u,u,u'
 tap_ok $? "the authentication certificate is a user certificate (u,u,u: NSS found its key)"
 
 out=$(nss certutil -L -h "$label_s" -f "$w/pw-sign" -d "$db" 2>/dev/null)
-contains "$out" "$nick_s"
+jp_contains "$out" "$nick_s"
 tap_ok $? "certutil -L -h '$label_s' -f pwfile: the signing certificate after login"
 nss certutil -L -h "$label_s" -n "$nick_s" -r -f "$w/pw-sign" -d "$db" >"$w/sign.der" 2>/dev/null &&
 	cmp -s "$w/sign.der" "$card/sign.der"
@@ -172,7 +154,7 @@ tls() {
 		-n "$nick_a" -A "$w/req" "$@" </dev/null
 }
 
-n0=$(log_lines)
+n0=$(jp_log_mark)
 tls tls1.2 -W "$w/pw" >"$w/tls12.out" 2>&1
 rc=$?
 tap_ok $rc "tstclnt -V tls1.2:tls1.2 -n '$nick_a' -W pwfile (rc $rc)"
@@ -186,26 +168,26 @@ grep -qF "depth=0 $subj" "$w/s_server.out"
 tap_ok $? "s_server verified the client '$subj' against the authentication CA"
 grep -q 'Peer signature type: RSA$' "$w/tls12.out"
 tap_ok $? "the client's CertificateVerify is RSA PKCS#1 v1.5 (not PSS)"
-[ "$(count_sign "$n0")" -eq 1 ] &&
-	log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+[ "$(jp_count_sign "$n0")" -eq 1 ] &&
+	jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
 tap_ok $? "the handshake cost exactly one SIGN APDU, a SHA-256 DigestInfo"
 
 # TLS 1.3 needs RSA-PSS for the client's signature; the card cannot, the
 # module does not advertise it: NSS sends no certificate and the server
 # refuses. It must fail quickly and cleanly, without a signature and without
 # costing a PIN try.
-tries_a=$(pin_tries auth)
-n0=$(log_lines)
+tries_a=$(jp_pin_tries auth)
+n0=$(jp_log_mark)
 tls tls1.3 -W "$w/pw" >"$w/tls13.out" 2>&1
 rc=$?
-clean_fail "$rc"
+jp_clean_fail "$rc"
 tap_ok $? "tstclnt -V tls1.3:tls1.3 fails cleanly (rc $rc, no timeout)"
-[ "$(count_sign "$n0")" -eq 0 ]
+[ "$(jp_count_sign "$n0")" -eq 0 ]
 tap_ok $? "TLS 1.3: no SIGN APDU"
 grep -q 'peer did not return a certificate' "$w/s_server.out"
 tap_ok $? "TLS 1.3: the server saw no client certificate"
-[ "$tries_a" = 63C3 ] && [ "$(pin_tries auth)" = 63C3 ]
-tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(pin_tries auth))"
+[ "$tries_a" = 63C3 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
+tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(jp_pin_tries auth))"
 stop_server
 
 # ---- S/MIME with cmsutil (Thunderbird's NSS path) ----
@@ -214,7 +196,7 @@ printf 'From: taro@example.jp\r\nSubject: test\r\n\r\nSigned with my My Number C
 # Opaque signedData. -Y NONE: no SMIMEEncryptionKeyPreference (the signing
 # certificate cannot encrypt; Thunderbird adds one only for an encryption
 # certificate).
-n0=$(log_lines)
+n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg.p7m" \
 	>"$w/cms.out" 2>&1
 tap_ok $? "cmsutil -S -N '$nick_s' -f pwfile (opaque signedData)"
@@ -223,8 +205,8 @@ openssl cms -verify -binary -inform DER -in "$w/msg.p7m" -CAfile "$ca_dir/sign-c
 tap_ok $? "openssl cms -verify against the signature CA: valid, content intact"
 openssl x509 -in "$w/cms-signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
 tap_ok $? "the signer is the card's signing certificate"
-[ "$(count_verify "$n0")" -eq 2 ] && [ "$(count_sign "$n0")" -eq 1 ]
-tap_ok $? "always-authenticate: login + context-specific login = 2 VERIFY, 1 SIGN ($(count_verify "$n0")/$(count_sign "$n0"))"
+[ "$(jp_count_verify "$n0")" -eq 2 ] && [ "$(jp_count_sign "$n0")" -eq 1 ]
+tap_ok $? "always-authenticate: login + context-specific login = 2 VERIFY, 1 SIGN ($(jp_count_verify "$n0")/$(jp_count_sign "$n0"))"
 
 # Detached, with signing time and S/MIME capabilities, as Thunderbird sends
 # in multipart/signed.
@@ -235,8 +217,8 @@ openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
 	-CAfile "$ca_dir/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
 tap_ok $? "openssl cms -verify of the detached signature over the message"
 attrs=$(openssl cms -cmsout -print -inform DER -in "$w/msg.p7s" 2>/dev/null)
-contains "$attrs" "signingTime" && contains "$attrs" "S/MIME Capabilities" &&
-	contains "$attrs" "rsaEncryption" && ! contains "$attrs" "rsassaPss"
+jp_contains "$attrs" "signingTime" && jp_contains "$attrs" "S/MIME Capabilities" &&
+	jp_contains "$attrs" "rsaEncryption" && ! jp_contains "$attrs" "rsassaPss"
 tap_ok $? "signed attributes: signingTime and SMIMECapabilities; RSA PKCS#1 v1.5"
 printf 'Tampered.\r\n' >>"$w/msg"
 ! openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
@@ -245,18 +227,18 @@ tap_ok $? "a tampered message does not verify"
 
 # A wrong signing password costs one try, not more (NSS does not repeat it),
 # and the right one restores the counter.
-n0=$(log_lines)
+n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-wrong" -i "$w/msg" -o "$w/bad.p7m" \
 	>"$w/cms.out" 2>&1
 rc=$?
-clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ]
+jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ]
 tap_ok $? "cmsutil with a wrong password fails cleanly, no signature (rc $rc)"
-t=$(pin_tries sign)
-[ "$t" = 63C4 ] && [ "$(count_verify "$n0")" -eq 1 ]
+t=$(jp_pin_tries sign)
+[ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... exactly one VERIFY, one try lost ($t)"
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg2.p7m" \
-	>"$w/cms.out" 2>&1 && [ "$(pin_tries sign)" = 63C5 ]
-tap_ok $? "the right password signs again and the counter is back to 5 ($(pin_tries sign))"
+	>"$w/cms.out" 2>&1 && [ "$(jp_pin_tries sign)" = 63C5 ]
+tap_ok $? "the right password signs again and the counter is back to 5 ($(jp_pin_tries sign))"
 
 # always-authenticate=no through NSS's module parameter string: NSS hands it
 # to C_Initialize in pReserved (its LibraryParameters), as p11-kit does.
@@ -264,21 +246,21 @@ nss modutil -dbdir "$db" -delete jpki -force >/dev/null 2>&1 &&
 	nss modutil -dbdir "$db" -add jpki -libfile "$JP_MODULE" -string "always-authenticate=no" \
 		-force >/dev/null 2>&1
 tap_ok $? "modutil -add jpki -string always-authenticate=no"
-n0=$(log_lines)
+n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg3.p7m" \
 	>"$w/cms.out" 2>&1 &&
 	openssl cms -verify -binary -inform DER -in "$w/msg3.p7m" -CAfile "$ca_dir/sign-ca.pem" \
 		-purpose any -out /dev/null >/dev/null 2>&1
 tap_ok $? "cmsutil signs with always-authenticate=no; openssl verifies"
-[ "$(count_verify "$n0")" -eq 1 ] && [ "$(count_sign "$n0")" -eq 1 ]
-tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(count_verify "$n0")/$(count_sign "$n0"))"
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_count_sign "$n0")" -eq 1 ]
+tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(jp_count_verify "$n0")/$(jp_count_sign "$n0"))"
 
 # The signing password typed in lower case: the module upper-cases it, as
 # J-LIS's software does (jpki-card.md), so it signs and costs no try.
 printf '%s:%s\n' "$label_s" "$(printf '%s' "$pin_s" | tr '[:upper:]' '[:lower:]')" >"$w/pw-lower"
-n0=$(log_lines)
+n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-lower" -i "$w/msg" -o "$w/msg4.p7m" \
-	>"$w/cms.out" 2>&1 && [ "$(count_sign "$n0")" -eq 1 ] && [ "$(pin_tries sign)" = 63C5 ]
+	>"$w/cms.out" 2>&1 && [ "$(jp_count_sign "$n0")" -eq 1 ] && [ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "a lower-case signing password in the NSS password file signs, no try lost"
 
 # tokens=auth (module option through -string): a browser profile that
@@ -291,10 +273,10 @@ nss certutil -N --empty-password -d "$db2" >/dev/null 2>&1 &&
 		-force >/dev/null 2>&1
 tap_ok $? "modutil -add jpki -string tokens=auth"
 out=$(nss modutil -dbdir "$db2" -list jpki 2>&1)
-contains "$out" "Token Name: $label_a" && ! contains "$out" "$label_s"
+jp_contains "$out" "Token Name: $label_a" && ! jp_contains "$out" "$label_s"
 tap_ok $? "tokens=auth: modutil lists the authentication token only"
 out=$(nss certutil -L -h all -d "$db2" 2>/dev/null)
-contains "$out" "$nick_a" && ! contains "$out" "$label_s"
+jp_contains "$out" "$nick_a" && ! jp_contains "$out" "$label_s"
 tap_ok $? "tokens=auth: certutil -L -h all without a password sees no signature token"
 
 srv=$SERVER_PID

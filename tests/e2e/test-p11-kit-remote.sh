@@ -33,7 +33,6 @@ pin_a=$(jp_card_pin 1 auth)
 pin_s=$(jp_card_pin 1 sign)
 label_a="My Number Card (Authentication)"
 label_s="My Number Card (Signature)"
-state=$JP_HARNESS_DIR/card.state
 w=$JP_HARNESS_DIR/remote
 mkdir -p "$w"
 chmod 0700 "$w"
@@ -71,10 +70,6 @@ start_server() {
 cli() {
 	P11_KIT_SERVER_ADDRESS=$addr pkcs11-tool --module "$CLIENT" "$@"
 }
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
-card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
-signs() { grep -c '^> 802A' "$JP_EMU_LOG"; }
-pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
 
 # ---- every token exported ----
 sock=$w/p11kit.sock
@@ -89,11 +84,11 @@ tap_ok $? "the socket is not open to other users (mode $(stat -c %a "$sock"))"
 out=$(cli -L 2>&1)
 rc=$?
 tap_ok $rc "pkcs11-tool -L through p11-kit-client.so"
-contains "$out" "token label        : $label_a" && contains "$out" "token label        : $label_s"
+jp_contains "$out" "token label        : $label_a" && jp_contains "$out" "token label        : $label_s"
 tap_ok $? "-L remote: both tokens, '$label_a' and '$label_s'"
 serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
 [ "$(printf '%s\n' "$out" | grep -c "serial num         : $serial")" -eq 2 ] &&
-	contains "$out" "token manufacturer : J-LIS (JPKI)"
+	jp_contains "$out" "token manufacturer : J-LIS (JPKI)"
 tap_ok $? "-L remote: the card's serial $serial and manufacturer J-LIS (JPKI)"
 printf '%s\n' "$out" | grep -q 'pin min/max        : 4/4' &&
 	printf '%s\n' "$out" | grep -q 'pin min/max        : 6/16'
@@ -106,7 +101,7 @@ cli --token-label "$label_a" --read-object --type cert --id "$id_a" -o "$w/auth.
 	cmp -s "$w/auth.der" "$card/auth.der"
 tap_ok $? "the authentication certificate read remotely equals the card's"
 out=$(cli --token-label "$label_s" -O 2>&1)
-! contains "$out" "Key Object" && ! contains "$out" "TST1SIGN"
+! jp_contains "$out" "Key Object" && ! jp_contains "$out" "TST1SIGN"
 tap_ok $? "signature token remotely, not logged in: no key, nothing of the holder's certificate"
 
 openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pub"
@@ -114,13 +109,13 @@ openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout >"$w/sign.pub"
 printf 'Signed on the laptop for a process elsewhere.\n' >"$w/doc"
 
 # ---- signatures through the socket ----
-s0=$(signs)
+s0=$(jp_count_sign)
 rm -f "$w/sig"
 cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "authentication key: SHA256-RSA-PKCS remotely, verified by openssl against the certificate"
-[ "$(signs)" -eq $((s0 + 1)) ]
+[ "$(jp_count_sign)" -eq $((s0 + 1)) ]
 tap_ok $? "the card saw exactly one sign command for it"
 
 rm -f "$w/sig"
@@ -137,7 +132,7 @@ cli --token-label "$label_s" --login --pin "$pin_s" --sign -m SHA256-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/sign.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "signing key: SHA256-RSA-PKCS remotely (login + context-specific login), verified against the signing certificate"
-[ "$(pin_verifies)" -eq 2 ] && [ "$(signs)" -eq 1 ]
+[ "$(jp_count_verify)" -eq 2 ] && [ "$(jp_count_sign)" -eq 1 ]
 tap_ok $? "signing key remotely: two password VERIFYs (login, context-specific) and one sign command"
 cli --token-label "$label_s" --login --pin "$pin_s" --read-object --type cert \
 	--id "$(openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout |
@@ -147,16 +142,16 @@ tap_ok $? "the signing certificate read remotely after login equals the card's"
 
 # ---- a wrong PIN through the socket counts on the card, like locally ----
 out=$(cli --token-label "$label_a" --login --pin 9999 -O 2>&1)
-[ $? -ne 0 ] && contains "$out" CKR_PIN_INCORRECT && [ "$(card_state auth-tries)" = 2 ]
+[ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT && [ "$(jp_card_state auth-tries)" = 2 ]
 tap_ok $? "a wrong PIN remotely: CKR_PIN_INCORRECT, the card has 2 tries left"
 out=$(cli -L 2>&1)
 printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user PIN count low'
 tap_ok $? "-L remote: 'user PIN count low' on the authentication token"
-cli --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ]
+cli --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN remotely restores 3 tries"
-v0=$(pin_verifies)
+v0=$(jp_count_verify)
 out=$(cli --token-label "$label_a" --login --pin 12345 -O 2>&1)
-[ $? -ne 0 ] && contains "$out" CKR_PIN_LEN_RANGE && [ "$(pin_verifies)" -eq "$v0" ]
+[ $? -ne 0 ] && jp_contains "$out" CKR_PIN_LEN_RANGE && [ "$(jp_count_verify)" -eq "$v0" ]
 tap_ok $? "a 5-digit PIN remotely: CKR_PIN_LEN_RANGE, never sent to the card"
 
 # ---- the server goes away ----
@@ -167,7 +162,7 @@ stop_server
 ! kill -0 "$spid" 2>/dev/null && [ -n "$srv" ] && ! kill -0 "$srv" 2>/dev/null
 tap_ok $? "p11-kit server (PID $srv, under timeout $spid) stopped by its PID"
 out=$(cli -L 2>&1)
-! contains "$out" "$label_a"
+! jp_contains "$out" "$label_a"
 tap_ok $? "without the server the client module shows no token"
 
 # ---- one token exported by URI ----
@@ -176,7 +171,7 @@ start_server "$sock1" "pkcs11:token=My%20Number%20Card%20(Authentication)"
 tap_ok $? "p11-kit server exporting pkcs11:token=My%20Number%20Card%20(Authentication)"
 addr=unix:path=$sock1
 out=$(cli -L 2>&1)
-contains "$out" "token label        : $label_a" && ! contains "$out" "$label_s"
+jp_contains "$out" "token label        : $label_a" && ! jp_contains "$out" "$label_s"
 tap_ok $? "-L remote: only the authentication token is exported"
 rm -f "$w/sig"
 cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \

@@ -31,8 +31,6 @@ w=$JP_HARNESS_DIR/work
 dest=$JP_HARNESS_DIR/destdir
 home=$JP_HARNESS_DIR/home
 mkdir -p "$w" "$dest" "$home/.config/pkcs11/modules"
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
-pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
 
 # Runs a p11-kit client with the scratch HOME, unprivileged when we are root.
 as_user() {
@@ -75,16 +73,16 @@ chmod -R a+rX "$JP_HARNESS_DIR"
 # ---- p11-kit list-modules ----
 out=$(as_user p11-kit list-modules 2>&1)
 printf '%s\n' "$out" | sed -n '/^jpki-pkcs11/,/^[^ ]/p' | sed 's/^/#   /'
-contains "$out" "jpki-pkcs11: $so"
+jp_contains "$out" "jpki-pkcs11: $so"
 tap_ok $? "p11-kit list-modules finds jpki-pkcs11 from the user configuration"
-contains "$out" "token: $label_a" && contains "$out" "token: $label_s" && contains "$out" "manufacturer: J-LIS (JPKI)"
+jp_contains "$out" "token: $label_a" && jp_contains "$out" "token: $label_s" && jp_contains "$out" "manufacturer: J-LIS (JPKI)"
 tap_ok $? "p11-kit list-modules shows both tokens of the card"
-! contains "$out" "opensc-pkcs11:"
+! jp_contains "$out" "opensc-pkcs11:"
 tap_ok $? "no other smart-card module in this configuration"
 
 # ---- pkcs11-tool through p11-kit-proxy.so ----
 out=$(p11proxy -L 2>&1)
-contains "$out" "token label        : $label_a" && contains "$out" "token label        : $label_s"
+jp_contains "$out" "token label        : $label_a" && jp_contains "$out" "token label        : $label_s"
 tap_ok $? "pkcs11-tool -L through p11-kit-proxy.so: both tokens"
 printf 'Signed through p11-kit-proxy.\n' >"$w/doc"
 openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pub"
@@ -101,21 +99,21 @@ tap_ok $? "authentication key through the proxy: signature verified by openssl"
 : >"$JP_EMU_LOG"
 proxy_sign sign "$label_s" "$pin_s"
 tap_ok $? "signing key through the proxy (context-specific login passed through): verified"
-[ "$(pin_verifies)" -eq 2 ]
+[ "$(jp_count_verify)" -eq 2 ]
 tap_ok $? "always-authenticate (default): login + per-signature VERIFY = 2 on the card"
 out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
-contains "$out" "always authenticate"
+jp_contains "$out" "always authenticate"
 tap_ok $? "the signing key carries CKA_ALWAYS_AUTHENTICATE by default"
 
 # ---- x-init-reserved: always-authenticate=no, from the .module file ----
 printf 'x-init-reserved: always-authenticate=no\n' >>"$home/.config/pkcs11/modules/jpki-pkcs11.module"
 out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
-contains "$out" "Private Key Object" && ! contains "$out" "always authenticate"
+jp_contains "$out" "Private Key Object" && ! jp_contains "$out" "always authenticate"
 tap_ok $? "x-init-reserved always-authenticate=no: the signing key has no CKA_ALWAYS_AUTHENTICATE"
 : >"$JP_EMU_LOG"
 proxy_sign sign "$label_s" "$pin_s"
 tap_ok $? "signing key with always-authenticate=no: signature verified"
-[ "$(pin_verifies)" -eq 1 ]
+[ "$(jp_count_verify)" -eq 1 ]
 tap_ok $? "always-authenticate=no: one VERIFY (the login) for the signature"
 
 jp_nothing_left_running

@@ -17,15 +17,11 @@ pin_a=$(jp_card_pin 1 auth)
 pin_s=$(jp_card_pin 1 sign)
 w=$JP_HARNESS_DIR/work
 mkdir -p "$w"
-state=$JP_HARNESS_DIR/card.state
 
 pt() {
 	jp_with_module p11tool --provider "$JP_MODULE" "$@"
 }
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 count() { printf '%s\n' "$1" | grep -cF -- "$2"; }
-card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
-apdus() { grep -c '^>' "$JP_EMU_LOG"; }
 # %XX-encoded CKA_ID (SHA-1 of the RSAPublicKey) of a fixture certificate.
 uri_id() {
 	openssl x509 -inform DER -in "$1" -pubkey -noout |
@@ -40,26 +36,26 @@ serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
 # ---- tokens ----
 out=$(pt --list-tokens 2>&1)
 tap_ok $? "p11tool --list-tokens"
-contains "$out" "Label: My Number Card (Authentication)" && contains "$out" "Label: My Number Card (Signature)"
+jp_contains "$out" "Label: My Number Card (Authentication)" && jp_contains "$out" "Label: My Number Card (Signature)"
 tap_ok $? "both tokens, by label"
 [ "$(count "$out" "Manufacturer: J-LIS (JPKI)")" -eq 2 ] && [ "$(count "$out" "Model: My Number Card")" -eq 2 ] &&
 	[ "$(count "$out" "Serial: $serial")" -eq 2 ]
 tap_ok $? "manufacturer, model and the card's serial $serial on both"
 [ "$(count "$out" "Type: Hardware token")" -eq 2 ] && [ "$(count "$out" "Flags: Requires login")" -eq 2 ]
 tap_ok $? "hardware tokens that require login"
-contains "$out" "URL: pkcs11:model=My%20Number%20Card;manufacturer=J-LIS%20%28JPKI%29;serial=$serial;token=My%20Number%20Card%20%28Authentication%29"
+jp_contains "$out" "URL: pkcs11:model=My%20Number%20Card;manufacturer=J-LIS%20%28JPKI%29;serial=$serial;token=My%20Number%20Card%20%28Authentication%29"
 tap_ok $? "the token URL GnuTLS builds from the token info"
 
 # ---- certificates ----
 out=$(pt --list-all-certs "pkcs11:model=My%20Number%20Card" 2>&1)
 tap_ok $? "--list-all-certs, not logged in"
 [ "$(count "$out" "Type: X.509 Certificate (RSA-2048)")" -eq 3 ] &&
-	contains "$out" "Label: JPKI User Authentication" &&
+	jp_contains "$out" "Label: JPKI User Authentication" &&
 	[ "$(count "$out" "Flags: CKA_CERTIFICATE_CATEGORY=CA")" -eq 2 ] &&
 	! printf '%s\n' "$out" | grep -qx '[[:space:]]*Label: JPKI Digital Signature'
 tap_ok $? "three certificates (auth, two CAs); no signing certificate before login"
 out=$(pt --login --set-pin="$pin_s" --list-all-certs "$tok_s" 2>&1)
-contains "$out" "Label: JPKI Digital Signature" && [ "$(count "$out" "Type: X.509 Certificate")" -eq 2 ]
+jp_contains "$out" "Label: JPKI Digital Signature" && [ "$(count "$out" "Type: X.509 Certificate")" -eq 2 ]
 tap_ok $? "after login with the signing password: the signing certificate appears"
 pt --export "$tok_a;type=cert;object=JPKI%20User%20Authentication" >"$w/auth.pem" 2>/dev/null &&
 	openssl x509 -in "$w/auth.pem" -outform DER -out "$w/auth.der" 2>/dev/null &&
@@ -73,8 +69,8 @@ tap_ok $? "--export of the signing certificate (after login) equals the card's"
 
 # ---- private keys ----
 out=$(pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" 2>&1)
-[ "$(count "$out" "Type: Private key (RSA-2048)")" -eq 1 ] && contains "$out" "CKA_SENSITIVE" &&
-	contains "$out" "CKA_NEVER_EXTRACTABLE" && ! contains "$out" "CKA_EXTRACTABLE;"
+[ "$(count "$out" "Type: Private key (RSA-2048)")" -eq 1 ] && jp_contains "$out" "CKA_SENSITIVE" &&
+	jp_contains "$out" "CKA_NEVER_EXTRACTABLE" && ! jp_contains "$out" "CKA_EXTRACTABLE;"
 tap_ok $? "auth token after login: one RSA-2048 private key, sensitive, never extractable"
 
 # ---- signatures through GnuTLS ----
@@ -83,26 +79,26 @@ id_s=$(uri_id "$card/sign.der")
 : >"$JP_EMU_LOG"
 out=$(pt --debug 2 --login --set-pin="$pin_a" --test-sign "$tok_a;id=$id_a;type=private" 2>&1)
 rc=$?
-n=$(apdus)
+n=$(jp_count_apdus)
 printf '%s\n' "$out" | grep -v '^|' | sed 's/^/#   /'
-[ $rc -eq 0 ] && contains "$out" "Signing using RSA-SHA256... ok" &&
-	contains "$out" "Verifying against private key parameters... ok" &&
-	contains "$out" "Verifying against public key in the token... ok"
+[ $rc -eq 0 ] && jp_contains "$out" "Signing using RSA-SHA256... ok" &&
+	jp_contains "$out" "Verifying against private key parameters... ok" &&
+	jp_contains "$out" "Verifying against public key in the token... ok"
 tap_ok $? "--test-sign with the authentication key: signed and verified twice"
-echo "# p11tool --test-sign (auth), whole process: $n APDUs, $(grep -c '^> 802A' "$JP_EMU_LOG") signature(s)"
-contains "$out" "incompatible with TLS1.3 RSA key"
+echo "# p11tool --test-sign (auth), whole process: $n APDUs, $(jp_count_sign) signature(s)"
+jp_contains "$out" "incompatible with TLS1.3 RSA key"
 tap_ok $? "GnuTLS sees no RSA-PSS: the key is reported unusable for TLS 1.3 (as documented)"
 out=$(pt --login --set-pin="$pin_s" --test-sign "$tok_s;id=$id_s;type=private" 2>&1)
 rc=$?
-[ $rc -eq 0 ] && contains "$out" "Signing using RSA-SHA256... ok" &&
-	contains "$out" "Verifying against public key in the token... ok"
+[ $rc -eq 0 ] && jp_contains "$out" "Signing using RSA-SHA256... ok" &&
+	jp_contains "$out" "Verifying against public key in the token... ok"
 tap_ok $? "--test-sign with the signing key (always-authenticate answered by GnuTLS's PIN callback)"
 
 # A wrong PIN through GnuTLS: refused, counted once, nothing retried.
 out=$(pt --login --set-pin=0000 --test-sign "$tok_a;id=$id_a;type=private" 2>&1)
-[ $? -ne 0 ] && [ "$(card_state auth-tries)" = 2 ]
+[ $? -ne 0 ] && [ "$(jp_card_state auth-tries)" = 2 ]
 tap_ok $? "--test-sign with a wrong PIN fails; the card counted exactly one try (2 left)"
-pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ]
+pt --login --set-pin="$pin_a" --list-all-privkeys "$tok_a" >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN restores 3 tries"
 
 jp_nothing_left_running

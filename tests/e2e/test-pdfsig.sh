@@ -30,21 +30,7 @@ w=$JP_HARNESS_DIR/pdf
 mkdir -p "$w"
 chmod 0700 "$w"
 
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 nss() { jp_with_module timeout 60 "$@" </dev/null; }
-log_from() { sed -n "$(($1 + 1)),\$p" "$JP_EMU_LOG"; }
-log_lines() { wc -l <"$JP_EMU_LOG"; }
-count_verify() { log_from "$1" | grep -cE '^> 00200080[0-9A-F]{2} '; }
-count_sign() { log_from "$1" | grep -c '^> 802A'; }
-pin_tries() {
-	case $1 in
-	auth) _ef=0018 ;;
-	sign) _ef=001B ;;
-	esac
-	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
-		tail -n 1
-}
-clean_fail() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]; }
 
 # mkpdf OUT: a one-page PDF with a line of text and a correct xref table.
 mkpdf() {
@@ -127,30 +113,30 @@ tap_ok $? "a one-page PDF made by the test (pdfinfo reads it)"
 db "$w/db" "tokens=sign always-authenticate=no" enabled
 tap_ok $? "NSS database: module with -string \"tokens=sign always-authenticate=no\" (the documented set-up)"
 out=$(nss pdfsig -nssdir "sql:$w/db" -nss-pwd "$pin_s" -list-nicks 2>&1)
-contains "$out" "$nick_s"
+jp_contains "$out" "$nick_s"
 tap_ok $? "pdfsig -list-nicks shows '$nick_s'"
 
-n0=$(log_lines)
+n0=$(jp_log_mark)
 sign_pdf "$w/db" "$w/in.pdf" "$w/out.pdf" >"$w/sign.out" 2>&1
 rc=$?
 tap_ok $rc "pdfsig -add-signature -nick '$nick_s' (rc $rc)"
 # pdfsig 22.12 signs twice per run (the first signature only sizes the
 # /Contents placeholder): two SIGN APDUs, and only one VERIFY.
-[ "$(count_verify "$n0")" -eq 1 ] && [ "$(count_sign "$n0")" -ge 1 ] && [ "$(count_sign "$n0")" -le 2 ]
-tap_ok $? "one VERIFY, at most two SIGN APDUs on the card ($(count_verify "$n0")/$(count_sign "$n0"))"
-log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_count_sign "$n0")" -ge 1 ] && [ "$(jp_count_sign "$n0")" -le 2 ]
+tap_ok $? "one VERIFY, at most two SIGN APDUs on the card ($(jp_count_verify "$n0")/$(jp_count_sign "$n0"))"
+jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
 tap_ok $? "the card signed a SHA-256 DigestInfo"
 
 out=$(nss pdfsig -nssdir "sql:$w/db" "$w/out.pdf" 2>&1)
 cn=$(openssl x509 -inform DER -in "$card/sign.der" -noout -subject -nameopt multiline |
 	sed -n 's/^ *commonName *= *//p')
-contains "$out" "Signature Validation: Signature is Valid." &&
-	contains "$out" "Total document signed"
+jp_contains "$out" "Signature Validation: Signature is Valid." &&
+	jp_contains "$out" "Total document signed"
 tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
-contains "$out" "Signer Certificate Common Name: $cn" &&
-	contains "$out" "Certificate Validation: Certificate is Trusted."
+jp_contains "$out" "Signer Certificate Common Name: $cn" &&
+	jp_contains "$out" "Certificate Validation: Certificate is Trusted."
 tap_ok $? "pdfsig: signer $cn, certificate trusted through the signature CA"
-contains "$out" "Signing Hash Algorithm: SHA-256" && contains "$out" "adbe.pkcs7.detached"
+jp_contains "$out" "Signing Hash Algorithm: SHA-256" && jp_contains "$out" "adbe.pkcs7.detached"
 tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
 
 verify_cms "$w/out.pdf"
@@ -163,31 +149,31 @@ off=$(grep -a -b -o 'Signed with a My Number Card' "$w/out.pdf" | head -n 1 | cu
 cp "$w/out.pdf" "$w/bad.pdf"
 printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$off" conv=notrunc 2>/dev/null
 out=$(nss pdfsig -nssdir "sql:$w/db" "$w/bad.pdf" 2>&1)
-! contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
+! jp_contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
 tap_ok $? "one changed byte: pdfsig and openssl both reject the signature"
 
 # A wrong password: one try, a clean failure; the right one resets the count.
-n0=$(log_lines)
+n0=$(jp_log_mark)
 rm -f "$w/out-wrong.pdf"
 nss pdfsig -add-signature -nssdir "sql:$w/db" -nss-pwd "WRONG99" -nick "$nick_s" \
 	"$w/in.pdf" "$w/out-wrong.pdf" >"$w/sign-wrong.out" 2>&1
 rc=$?
-clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-wrong.pdf" ] &&
+jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-wrong.pdf" ] &&
 	grep -q 'Password was not accepted' "$w/sign-wrong.out"
 tap_ok $? "a wrong password: pdfsig fails cleanly (rc $rc, 'Password was not accepted'), no SIGN"
-t=$(pin_tries sign)
-[ "$t" = 63C4 ] && [ "$(count_verify "$n0")" -eq 1 ]
+t=$(jp_pin_tries sign)
+[ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... one VERIFY, one try lost ($t)"
 sign_pdf "$w/db" "$w/in.pdf" "$w/out2.pdf" >"$w/sign.out" 2>&1 && verify_cms "$w/out2.pdf" &&
-	[ "$(pin_tries sign)" = 63C5 ]
-tap_ok $? "the right password signs again and resets the count ($(pin_tries sign))"
+	[ "$(jp_pin_tries sign)" = 63C5 ]
+tap_ok $? "the right password signs again and resets the count ($(jp_pin_tries sign))"
 
 # ---- pdfsig 22.12 asks its password callback only once per run ----
 # (a) always-authenticate=yes (the default): the signature needs a second,
 # context-specific login that pdfsig cannot answer.
 db "$w/db-aa" "" disabled
 tap_ok $? "NSS database: module with the default always-authenticate=yes"
-n0=$(log_lines)
+n0=$(jp_log_mark)
 sign_pdf "$w/db-aa" "$w/in.pdf" "$w/out-aa.pdf" >"$w/sign-aa.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ]; then
@@ -195,17 +181,17 @@ if [ "$rc" -eq 0 ]; then
 	verify_cms "$w/out-aa.pdf"
 	tap_ok $? "always-authenticate=yes: pdfsig signed; openssl verifies the signature"
 else
-	clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
+	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
 	tap_ok $? "always-authenticate=yes: pdfsig fails cleanly (rc $rc), no SIGN, no output"
 fi
-[ "$(pin_tries sign)" = 63C5 ]
-tap_ok $? "... and the signing password lost no try ($(pin_tries sign))"
+[ "$(jp_pin_tries sign)" = 63C5 ]
+tap_ok $? "... and the signing password lost no try ($(jp_pin_tries sign))"
 
 # (b) the authentication token enabled too: NSS asks for both tokens'
 # passwords and pdfsig gives up on the second.
 db "$w/db-both" "always-authenticate=no" enabled
 tap_ok $? "NSS database: module with always-authenticate=no, both slots enabled"
-n0=$(log_lines)
+n0=$(jp_log_mark)
 sign_pdf "$w/db-both" "$w/in.pdf" "$w/out-both.pdf" >"$w/sign-both.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ]; then
@@ -213,10 +199,10 @@ if [ "$rc" -eq 0 ]; then
 	verify_cms "$w/out-both.pdf"
 	tap_ok $? "both tokens: pdfsig signed; openssl verifies the signature"
 else
-	clean_fail "$rc" && [ "$(count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
+	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
 	tap_ok $? "both tokens: pdfsig fails cleanly (rc $rc: $(head -n 1 "$w/sign-both.out")), no SIGN"
 fi
-[ "$(pin_tries sign)" = 63C5 ] && [ "$(pin_tries auth)" = 63C3 ]
+[ "$(jp_pin_tries sign)" = 63C5 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "... and neither PIN lost a try"
 
 jp_nothing_left_running

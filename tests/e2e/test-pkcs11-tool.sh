@@ -21,32 +21,25 @@ label_a="My Number Card (Authentication)"
 label_s="My Number Card (Signature)"
 w=$JP_HARNESS_DIR/work
 mkdir -p "$w"
-state=$JP_HARNESS_DIR/card.state
 
 p11() {
 	jp_with_module pkcs11-tool --module "$JP_MODULE" "$@"
 }
-# APDUs the card has seen so far, and VERIFY commands that carried a PIN.
-apdus() { grep -c '^>' "$JP_EMU_LOG"; }
-pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
-# A value from the emulator's state file (auth-tries, sign-pin...).
-card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; }
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 
 # ---- listing ----
-n0=$(apdus)
+n0=$(jp_count_apdus)
 out=$(p11 -L 2>&1)
 rc=$?
-n1=$(apdus)
+n1=$(jp_count_apdus)
 tap_ok $rc "pkcs11-tool -L"
-contains "$out" "token label        : $label_a"
+jp_contains "$out" "token label        : $label_a"
 tap_ok $? "-L: '$label_a' token"
-contains "$out" "token label        : $label_s"
+jp_contains "$out" "token label        : $label_s"
 tap_ok $? "-L: '$label_s' token"
-contains "$out" "$JP_READER User Authentication" && contains "$out" "$JP_READER Digital Signature"
+jp_contains "$out" "$JP_READER User Authentication" && jp_contains "$out" "$JP_READER Digital Signature"
 tap_ok $? "-L: slot descriptions are reader name + purpose"
-contains "$out" "token manufacturer : J-LIS (JPKI)"
+jp_contains "$out" "token manufacturer : J-LIS (JPKI)"
 tap_ok $? "-L: manufacturer J-LIS (JPKI)"
 serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
 [ "$(printf '%s\n' "$out" | grep -c "serial num         : $serial")" -eq 2 ]
@@ -73,7 +66,7 @@ out=$(p11 --token-label "$label_a" -O 2>&1)
 tap_ok $? "-O on the authentication token"
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 2 ]
 tap_ok $? "auth token: two certificates (holder + CA)"
-contains "$out" "Public Key Object; RSA 2048 bits"
+jp_contains "$out" "Public Key Object; RSA 2048 bits"
 tap_ok $? "auth token: the RSA-2048 public key"
 # CKA_ID = SHA-1 of the public key (RSAPublicKey DER), shared by the pair.
 id_a=$(openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout |
@@ -83,9 +76,9 @@ tap_ok $? "auth token: certificate and public key share CKA_ID = SHA-1 of the ke
 
 out=$(p11 --token-label "$label_s" -O 2>&1)
 tap_ok $? "-O on the signature token, not logged in"
-[ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 1 ] && contains "$out" "JPKI for digital signature"
+[ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 1 ] && jp_contains "$out" "JPKI for digital signature"
 tap_ok $? "signature token before login: only the CA certificate"
-! contains "$out" "Key Object" && ! contains "$out" "TST1SIGN" && ! contains "$out" "Sample-shi"
+! jp_contains "$out" "Key Object" && ! jp_contains "$out" "TST1SIGN" && ! jp_contains "$out" "Sample-shi"
 tap_ok $? "signature token before login: no key, nothing of the holder's certificate"
 
 out=$(p11 --token-label "$label_s" --login --pin "$pin_s" -O 2>&1)
@@ -95,11 +88,11 @@ id_s=$(openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout |
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 2 ] &&
 	[ "$(printf '%s\n' "$out" | grep -c "ID:         $id_s")" -eq 3 ]
 tap_ok $? "signature token after login: holder certificate, public and private key share CKA_ID $id_s"
-contains "$out" "always authenticate"
+jp_contains "$out" "always authenticate"
 tap_ok $? "signing key: CKA_ALWAYS_AUTHENTICATE"
 
 out=$(p11 --token-label "$label_a" --login --pin "$pin_a" -O 2>&1)
-contains "$out" "Private Key Object" && contains "$out" "Usage:      sign" &&
+jp_contains "$out" "Private Key Object" && jp_contains "$out" "Usage:      sign" &&
 	! printf '%s\n' "$out" | grep -A4 'Private Key Object' | grep -q 'always authenticate'
 tap_ok $? "auth token after login: the private key, sign only, no always-authenticate"
 
@@ -160,7 +153,7 @@ for key in auth sign; do
 	tap_ok $? "$key key: RSA-PKCS over 245 bytes, recovered intact by openssl"
 	head -c 246 /dev/urandom >"$w/raw246"
 	out=$(p11 --token-label "$lbl" --login --pin "$pin" --sign -m RSA-PKCS -i "$w/raw246" -o "$w/sig" 2>&1)
-	[ $? -ne 0 ] && contains "$out" CKR_DATA_LEN_RANGE
+	[ $? -ne 0 ] && jp_contains "$out" CKR_DATA_LEN_RANGE
 	tap_ok $? "$key key: RSA-PKCS over 246 bytes refused with CKR_DATA_LEN_RANGE"
 done
 
@@ -169,7 +162,7 @@ done
 # CKU_CONTEXT_SPECIFIC), never more.
 : >"$JP_EMU_LOG"
 p11 --token-label "$label_s" --login --pin "$pin_s" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
-[ "$(pin_verifies)" -eq 2 ] && [ "$(grep -c '^> 802A' "$JP_EMU_LOG")" -eq 1 ]
+[ "$(jp_count_verify)" -eq 2 ] && [ "$(jp_count_sign)" -eq 1 ]
 tap_ok $? "signing key: one signature = login VERIFY + context-specific VERIFY + one sign command"
 
 # ---- pkcs11-tool's own test ----
@@ -177,14 +170,14 @@ out=$(p11 --token-label "$label_a" --login --pin "$pin_a" --test 2>&1)
 echo "$out" | sed 's/^/#   /'
 sig_ok=$(printf '%s\n' "$out" | grep -cE '^    (RSA-PKCS|SHA[0-9]*-RSA-PKCS): OK')
 errs=$(printf '%s\n' "$out" | grep -E '^ *ERR' | grep -v 'C_GenerateRandom')
-[ "$sig_ok" -ge 5 ] && [ -z "$errs" ] && contains "$out" "all 4 signature functions seem to work" &&
-	contains "$out" "all 4 digest functions seem to work"
+[ "$sig_ok" -ge 5 ] && [ -z "$errs" ] && jp_contains "$out" "all 4 signature functions seem to work" &&
+	jp_contains "$out" "all 4 digest functions seem to work"
 tap_ok $? "pkcs11-tool --test --login: digests, signatures and verifications OK ($sig_ok mechanism checks)"
-if contains "$out" "No errors"; then
+if jp_contains "$out" "No errors"; then
 	tap_ok 0 "pkcs11-tool --test: No errors"
 else
 	TAP_N=$((TAP_N + 1))
-	if contains "$out" "C_GenerateRandom failed"; then
+	if jp_contains "$out" "C_GenerateRandom failed"; then
 		echo "not ok $TAP_N - pkcs11-tool --test: No errors # TODO C_SeedRandom/C_GenerateRandom should answer CKR_RANDOM_NO_RNG (pkcs11-tool then says 'not implemented')"
 	else
 		echo "not ok $TAP_N - pkcs11-tool --test: No errors"
@@ -195,27 +188,27 @@ fi
 # ---- PIN change ----
 new_a=4321
 p11 --token-label "$label_a" --change-pin --pin "$pin_a" --new-pin "$new_a" >/dev/null 2>&1 &&
-	[ "$(card_state auth-pin)" = "$(hexof $new_a)" ]
+	[ "$(jp_card_state auth-pin)" = "$(hexof $new_a)" ]
 tap_ok $? "--change-pin: the card's authentication PIN is now $new_a"
 sign_and_verify auth "$label_a" "$new_a" SHA256-RSA-PKCS sha256 "new PIN"
 p11 --token-label "$label_a" --change-pin --pin "$new_a" --new-pin "$pin_a" >/dev/null 2>&1 &&
-	[ "$(card_state auth-pin)" = "$(hexof "$pin_a")" ] && [ "$(card_state auth-tries)" = 3 ]
+	[ "$(jp_card_state auth-pin)" = "$(hexof "$pin_a")" ] && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "--change-pin back to the original PIN, tries 3"
 # The signing password in lower case: the module upper-cases it.
 new_s=xyz789
 p11 --token-label "$label_s" --change-pin --pin "$pin_s" --new-pin "$new_s" >/dev/null 2>&1 &&
-	[ "$(card_state sign-pin)" = "$(hexof XYZ789)" ]
+	[ "$(jp_card_state sign-pin)" = "$(hexof XYZ789)" ]
 tap_ok $? "--change-pin on the signing password: lower-case '$new_s' stored upper-cased"
 sign_and_verify sign "$label_s" XYZ789 SHA256-RSA-PKCS sha256 "new password"
 p11 --token-label "$label_s" --change-pin --pin "$new_s" --new-pin "$pin_s" >/dev/null 2>&1 &&
-	[ "$(card_state sign-pin)" = "$(hexof "$pin_s")" ] && [ "$(card_state sign-tries)" = 5 ]
+	[ "$(jp_card_state sign-pin)" = "$(hexof "$pin_s")" ] && [ "$(jp_card_state sign-tries)" = 5 ]
 tap_ok $? "--change-pin back (old password typed in lower case), tries 5"
 
 # ---- wrong PIN ----
 out=$(p11 --token-label "$label_a" --login --pin 9999 -O 2>&1)
-[ $? -ne 0 ] && contains "$out" CKR_PIN_INCORRECT
+[ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT
 tap_ok $? "a wrong authentication PIN: CKR_PIN_INCORRECT"
-[ "$(card_state auth-tries)" = 2 ] && [ "$(grep '^<' "$JP_EMU_LOG" | tail -n 1)" = "< 63C2" ]
+[ "$(jp_card_state auth-tries)" = 2 ] && [ "$(grep '^<' "$JP_EMU_LOG" | tail -n 1)" = "< 63C2" ]
 tap_ok $? "the card counted it: 2 tries left (state file and the VERIFY answer 63C2)"
 out=$(p11 -L 2>&1)
 printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user PIN count low' &&
@@ -223,24 +216,24 @@ printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user 
 tap_ok $? "-L: 'user PIN count low' on the authentication token only"
 p11 --token-label "$label_a" --login --pin 9998 -O >/dev/null 2>&1
 out=$(p11 -L 2>&1)
-[ "$(card_state auth-tries)" = 1 ] &&
+[ "$(jp_card_state auth-tries)" = 1 ] &&
 	printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'final user PIN try'
 tap_ok $? "second wrong PIN: 1 try left, 'final user PIN try'"
-p11 --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(card_state auth-tries)" = 3 ] &&
+p11 --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ] &&
 	! p11 -L 2>&1 | grep -qE 'count low|final user PIN try'
 tap_ok $? "the right PIN restores 3 tries and clears the flags"
 out=$(p11 --token-label "$label_s" --login --pin ABC124 -O 2>&1)
-[ $? -ne 0 ] && contains "$out" CKR_PIN_INCORRECT && [ "$(card_state sign-tries)" = 4 ]
+[ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT && [ "$(jp_card_state sign-tries)" = 4 ]
 tap_ok $? "a wrong signing password: CKR_PIN_INCORRECT, 4 tries left"
-p11 --token-label "$label_s" --login --pin "$pin_s" -O >/dev/null 2>&1 && [ "$(card_state sign-tries)" = 5 ]
+p11 --token-label "$label_s" --login --pin "$pin_s" -O >/dev/null 2>&1 && [ "$(jp_card_state sign-tries)" = 5 ]
 tap_ok $? "the right password restores 5 tries"
 
 # ---- malformed PINs never reach the card ----
-v0=$(pin_verifies)
-t0="$(card_state auth-tries)/$(card_state sign-tries)"
+v0=$(jp_count_verify)
+t0="$(jp_card_state auth-tries)/$(jp_card_state sign-tries)"
 bad() { # label pin expected-error
 	out=$(p11 --token-label "$1" --login --pin "$2" -O 2>&1)
-	[ $? -ne 0 ] && contains "$out" "$3"
+	[ $? -ne 0 ] && jp_contains "$out" "$3"
 	tap_ok $? "malformed PIN '$2' on '$1': $3"
 }
 bad "$label_a" 12345 CKR_PIN_LEN_RANGE
@@ -251,7 +244,7 @@ bad "$label_s" ABCDEFGHIJKLMNOPQ CKR_PIN_LEN_RANGE
 bad "$label_s" ABCDEF CKR_PIN_INVALID
 bad "$label_s" 123456 CKR_PIN_INVALID
 bad "$label_s" ABC-123 CKR_PIN_INVALID
-[ "$(pin_verifies)" -eq "$v0" ] && [ "$(card_state auth-tries)/$(card_state sign-tries)" = "$t0" ]
+[ "$(jp_count_verify)" -eq "$v0" ] && [ "$(jp_card_state auth-tries)/$(jp_card_state sign-tries)" = "$t0" ]
 tap_ok $? "no VERIFY carried a malformed PIN; tries unchanged ($t0)"
 
 # PINs never appear in the emulator's log (it masks bodies) nor in the

@@ -27,7 +27,6 @@ jp_consumer_start
 
 card=$JP_CARD_DIR
 pin_a=$(jp_card_pin 1 auth)
-state=$JP_HARNESS_DIR/card.state
 user=$(id -un)
 w=$JP_HARNESS_DIR/ssh
 mkdir -p "$w"
@@ -48,16 +47,12 @@ trap 'stop_ssh; jp_pcscd_stop' EXIT
 trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 130' INT
 trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 143' TERM
 
-contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
-card_state() { awk -v k="$1" '$1 == k { print $2 }' "$state"; }
-signs() { grep -c '^> 802A' "$JP_EMU_LOG"; }
-pin_verifies() { grep -cE '^> 0020008[0-9A-F]{3}' "$JP_EMU_LOG"; }
-# The data field of the last sign command (after CLA INS P1 P2 Lc).
 # A power-off (jp_card_unverify) after the last sign command.
 powered_off_after_sign() {
 	awk '/^> 802A/ { off = 0 } /^# power off/ { off = 1 } END { exit !off }' "$JP_EMU_LOG"
 }
-last_sign_data() { grep '^> 802A' "$JP_EMU_LOG" | tail -n 1 | cut -c13-; }
+# The data field of the last sign command (after CLA INS P1 P2 Lc).
+last_sign_data() { jp_last_sign | cut -c13-; }
 # DigestInfo prefixes (RFC 8017 §9.2 note 1), as the emulator logs them.
 DI_SHA256=3031300D060960864801650304020105000420
 DI_SHA512=3051300D060960864801650304020305000440
@@ -71,16 +66,16 @@ sign_key=$(ssh-keygen -i -m PKCS8 -f "$w/sign.pem" 2>/dev/null | cut -d' ' -f2)
 [ -n "$card_key" ] && [ -n "$sign_key" ]
 tap_ok $? "the card certificates' keys converted to OpenSSH format (ssh-keygen -i -m PKCS8)"
 
-v0=$(pin_verifies)
+v0=$(jp_count_verify)
 out=$(jp_with_module ssh-keygen -D "$JP_MODULE" 2>"$w/keygen.err")
 rc=$?
 tap_ok $rc "ssh-keygen -D jpki-pkcs11.so"
 printf '%s\n' "$out" | sed 's/^\(ssh-rsa [A-Za-z0-9+/]\{16\}\)[^ ]*/#   \1.../'
 [ "$(printf '%s\n' "$out" | grep -c "^ssh-rsa $card_key JPKI User Authentication\$")" -eq 1 ]
 tap_ok $? "ssh-keygen -D prints the card's authentication key once, labelled 'JPKI User Authentication'"
-! contains "$out" "$sign_key"
+! jp_contains "$out" "$sign_key"
 tap_ok $? "ssh-keygen -D does not show the signing key (personal data, only after the password)"
-[ "$(pin_verifies)" -eq "$v0" ]
+[ "$(jp_count_verify)" -eq "$v0" ]
 tap_ok $? "ssh-keygen -D asked for no PIN and sent none"
 # The CA certificates' keys come along (OpenSSH lists every certificate's
 # key): documented, harmless (sshd refuses them before any signature).
@@ -213,7 +208,7 @@ tap_ok $? "ssh -I jpki-pkcs11.so logs in and runs 'echo ok'"
 tap_ok $? "sshd: accepted publickey RSA $fp (the card's key)"
 [ "$(wc -l <"$w/askpass.log")" -eq 1 ] && grep -qxF "Enter PIN for 'My Number Card (Authentication)': " "$w/askpass.log"
 tap_ok $? "one PIN prompt, naming the token: $(head -n 1 "$w/askpass.log")"
-[ "$(signs)" -eq 1 ] && [ "$(pin_verifies)" -eq 1 ]
+[ "$(jp_count_sign)" -eq 1 ] && [ "$(jp_count_verify)" -eq 1 ]
 tap_ok $? "the card saw one PIN VERIFY and one sign command"
 case $(last_sign_data) in "$DI_SHA512"*) r=0 ;; *) r=1 ;; esac
 tap_ok $r "the card signed a SHA-512 DigestInfo (rsa-sha2-512, the default)"
@@ -226,7 +221,7 @@ ssh_run -I "$JP_MODULE" -o PubkeyAcceptedAlgorithms=rsa-sha2-256 jpki-test echo 
 [ $? -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ]
 tap_ok $? "ssh -I with PubkeyAcceptedAlgorithms=rsa-sha2-256 logs in"
 case $(last_sign_data) in "$DI_SHA256"*) r=0 ;; *) r=1 ;; esac
-[ "$(signs)" -eq 1 ] && [ $r -eq 0 ]
+[ "$(jp_count_sign)" -eq 1 ] && [ $r -eq 0 ]
 tap_ok $? "the card signed a SHA-256 DigestInfo"
 
 # ~/.ssh/config style: PKCS11Provider + IdentityFile (the public key) +
@@ -234,14 +229,14 @@ tap_ok $? "the card signed a SHA-256 DigestInfo"
 : >"$JP_EMU_LOG"
 : >"$w/askpass.log"
 ssh_run jpki-card echo ok
-[ $? -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(signs)" -eq 1 ]
+[ $? -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(jp_count_sign)" -eq 1 ]
 tap_ok $? "ssh_config PKCS11Provider + IdentityFile card.pub + IdentitiesOnly: logged in with one signature"
 
 # ssh-rsa (SHA-1) is refused by this sshd as by default in OpenSSH >= 8.8:
 # the card never signs for it.
 : >"$JP_EMU_LOG"
 ssh_run -I "$JP_MODULE" -o PubkeyAcceptedAlgorithms=ssh-rsa jpki-test echo ok
-[ $? -ne 0 ] && [ "$(signs)" -eq 0 ]
+[ $? -ne 0 ] && [ "$(jp_count_sign)" -eq 0 ]
 tap_ok $? "ssh-rsa (SHA-1) only: no login, no signature asked of the card"
 
 # ---- a wrong PIN ----
@@ -251,13 +246,13 @@ printf '9999\n' >"$w/pin"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
 rc=$?
 sed 's/^/#   ssh: /' "$w/ssh.err"
-[ $rc -ne 0 ] && [ ! -s "$w/ssh.out" ] && [ "$(signs)" -eq 0 ]
+[ $rc -ne 0 ] && [ ! -s "$w/ssh.out" ] && [ "$(jp_count_sign)" -eq 0 ]
 tap_ok $? "a wrong PIN: ssh fails, the card signs nothing"
-[ "$(pin_verifies)" -eq 1 ] && [ "$(card_state auth-tries)" = 2 ]
+[ "$(jp_count_verify)" -eq 1 ] && [ "$(jp_card_state auth-tries)" = 2 ]
 tap_ok $? "a wrong PIN costs exactly one try (one VERIFY, 2 tries left)"
 printf '%s\n' "$pin_a" >"$w/pin"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
-[ $? -eq 0 ] && [ "$(card_state auth-tries)" = 3 ]
+[ $? -eq 0 ] && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN logs in and restores 3 tries"
 
 # ---- ssh-agent ----
@@ -296,18 +291,18 @@ else
 	tap_ok $? "private ssh-agent -P $JP_MODULE"
 	: >"$JP_EMU_LOG"
 	: >"$w/askpass.log"
-	s_tries=$(card_state sign-tries)
+	s_tries=$(jp_card_state sign-tries)
 	out=$(DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force SSH_AUTH_SOCK=$agent_sock \
 		timeout 60 ssh-add -s "$JP_MODULE" 2>&1 </dev/null)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/#   ssh-add: /'
 	[ $rc -eq 0 ] && grep -qF "Enter passphrase for PKCS#11" "$w/askpass.log"
 	tap_ok $? "ssh-add -s: the PIN asked once ('$(head -n 1 "$w/askpass.log")'), provider added"
-	[ "$(pin_verifies)" -eq 1 ] && [ "$(card_state sign-tries)" = "$s_tries" ] && [ "$(card_state auth-tries)" = 3 ]
+	[ "$(jp_count_verify)" -eq 1 ] && [ "$(jp_card_state sign-tries)" = "$s_tries" ] && [ "$(jp_card_state auth-tries)" = 3 ]
 	tap_ok $? "the 4-digit PIN went to the authentication token only (signature token refused it before the card: tries $s_tries)"
 	out=$(SSH_AUTH_SOCK=$agent_sock ssh-add -l 2>&1)
 	printf '%s\n' "$out" | sed 's/^/#   ssh-add -l: /'
-	contains "$out" "$fp"
+	jp_contains "$out" "$fp"
 	tap_ok $? "ssh-add -l lists the card's key $fp"
 	: >"$JP_EMU_LOG"
 	printf 'not-asked\n' >"$w/pin"
@@ -317,9 +312,9 @@ else
 		ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok && [ "$(cat "$w/ssh.out")" = ok ] &&
 			n_ok=$((n_ok + 1))
 	done
-	[ "$n_ok" -eq 2 ] && [ "$(signs)" -eq 2 ]
+	[ "$n_ok" -eq 2 ] && [ "$(jp_count_sign)" -eq 2 ]
 	tap_ok $? "two ssh logins through the agent, one card signature each"
-	[ "$(pin_verifies)" -eq 0 ] && [ ! -s "$w/askpass.log" ]
+	[ "$(jp_count_verify)" -eq 0 ] && [ ! -s "$w/askpass.log" ]
 	tap_ok $? "no PIN asked or sent for them (the agent's session stays logged in)"
 
 	# The card pulled out and put back: the agent's logged-in session is
@@ -329,7 +324,7 @@ else
 	: >"$JP_EMU_LOG"
 	ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok
 	rc=$?
-	[ $rc -ne 0 ] && [ "$(signs)" -eq 0 ]
+	[ $rc -ne 0 ] && [ "$(jp_count_sign)" -eq 0 ]
 	tap_ok $? "after reinsertion the agent cannot sign (its session died with the card)"
 	printf '%s\n' "$pin_a" >"$w/pin"
 	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1
@@ -338,7 +333,7 @@ else
 	rc=$?
 	ssh_run -o IdentityAgent="$agent_sock" jpki-test echo ok
 	rc2=$?
-	[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(signs)" -eq 1 ]
+	[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(cat "$w/ssh.out")" = ok ] && [ "$(jp_count_sign)" -eq 1 ]
 	tap_ok $? "ssh-add -e then ssh-add -s with the PIN: logins through the agent work again"
 	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1 &&
 		SSH_AUTH_SOCK=$agent_sock ssh-add -l 2>&1 | grep -q 'no identities'
@@ -381,11 +376,11 @@ if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 
 	[ $rc -eq 0 ] && grep -qx signed "$w/ssh.out" &&
 		openssl dgst -sha256 -verify "$w/auth.pem" -signature "$w/remote.sig" "$w/doc" >/dev/null 2>&1
 	tap_ok $? "ssh -R remote.sock:local.sock: pkcs11-tool on the far side signed through p11-kit-client.so, verified by openssl"
-	[ "$(signs)" -eq 2 ]
+	[ "$(jp_count_sign)" -eq 2 ]
 	tap_ok $? "the card signed twice: the ssh login and the forwarded request"
 	# sshd leaves the socket file behind; nothing answers on it.
 	out=$(P11_KIT_SERVER_ADDRESS=unix:path=$remote_sock pkcs11-tool --module "$CLIENT" -L 2>&1)
-	! contains "$out" "My Number Card"
+	! jp_contains "$out" "My Number Card"
 	tap_ok $? "the forwarded socket no longer reaches the card once the ssh session ended"
 	_jp_kill_wait "$SERVER_PID"
 	SERVER_PID=
@@ -404,7 +399,7 @@ printf '0000\n' >"$w/pin"
 for _ in 1 2 3; do
 	ssh_run -I "$JP_MODULE" jpki-test echo ok
 done
-[ "$(card_state auth-tries)" = 0 ]
+[ "$(jp_card_state auth-tries)" = 0 ]
 tap_ok $? "three wrong PINs through ssh block the authentication PIN"
 printf '%s\n' "$pin_a" >"$w/pin"
 : >"$JP_EMU_LOG"
@@ -412,7 +407,7 @@ printf '%s\n' "$pin_a" >"$w/pin"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
 rc=$?
 sed 's/^/#   ssh (blocked): /' "$w/ssh.err"
-[ $rc -ne 0 ] && [ "$(pin_verifies)" -eq 0 ] && [ "$(signs)" -eq 0 ]
+[ $rc -ne 0 ] && [ "$(jp_count_verify)" -eq 0 ] && [ "$(jp_count_sign)" -eq 0 ]
 tap_ok $? "blocked: ssh fails and even the right PIN is never sent to the card"
 
 sshd=$SSHD_PID

@@ -1,8 +1,8 @@
 # shellcheck shell=sh
 # Shared by test-openssl.sh and test-gnutls.sh: a local TLS server that
-# requires a client certificate, the card's retry counters, and the few TAP
-# extras those tests need. Source it after consumer-lib.sh and after
-# jp_pcscd_start (it uses $JP_HARNESS_DIR).
+# requires a client certificate. Source it after consumer-lib.sh (the card's
+# counters and jp_clean_fail are there); start the server after
+# jp_consumer_start (it uses $JP_HARNESS_DIR).
 #
 #   jp_tls_server_start CAFILE   openssl s_server -www on 127.0.0.1, a free
 #                                port (the kernel picks it), -Verify 1
@@ -13,10 +13,6 @@
 #   jp_tls_traps                 EXIT/INT/TERM: server, then the harness
 #   jp_tls_page_cert PAGE OUT    the client certificate the server printed
 #                                in its -www page, as DER into OUT
-#   jp_tls_clean_fail RC         0 when RC is a failure that is neither a
-#                                timeout (124) nor a signal (>= 128)
-#   jp_pin_tries auth|sign       the card's retry counter answer (63Cx)
-#   jp_sign_apdus                how many SIGN APDUs the emulator has seen
 #   jp_san_exit_hang PROG        true (and a TAP comment saying so) in a
 #                                sanitizer build for programs that hang at
 #                                exit with the ASan runtime preloaded
@@ -76,26 +72,6 @@ jp_tls_page_cert() {
 		sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' |
 		"$OPENSSL" x509 -outform der -out "$2" 2>/dev/null
 }
-
-jp_tls_clean_fail() {
-	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
-}
-
-# The retry query (VERIFY without data) on the key's PIN file, over a second
-# PC/SC client: it costs no try (jpki-card.md).
-jp_pin_tries() {
-	case $1 in
-	auth) _ef=0018 ;;
-	sign) _ef=001B ;;
-	esac
-	"$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 "00A4020C02$_ef" 00200080 2>&1 |
-		tail -n 1
-}
-
-jp_sign_apdus() {
-	grep -c '^> 802A' "$JP_EMU_LOG" 2>/dev/null || true
-}
-
 
 # With libasan preloaded, curl and gnutls-cli (Debian 12) deadlock at exit in
 # p11-kit's destructor (freelocale waits on glibc's locale lock), even
