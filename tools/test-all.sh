@@ -73,6 +73,32 @@ else
 	fail "valgrind not installed"
 fi
 
+# The libFuzzer targets themselves (make check above only replays their
+# corpora): built with clang, ASan and UBSan, each run for a short while on
+# a copy of its corpus. Each run counts as one test result.
+step "fuzz: libFuzzer targets, ${FUZZ_SECONDS:-20} s each"
+fz="$ci/fuzz"
+mkdir -p "$fz"
+if (cd "$fz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers) >"$ci/fuzz.configure.log" 2>&1 &&
+	make -C "$fz" -j"$jobs" tests/fuzz/fuzz-der tests/fuzz/fuzz-cert tests/fuzz/fuzz-apdu-response \
+		>"$ci/fuzz.make.log" 2>&1; then
+	for t in der cert apdu-response; do
+		corpus=$(mktemp -d)
+		cp -r "$top/tests/fuzz/corpus/$t/." "$corpus/"
+		if "$fz/tests/fuzz/fuzz-$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
+			-rss_limit_mb=2048 -artifact_prefix="$fz/crash-$t-" "$corpus" >"$fz/fuzz-$t.log" 2>&1; then
+			res=PASS
+		else
+			res=FAIL; tail -30 "$fz/fuzz-$t.log"; fail "fuzz-$t found a problem (see $fz)"
+		fi
+		printf ':test-result: %s\n' "$res" >"$fz/fuzz-$t.trs"
+		echo "$res: fuzz-$t ($(grep -o 'Done [0-9]* runs' "$fz/fuzz-$t.log" | tail -n 1))"
+		rm -rf "$corpus"
+	done
+else
+	tail -30 "$ci/fuzz.make.log" 2>/dev/null; fail "fuzz build"
+fi
+
 # distcheck as an ordinary user (the builds above ran as whoever we are; in
 # CI that is root, so both cases are covered). From the tarball, as a user
 # would get it.
