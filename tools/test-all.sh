@@ -18,7 +18,8 @@ rm -rf "$ci"
 mkdir -p "$ci"
 cd "$top" || exit 1
 
-step() { printf '\n==== %s ====\n' "$*"; }
+started=$(date +%s)
+step() { printf '\n==== %s [%ss] ====\n' "$*" "$(($(date +%s) - started))"; }
 fail() { printf '**** FAILED: %s\n' "$*"; status=1; }
 
 step "autoreconf"
