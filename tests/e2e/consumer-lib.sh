@@ -6,6 +6,14 @@
 #
 #   jp_need PROG...         a missing program: SKIP the whole test locally,
 #                           FAIL it in CI (CI=true installs everything)
+#   jp_need_file FILE WHAT HOW
+#                           the same for a file (a plugin, a library): WHAT
+#                           names it, HOW says how to install it
+#   jp_missing WHAT HOW     what both do when something is missing; for
+#                           other kinds of checks
+#   jp_traps CMD            EXIT/INT/TERM run CMD (stop the test's own
+#                           servers), then jp_pcscd_stop; call after
+#                           jp_consumer_start
 #   jp_with_module CMD...   runs CMD with what a program loading the module
 #                           needs (the sanitizer runtime when the module was
 #                           built with --enable-sanitizers)
@@ -53,16 +61,32 @@
 
 JP_MODULE="$top_builddir/src/p11/.libs/jpki-pkcs11.so"
 
+jp_missing() {
+	if [ "${CI:-}" = true ]; then
+		tap_ok 1 "$1 is missing (CI must install it)"
+		tap_done
+	fi
+	tap_skip_all "$1 not installed ($2)"
+}
+
 jp_need() {
 	for _p in "$@"; do
-		if ! command -v "$_p" >/dev/null 2>&1; then
-			if [ "${CI:-}" = true ]; then
-				tap_ok 1 "required program '$_p' is missing (CI must install it)"
-				tap_done
-			fi
-			tap_skip_all "program '$_p' not installed (tools/setup-debian.sh installs it)"
-		fi
+		command -v "$_p" >/dev/null 2>&1 ||
+			jp_missing "program '$_p'" "tools/setup-debian.sh installs it"
 	done
+}
+
+jp_need_file() {
+	[ -f "$1" ] || jp_missing "$2 ($1)" "$3"
+}
+
+jp_traps() {
+	# shellcheck disable=SC2064 # CMD is expanded now, on purpose
+	trap "$1; jp_pcscd_stop" EXIT
+	# shellcheck disable=SC2064
+	trap "$1; jp_pcscd_stop; trap - EXIT; exit 130" INT
+	# shellcheck disable=SC2064
+	trap "$1; jp_pcscd_stop; trap - EXIT; exit 143" TERM
 }
 
 # Whether the module was linked with AddressSanitizer.

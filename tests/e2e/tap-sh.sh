@@ -2,6 +2,11 @@
 # TAP for the e2e shell tests: numbered results, C test programs' TAP folded
 # in with their numbers shifted, the plan printed at the end.
 #   tap_ok STATUS DESCRIPTION     STATUS 0 = pass
+#   tap_todo STATUS DESCRIPTION REASON
+#                                 a check known to fail for REASON: a
+#                                 failure is "not ok ... # TODO REASON",
+#                                 which does not fail the test (XFAIL)
+#   tap_skip DESCRIPTION REASON   one check not run: "ok ... # SKIP REASON"
 #   tap_run PROGRAM [ARGS...]     runs a TAP-printing program, renumbers it
 #   tap_skip_all REASON           1..0 # SKIP, exit 0
 #   tap_done                      prints the plan; exit status 1 if any failed
@@ -16,6 +21,20 @@ tap_ok() {
 		echo "not ok $TAP_N - $2"
 		TAP_FAILED=$((TAP_FAILED + 1))
 	fi
+}
+
+tap_todo() {
+	if [ "$1" -eq 0 ]; then
+		tap_ok 0 "$2"
+	else
+		TAP_N=$((TAP_N + 1))
+		echo "not ok $TAP_N - $2 # TODO $3"
+	fi
+}
+
+tap_skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
 }
 
 tap_skip_all() {

@@ -126,9 +126,7 @@ counters() {
 }
 
 jp_consumer_start
-trap 'cleanup' EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
+jp_traps cleanup
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/jp-firefox.XXXXXX")
 P=$W/profile

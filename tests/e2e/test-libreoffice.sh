@@ -25,13 +25,8 @@ jp_need soffice pdfsig certutil modutil openssl xmlsec1 perl unzip
 # LibreOffice's Python bridge (python3-uno) lives in Debian's own Python,
 # whatever python3 comes first in PATH.
 LO_PY=/usr/bin/python3
-if ! "$LO_PY" -c 'import uno' >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ]; then
-		tap_ok 1 "python3-uno is missing (CI must install it)"
-		tap_done
-	fi
-	tap_skip_all "python3-uno not installed (tools/setup-debian.sh installs it)"
-fi
+"$LO_PY" -c 'import uno' >/dev/null 2>&1 ||
+	jp_missing python3-uno "tools/setup-debian.sh installs it"
 jp_heavy_program "LibreOffice"
 
 w=
@@ -47,10 +42,7 @@ lo_cleanup() {
 }
 
 jp_consumer_start
-# After jp_consumer_start: the harness sets its own.
-trap 'lo_cleanup; jp_pcscd_stop' EXIT
-trap 'lo_cleanup; jp_pcscd_stop; trap - EXIT; exit 130' INT
-trap 'lo_cleanup; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+jp_traps lo_cleanup
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca

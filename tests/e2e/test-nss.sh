@@ -45,9 +45,7 @@ stop_server() {
 		SERVER_PID=
 	fi
 }
-trap 'stop_server; jp_pcscd_stop' EXIT
-trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 130' INT
-trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+jp_traps stop_server
 
 # Every NSS tool loads the module: the sanitizer runtime when needed, a time
 # bound, no terminal to prompt on.

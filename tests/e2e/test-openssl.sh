@@ -17,13 +17,7 @@ jp_need "$OPENSSL" curl script
 # libp11's engine (Debian: libengine-pkcs11-openssl) in OpenSSL's engine
 # directory.
 enginesdir=$("$OPENSSL" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
-if [ ! -f "$enginesdir/pkcs11.so" ]; then
-	if [ "${CI:-}" = true ]; then
-		tap_ok 1 "libp11's pkcs11 engine is missing from $enginesdir (CI must install it)"
-		tap_done
-	fi
-	tap_skip_all "libp11's pkcs11 engine not installed (tools/setup-debian.sh installs it)"
-fi
+jp_need_file "$enginesdir/pkcs11.so" "libp11's pkcs11 engine" "tools/setup-debian.sh installs it"
 
 jp_consumer_start
 jp_tls_traps

@@ -18,13 +18,7 @@ jp_need p11-kit pkcs11-tool openssl
 # directory.
 client_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
 CLIENT=${client_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
-if [ ! -f "$CLIENT" ]; then
-	if [ "${CI:-}" = true ]; then
-		tap_ok 1 "p11-kit-client.so missing ($CLIENT): CI must install p11-kit-modules"
-		tap_done
-	fi
-	tap_skip_all "p11-kit-client.so not installed (apt-get install p11-kit-modules)"
-fi
+jp_need_file "$CLIENT" p11-kit-client.so "apt-get install p11-kit-modules"
 
 jp_consumer_start
 
@@ -45,9 +39,7 @@ stop_server() {
 	fi
 }
 # Our server goes first, then the harness's processes.
-trap 'stop_server; jp_pcscd_stop' EXIT
-trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 130' INT
-trap 'stop_server; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+jp_traps stop_server
 
 # start_server SOCKET URI: p11-kit server in the foreground (bounded to 120 s
 # whatever happens), its stdout (the shell assignments) in SOCKET.out.

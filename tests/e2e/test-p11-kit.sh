@@ -16,10 +16,9 @@
 jp_need p11-kit pkcs11-tool openssl
 proxy=$(pkg-config --variable=proxy_module p11-kit-1 2>/dev/null)
 [ -n "$proxy" ] && [ -f "$proxy" ] || proxy=/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so
-[ -f "$proxy" ] || tap_skip_all "p11-kit-proxy.so not found (apt-get install p11-kit-modules)"
-if [ "$(id -u)" = 0 ]; then
-	command -v setpriv >/dev/null 2>&1 || tap_skip_all "setpriv not found (util-linux): needed to run p11-kit as a user"
-fi
+jp_need_file "$proxy" p11-kit-proxy.so "apt-get install p11-kit-modules"
+# As root, p11-kit runs as a user through setpriv (util-linux).
+[ "$(id -u)" != 0 ] || jp_need setpriv
 jp_consumer_start
 
 card=$JP_CARD_DIR

@@ -15,13 +15,7 @@
 
 jp_need ssh ssh-keygen ssh-agent ssh-add openssl
 SSHD=${SSHD:-/usr/sbin/sshd}
-if [ ! -x "$SSHD" ]; then
-	if [ "${CI:-}" = true ]; then
-		tap_ok 1 "sshd missing ($SSHD): CI must install openssh-server"
-		tap_done
-	fi
-	tap_skip_all "sshd not installed (apt-get install openssh-server)"
-fi
+[ -x "$SSHD" ] || jp_missing "sshd ($SSHD)" "apt-get install openssh-server"
 
 jp_consumer_start
 
@@ -43,9 +37,7 @@ stop_ssh() {
 	AGENT_PID=
 	SERVER_PID=
 }
-trap 'stop_ssh; jp_pcscd_stop' EXIT
-trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 130' INT
-trap 'stop_ssh; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+jp_traps stop_ssh
 
 # A power-off (jp_card_unverify) after the last sign command.
 powered_off_after_sign() {
@@ -384,14 +376,10 @@ if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 
 	tap_ok $? "the forwarded socket no longer reaches the card once the ssh session ended"
 	_jp_kill_wait "$SERVER_PID"
 	SERVER_PID=
+elif [ "${CI:-}" = true ]; then
+	tap_ok 1 "ssh -R with p11-kit: p11-kit, pkcs11-tool or p11-kit-client.so missing"
 else
-	TAP_N=$((TAP_N + 1))
-	if [ "${CI:-}" = true ]; then
-		echo "not ok $TAP_N - ssh -R with p11-kit: p11-kit, pkcs11-tool or p11-kit-client.so missing"
-		TAP_FAILED=$((TAP_FAILED + 1))
-	else
-		echo "ok $TAP_N - ssh -R with p11-kit # SKIP p11-kit, pkcs11-tool or p11-kit-client.so missing"
-	fi
+	tap_skip "ssh -R with p11-kit" "p11-kit, pkcs11-tool or p11-kit-client.so missing"
 fi
 
 # ---- a blocked PIN (last: it blocks the fixture's authentication PIN) ----

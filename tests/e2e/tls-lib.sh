@@ -60,9 +60,7 @@ jp_tls_server_stop() {
 }
 
 jp_tls_traps() {
-	trap 'jp_tls_server_stop; jp_pcscd_stop' EXIT
-	trap 'jp_tls_server_stop; jp_pcscd_stop; trap - EXIT; exit 130' INT
-	trap 'jp_tls_server_stop; jp_pcscd_stop; trap - EXIT; exit 143' TERM
+	jp_traps jp_tls_server_stop
 }
 
 # s_server -www prints the peer's certificate in PEM after "Client
