@@ -26,12 +26,23 @@
 #                           runs it); true in a sanitizer build
 #   JP_MODULE               the built module (the real one, PC/SC backend)
 #   jp_card_pin N auth|sign the fixture card N's PIN / signing password
+#   JP_LABEL_AUTH, JP_LABEL_SIGN
+#                           the labels of the card's two tokens
+#   JP_TOKEN_AUTH, JP_TOKEN_SIGN
+#                           pkcs11: URIs naming them
+#   JP_PIN_AUTH, JP_PIN_SIGN
+#                           the PIN and the signing password of the card in
+#                           the reader (set by jp_consumer_start)
+#   jp_card_serial          the tokens' serial number (the first 8 bytes of
+#                           the SHA-256 of the authentication certificate)
+#   jp_key_id CERT.der      CKA_ID of the certificate's key (SHA-1 of the
+#                           RSAPublicKey), 40 hex digits, lower case
 #
 # The harness around a test:
 #   jp_consumer_start [EMULATOR OPTIONS...]
 #                           SKIPs the whole test when the harness cannot run
 #                           here; else jp_pcscd_start (one TAP line), and a
-#                           test with no card ends there
+#                           test with no card ends there; sets JP_PIN_*
 #   jp_still_running PID... prints those of the PIDs that are still alive
 #   jp_nothing_left_running [PID...]
 #                           jp_pcscd_stop, then one TAP line: its pcscd and
@@ -60,6 +71,13 @@
 . "$top_srcdir/tests/e2e/pcscd-harness.sh"
 
 JP_MODULE="$top_builddir/src/p11/.libs/jpki-pkcs11.so"
+# shellcheck disable=SC2034 # for the tests that source this file
+{
+	JP_LABEL_AUTH="My Number Card (Authentication)"
+	JP_LABEL_SIGN="My Number Card (Signature)"
+	JP_TOKEN_AUTH="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
+	JP_TOKEN_SIGN="pkcs11:token=My%20Number%20Card%20%28Signature%29"
+}
 
 jp_missing() {
 	if [ "${CI:-}" = true ]; then
@@ -117,12 +135,25 @@ jp_sanitizer_note() {
 	return 1
 }
 
+# _jp_pin_in PINS.TXT auth|sign
+_jp_pin_in() {
+	case $2 in
+	auth | sign) awk -v k="$2" '$1 == k { print $2; exit }' "$1" ;;
+	esac
+}
+
 # jp_card_pin N auth|sign → prints the fixture PIN
 jp_card_pin() {
-	_f="$top_srcdir/tests/emu/cards/card-$1/pins.txt"
-	case $2 in
-	auth | sign) awk -v k="$2" '$1 == k { print $2; exit }' "$_f" ;;
-	esac
+	_jp_pin_in "$top_srcdir/tests/emu/cards/card-$1/pins.txt" "$2"
+}
+
+jp_card_serial() {
+	openssl sha256 -r "$JP_CARD_DIR/auth.der" | cut -c1-16 | tr a-f A-F
+}
+
+jp_key_id() {
+	openssl x509 -inform DER -in "$1" -pubkey -noout |
+		openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40
 }
 
 jp_contains() {
@@ -179,6 +210,11 @@ jp_consumer_start() {
 	jp_pcscd_start "$@"
 	tap_ok $? "private pcscd + vpcd + emulator up"
 	[ -n "$JP_READER" ] || tap_done
+	# shellcheck disable=SC2034 # for the test
+	{
+		JP_PIN_AUTH=$(_jp_pin_in "$JP_CARD_DIR/pins.txt" auth)
+		JP_PIN_SIGN=$(_jp_pin_in "$JP_CARD_DIR/pins.txt" sign)
+	}
 }
 
 jp_still_running() {

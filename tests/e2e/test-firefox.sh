@@ -270,7 +270,7 @@ srv_start "$PORT" -tls1_2
 tap_ok $? "s_server (TLS 1.2, client certificate required) on 127.0.0.1:$PORT"
 set -- $(counters)
 t0=$(date +%s)
-JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
 	"get:https://127.0.0.1:$PORT/:$W/page1.html" asked
 t1=$(date +%s)
 grep -q '^get ok' "$W/m.out"
@@ -300,7 +300,7 @@ grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out
 tap_ok $? "logged out of the authentication token"
 # A mistyped PIN first: Firefox asks again, the right one logs in.
 set -- $(counters)
-JP_FF_PIN="0000 $(jp_card_pin 1 auth)" marionette "login:(Authentication)" tokens
+JP_FF_PIN="0000 $JP_PIN_AUTH" marionette "login:(Authentication)" tokens
 grep -q '^login loggedin=1 asked=2$' "$W/m.out" &&
 	grep -q '^token My Number Card (Authentication) loggedin=1 present=1 ' "$W/m.out" &&
 	grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
@@ -364,7 +364,7 @@ srv_start "$PORT"
 tap_ok $? "s_server (TLS 1.2 and 1.3, client certificate required) on 127.0.0.1:$PORT"
 set -- $(counters)
 t0=$(date +%s)
-JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
 	"get:https://127.0.0.1:$PORT/:$W/page3.html" asked
 t1=$(date +%s)
 grep '^get error' "$W/m.out" | grep -q 'about:neterror'
@@ -415,7 +415,7 @@ PORT=$(free_port)
 srv_start "$PORT" -tls1_2
 tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
 set -- $(counters)
-JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
 	"get:https://127.0.0.1:$PORT/:$W/page6.html" asked
 grep -q '^get ok' "$W/m.out" && [ "$(answered)" -eq 1 ] && [ "$(cancelled)" -eq 0 ]
 tap_ok $? "signature slot disabled: the site loads with one PIN question and no other"
@@ -448,7 +448,7 @@ tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
 set -- $(counters)
 marionette asked
 t0=$(date +%s)
-JP_FF_PIN=$(jp_card_pin 1 auth) marionette "prompter:(Authentication)" \
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
 	"get:https://127.0.0.1:$PORT/:$W/page5.html" asked
 t1=$(date +%s)
 grep -q '^get error' "$W/m.out" && [ $((t1 - t0)) -le 10 ]

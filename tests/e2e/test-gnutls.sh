@@ -18,12 +18,8 @@ jp_tls_traps
 
 D=$JP_HARNESS_DIR
 CARD=$JP_CARD_DIR
-APIN=$(jp_card_pin 1 auth)
-SPIN=$(jp_card_pin 1 sign)
-AT="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
-ST="pkcs11:token=My%20Number%20Card%20%28Signature%29"
-AUTH_KEY="$AT;object=JPKI%20User%20Authentication;type=private"
-AUTH_CERT="$AT;object=JPKI%20User%20Authentication;type=cert"
+AUTH_KEY="$JP_TOKEN_AUTH;object=JPKI%20User%20Authentication;type=private"
+AUTH_CERT="$JP_TOKEN_AUTH;object=JPKI%20User%20Authentication;type=cert"
 # GnuTLS reads no other configuration: keep the user's out of the way.
 unset GNUTLS_PIN GNUTLS_SO_PIN
 
@@ -38,8 +34,8 @@ der_of() {
 echo "# p11tool: tokens"
 p11 --list-tokens >"$D/tokens" 2>&1
 tap_ok $? "p11tool --list-tokens"
-grep -q '^	Label: My Number Card (Authentication)$' "$D/tokens" &&
-	grep -q '^	Label: My Number Card (Signature)$' "$D/tokens"
+grep -qxF "	Label: $JP_LABEL_AUTH" "$D/tokens" &&
+	grep -qxF "	Label: $JP_LABEL_SIGN" "$D/tokens"
 tap_ok $? "both tokens listed with their labels"
 [ "$(grep -c '^	Manufacturer: J-LIS (JPKI)$' "$D/tokens")" -eq 2 ] &&
 	[ "$(grep -c '^	Type: Hardware token$' "$D/tokens")" -eq 2 ]
@@ -56,15 +52,15 @@ labels=$(sed -n 's/^	Label: //p' "$D/certs" | sort | tr '\n' '|')
 tap_ok $? "three public certificates, the signing certificate not among them ($labels)"
 p11 --export "$AUTH_CERT" 2>/dev/null | der_of "$D/auth.der" && cmp -s "$D/auth.der" "$CARD/auth.der"
 tap_ok $? "exported authentication certificate = the card's"
-p11 --export "$AT;object=JPKI%20User%20Authentication%20CA;type=cert" 2>/dev/null |
+p11 --export "$JP_TOKEN_AUTH;object=JPKI%20User%20Authentication%20CA;type=cert" 2>/dev/null |
 	der_of "$D/auth-ca.der" && cmp -s "$D/auth-ca.der" "$CARD/auth-ca.der"
 tap_ok $? "exported authentication CA = the card's"
-p11 --export "$ST;object=JPKI%20Digital%20Signature%20CA;type=cert" 2>/dev/null |
+p11 --export "$JP_TOKEN_SIGN;object=JPKI%20Digital%20Signature%20CA;type=cert" 2>/dev/null |
 	der_of "$D/sign-ca.der" && cmp -s "$D/sign-ca.der" "$CARD/sign-ca.der"
 tap_ok $? "exported signing CA = the card's"
 
 echo "# p11tool: the signing token after login"
-GNUTLS_PIN=$SPIN p11 --login --export "$ST;object=JPKI%20Digital%20Signature;type=cert" \
+GNUTLS_PIN=$JP_PIN_SIGN p11 --login --export "$JP_TOKEN_SIGN;object=JPKI%20Digital%20Signature;type=cert" \
 	2>/dev/null | der_of "$D/sign.der" && cmp -s "$D/sign.der" "$CARD/sign.der"
 tap_ok $? "after login the signing certificate is there and = the card's"
 
@@ -82,18 +78,18 @@ signed_ok() {
 	grep -q 'Signing using RSA-SHA256... ok' "$D/ts.out" &&
 		grep -q 'Verifying against public key in the token... ok' "$D/ts.out"
 }
-url=$(key_url "$AT" "$APIN")
+url=$(key_url "$JP_TOKEN_AUTH" "$JP_PIN_AUTH")
 n0=$(jp_count_sign)
-test_sign "$url" "$APIN"
+test_sign "$url" "$JP_PIN_AUTH"
 rc=$?
 [ $rc -eq 0 ] && signed_ok
 tap_ok $? "authentication key: RSA-SHA256 signature verified against the token's public key (rc $rc)"
 [ "$(jp_count_sign)" -eq $((n0 + 1)) ]
 tap_ok $? "one SIGN APDU"
-url=$(key_url "$ST" "$SPIN")
+url=$(key_url "$JP_TOKEN_SIGN" "$JP_PIN_SIGN")
 n0=$(jp_count_sign)
 v0=$(grep -c '^> 0020008006' "$JP_EMU_LOG")
-test_sign "$url" "$SPIN"
+test_sign "$url" "$JP_PIN_SIGN"
 rc=$?
 [ $rc -eq 0 ] && signed_ok
 tap_ok $? "signing key (always-authenticate, GnuTLS logs in again with the password): verified (rc $rc)"
@@ -119,7 +115,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 			jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
 	}
 	n0=$(jp_count_sign)
-	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+	GNUTLS_PIN=$JP_PIN_AUTH g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3
 	rc=$?
 	tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
@@ -130,7 +126,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 		case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
 	tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
 
-	g_cli --x509keyfile "$AUTH_KEY;pin-value=$APIN" --x509certfile "$AUTH_CERT" \
+	g_cli --x509keyfile "$AUTH_KEY;pin-value=$JP_PIN_AUTH" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3
 	rc=$?
 	tap_ok $rc "the same with pin-value= in the key's URI (rc $rc)"
@@ -139,7 +135,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 
 	echo "# TLS 1.3: GnuTLS offers no certificate (no RSA-PSS on the token)"
 	n0=$(jp_count_sign)
-	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
+	GNUTLS_PIN=$JP_PIN_AUTH g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT"
 	rc=$?
 	jp_clean_fail $rc && grep -q 'Protocol  : TLSv1.3\|TLS1.3' "$D/page" &&
 		grep -q 'Certificate is required' "$D/page"
@@ -156,7 +152,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 	tries=$(jp_pin_tries auth)
 	[ "$tries" = 63C2 ]
 	tap_ok $? "exactly one try used ($tries)"
-	GNUTLS_PIN=$APIN g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+	GNUTLS_PIN=$JP_PIN_AUTH g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3
 	tap_ok $? "the right PIN works again"
 	tries=$(jp_pin_tries auth)

@@ -46,8 +46,6 @@ jp_traps lo_cleanup
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
-pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
 w=$JP_HARNESS_DIR/lo
 mkdir -p "$w"
 chmod 0700 "$w"
@@ -150,8 +148,8 @@ certutil -N --empty-password -d "$MOZILLA_CERTIFICATE_FOLDER" >/dev/null 2>&1 &&
 		-i "$ca_dir/sign-ca.pem" >/dev/null 2>&1
 tap_ok $? "NSS database with the module (modutil -add) and the signature CA trusted"
 out=$(timeout 60 modutil -dbdir "$MOZILLA_CERTIFICATE_FOLDER" -list </dev/null 2>&1)
-jp_contains "$out" "token: My Number Card (Signature)" &&
-	jp_contains "$out" "token: My Number Card (Authentication)"
+jp_contains "$out" "token: $JP_LABEL_SIGN" &&
+	jp_contains "$out" "token: $JP_LABEL_AUTH"
 tap_ok $? "modutil -list: both tokens of the card"
 
 printf 'A document signed with a My Number Card.\n' >"$w/doc.txt"
@@ -168,7 +166,7 @@ tap_ok $? "soffice --headless --convert-to odt: an ODF text document with the te
 # ---- the plain headless export: fails, costs nothing ----
 n0=$(jp_log_mark)
 opts=$(printf '{"SignPDF":{"type":"boolean","value":"true"},"SignCertificateSubjectName":{"type":"string","value":"%s"},"SignaturePassword":{"type":"string","value":"%s"}}' \
-	"$subject" "$pin_s")
+	"$subject" "$JP_PIN_SIGN")
 mkdir -p "$w/plain"
 lo_soffice --convert-to "pdf:writer_pdf_Export:$opts" --outdir "$w/plain" "$w/doc.odt"
 if [ -s "$w/plain/doc.pdf" ]; then
@@ -184,12 +182,12 @@ tap_ok $? "... and the card saw no PIN at all (no try lost)"
 
 # ---- PDF through lo-sign.py, the signing password only ----
 n0=$(jp_log_mark)
-JP_LO_SIGN_PASSWORD=$pin_s lo_sign --cert "$card/sign.der" --reason "jpki-pkcs11 test" \
+JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN lo_sign --cert "$card/sign.der" --reason "jpki-pkcs11 test" \
 	pdf "$w/doc.odt" "$w/signed.pdf" >"$w/pdf.out" 2>&1
 rc=$?
 tap_ok $rc "lo-sign.py pdf --cert sign.der: signed PDF export (rc $rc)"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$w/pdf.out"
-grep -q "password requested for token 'My Number Card (Signature)': given" "$w/pdf.out" &&
+grep -q "password requested for token '$JP_LABEL_SIGN': given" "$w/pdf.out" &&
 	! grep -q "Authentication)': given" "$w/pdf.out"
 tap_ok $? "... LibreOffice asked the signature token's password; the authentication PIN was never given"
 ns=$(jp_count_sign "$n0")
@@ -223,14 +221,14 @@ tap_ok $? "one changed byte: pdfsig and openssl both reject the PDF signature"
 
 # ---- ODF: XML signature ----
 n0=$(jp_log_mark)
-JP_LO_SIGN_PASSWORD=$pin_s lo_sign odf "$w/doc.odt" "$w/noauth.odt" >"$w/odf0.out" 2>&1
+JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN lo_sign odf "$w/doc.odt" "$w/noauth.odt" >"$w/odf0.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && grep -q 'could not list the personal certificates' "$w/odf0.out" &&
 	[ "$(jp_count_sign "$n0")" -eq 0 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "ODF with the signing password only: LibreOffice logs in to every token, so it gives up without the PIN (rc $rc, no SIGN, PIN tries intact)"
 
 n0=$(jp_log_mark)
-JP_LO_SIGN_PASSWORD=$pin_s JP_LO_AUTH_PIN=$pin_a lo_sign --subject "$subject" \
+JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN JP_LO_AUTH_PIN=$JP_PIN_AUTH lo_sign --subject "$subject" \
 	odf "$w/doc.odt" "$w/signed.odt" >"$w/odf.out" 2>&1
 rc=$?
 tap_ok $rc "lo-sign.py odf --subject (signing password + PIN): XML signature added (rc $rc)"
@@ -272,7 +270,7 @@ tap_ok $? "a wrong signing password: no PDF, no SIGN, LibreOffice's request to r
 t=$(jp_pin_tries sign)
 [ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... exactly one VERIFY, one try lost ($t)"
-JP_LO_SIGN_PASSWORD=$pin_s lo_sign --cert "$card/sign.der" \
+JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN lo_sign --cert "$card/sign.der" \
 	pdf "$w/doc.odt" "$w/again.pdf" >"$w/again.out" 2>&1 && verify_cms "$w/again.pdf" &&
 	[ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "the right password signs again and resets the count ($(jp_pin_tries sign))"
@@ -285,11 +283,11 @@ certutil -N --empty-password -d "sql:$w/nssdb-batch" >/dev/null 2>&1 &&
 		-string "always-authenticate=no" -force </dev/null >/dev/null 2>&1
 tap_ok $? "NSS database with the module added with -string always-authenticate=no"
 n0=$(jp_log_mark)
-MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb-batch JP_LO_SIGN_PASSWORD=$pin_s \
+MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb-batch JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN \
 	lo_sign --cert "$card/sign.der" pdf "$w/doc.odt" "$w/batch.pdf" >"$w/batch.out" 2>&1 &&
 	verify_cms "$w/batch.pdf" && [ "$(jp_count_sign "$n0")" -eq 1 ] &&
 	[ "$(jp_count_verify "$n0")" -eq 1 ] &&
-	[ "$(grep -c "token 'My Number Card (Signature)': given" "$w/batch.out")" -eq 1 ]
+	[ "$(grep -c "token '$JP_LABEL_SIGN': given" "$w/batch.out")" -eq 1 ]
 tap_ok $? "... a signed PDF for one password question and one VERIFY ($(jp_count_verify "$n0") VERIFY, $(jp_count_sign "$n0") SIGN)"
 
 ! pgrep -f "UserInstallation=file://$profile" >/dev/null

@@ -27,12 +27,8 @@ jp_consumer_start
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
-pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
-label_a="My Number Card (Authentication)"
-label_s="My Number Card (Signature)"
-nick_a="$label_a:JPKI User Authentication"
-nick_s="$label_s:JPKI Digital Signature"
+nick_a="$JP_LABEL_AUTH:JPKI User Authentication"
+nick_s="$JP_LABEL_SIGN:JPKI Digital Signature"
 w=$JP_HARNESS_DIR/nss
 db=sql:$w/db
 mkdir -p "$w/db"
@@ -52,9 +48,9 @@ jp_traps stop_server
 nss() { jp_with_module timeout 60 "$@" </dev/null; }
 
 # NSS password files: one "token:password" line per token.
-printf '%s:%s\n%s:%s\n' "$label_a" "$pin_a" "$label_s" "$pin_s" >"$w/pw"
-printf '%s:%s\n' "$label_s" "$pin_s" >"$w/pw-sign"
-printf '%s:%s\n' "$label_s" "WRONG99" >"$w/pw-wrong"
+printf '%s:%s\n%s:%s\n' "$JP_LABEL_AUTH" "$JP_PIN_AUTH" "$JP_LABEL_SIGN" "$JP_PIN_SIGN" >"$w/pw"
+printf '%s:%s\n' "$JP_LABEL_SIGN" "$JP_PIN_SIGN" >"$w/pw-sign"
+printf '%s:%s\n' "$JP_LABEL_SIGN" "WRONG99" >"$w/pw-wrong"
 chmod 0600 "$w"/pw*
 
 # ---- database and module ----
@@ -67,16 +63,16 @@ jp_contains "$out" "Library file: $JP_MODULE" && jp_contains "$out" "Status: Ena
 tap_ok $? "modutil -list jpki: the module is loaded and enabled"
 jp_contains "$out" "Slot: $JP_READER User Authentication" &&
 	jp_contains "$out" "Slot: $JP_READER Digital Signature" &&
-	jp_contains "$out" "Token Name: $label_a" && jp_contains "$out" "Token Name: $label_s"
-tap_ok $? "modutil -list: both slots of '$JP_READER' with tokens '$label_a' and '$label_s'"
+	jp_contains "$out" "Token Name: $JP_LABEL_AUTH" && jp_contains "$out" "Token Name: $JP_LABEL_SIGN"
+tap_ok $? "modutil -list: both slots of '$JP_READER' with tokens '$JP_LABEL_AUTH' and '$JP_LABEL_SIGN'"
 [ "$(printf '%s\n' "$out" | grep -c 'Token Name:')" -eq 2 ]
 tap_ok $? "modutil -list: no other token (the second, empty vpcd reader has none)"
 
 # ---- certificates ----
 n0=$(jp_log_mark)
 out=$(nss certutil -L -h all -d "$db" 2>/dev/null)
-jp_contains "$out" "$nick_a" && jp_contains "$out" "$label_a:JPKI User Authentication CA" &&
-	jp_contains "$out" "$label_s:JPKI Digital Signature CA"
+jp_contains "$out" "$nick_a" && jp_contains "$out" "$JP_LABEL_AUTH:JPKI User Authentication CA" &&
+	jp_contains "$out" "$JP_LABEL_SIGN:JPKI Digital Signature CA"
 tap_ok $? "certutil -L -h all without a password: the authentication certificate and both CAs"
 # (certutil -L: nickname, blanks, trust flags; "...:JPKI Digital Signature CA"
 # must not count, so compare whole nicknames)
@@ -87,16 +83,16 @@ tap_ok $? "... and no PIN went to the card"
 printf '%s\n' "$out" | grep -F "$nick_a" | grep -q 'u,u,u'
 tap_ok $? "the authentication certificate is a user certificate (u,u,u: NSS found its key)"
 
-out=$(nss certutil -L -h "$label_s" -f "$w/pw-sign" -d "$db" 2>/dev/null)
+out=$(nss certutil -L -h "$JP_LABEL_SIGN" -f "$w/pw-sign" -d "$db" 2>/dev/null)
 jp_contains "$out" "$nick_s"
-tap_ok $? "certutil -L -h '$label_s' -f pwfile: the signing certificate after login"
-nss certutil -L -h "$label_s" -n "$nick_s" -r -f "$w/pw-sign" -d "$db" >"$w/sign.der" 2>/dev/null &&
+tap_ok $? "certutil -L -h '$JP_LABEL_SIGN' -f pwfile: the signing certificate after login"
+nss certutil -L -h "$JP_LABEL_SIGN" -n "$nick_s" -r -f "$w/pw-sign" -d "$db" >"$w/sign.der" 2>/dev/null &&
 	cmp -s "$w/sign.der" "$card/sign.der"
 tap_ok $? "the signing certificate NSS reads is the card's, byte for byte"
-nss certutil -L -h "$label_a" -n "$nick_a" -r -f "$w/pw" -d "$db" >"$w/auth.der" 2>/dev/null &&
+nss certutil -L -h "$JP_LABEL_AUTH" -n "$nick_a" -r -f "$w/pw" -d "$db" >"$w/auth.der" 2>/dev/null &&
 	cmp -s "$w/auth.der" "$card/auth.der"
 tap_ok $? "the authentication certificate NSS reads is the card's, byte for byte"
-nss certutil -L -h "$label_a" -n "$label_a:JPKI User Authentication CA" -r -f "$w/pw" -d "$db" \
+nss certutil -L -h "$JP_LABEL_AUTH" -n "$JP_LABEL_AUTH:JPKI User Authentication CA" -r -f "$w/pw" -d "$db" \
 	>"$w/auth-ca.der" 2>/dev/null && cmp -s "$w/auth-ca.der" "$card/auth-ca.der"
 tap_ok $? "the authentication CA certificate NSS reads is the card's"
 
@@ -255,7 +251,7 @@ tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(jp_count_verify "$n0")/$(
 
 # The signing password typed in lower case: the module upper-cases it, as
 # J-LIS's software does (jpki-card.md), so it signs and costs no try.
-printf '%s:%s\n' "$label_s" "$(printf '%s' "$pin_s" | tr '[:upper:]' '[:lower:]')" >"$w/pw-lower"
+printf '%s:%s\n' "$JP_LABEL_SIGN" "$(printf '%s' "$JP_PIN_SIGN" | tr '[:upper:]' '[:lower:]')" >"$w/pw-lower"
 n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-lower" -i "$w/msg" -o "$w/msg4.p7m" \
 	>"$w/cms.out" 2>&1 && [ "$(jp_count_sign "$n0")" -eq 1 ] && [ "$(jp_pin_tries sign)" = 63C5 ]
@@ -271,10 +267,10 @@ nss certutil -N --empty-password -d "$db2" >/dev/null 2>&1 &&
 		-force >/dev/null 2>&1
 tap_ok $? "modutil -add jpki -string tokens=auth"
 out=$(nss modutil -dbdir "$db2" -list jpki 2>&1)
-jp_contains "$out" "Token Name: $label_a" && ! jp_contains "$out" "$label_s"
+jp_contains "$out" "Token Name: $JP_LABEL_AUTH" && ! jp_contains "$out" "$JP_LABEL_SIGN"
 tap_ok $? "tokens=auth: modutil lists the authentication token only"
 out=$(nss certutil -L -h all -d "$db2" 2>/dev/null)
-jp_contains "$out" "$nick_a" && ! jp_contains "$out" "$label_s"
+jp_contains "$out" "$nick_a" && ! jp_contains "$out" "$JP_LABEL_SIGN"
 tap_ok $? "tokens=auth: certutil -L -h all without a password sees no signature token"
 
 srv=$SERVER_PID

@@ -24,10 +24,8 @@ jp_tls_traps
 
 D=$JP_HARNESS_DIR
 CARD=$JP_CARD_DIR
-APIN=$(jp_card_pin 1 auth)
-SPIN=$(jp_card_pin 1 sign)
-AUTH_KEY="pkcs11:token=My%20Number%20Card%20%28Authentication%29;object=JPKI%20User%20Authentication;type=private"
-SIGN_KEY="pkcs11:token=My%20Number%20Card%20%28Signature%29;object=JPKI%20Digital%20Signature;type=private"
+AUTH_KEY="$JP_TOKEN_AUTH;object=JPKI%20User%20Authentication;type=private"
+SIGN_KEY="$JP_TOKEN_SIGN;object=JPKI%20Digital%20Signature;type=private"
 
 # The engine configuration a user writes (doc/use/openssl.txt), and the same
 # with the TLS setting that keeps OpenSSL off RSA-PSS for the client
@@ -81,7 +79,7 @@ printf 'jpki-pkcs11 pkeyutl test\n' >"$D/msg"
 "$OPENSSL" dgst -sha256 -binary "$D/msg" >"$D/msg.sha256"
 n0=$(jp_count_sign)
 jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
-	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/msg.sha256" \
+	-inkey "$AUTH_KEY;pin-value=$JP_PIN_AUTH" -sign -in "$D/msg.sha256" \
 	-pkeyopt digest:sha256 -out "$D/msg.sig" >"$D/out" 2>&1
 rc=$?
 tap_ok $rc "pkeyutl -sign -pkeyopt digest:sha256 (rc $rc)"
@@ -97,7 +95,7 @@ tap_ok $? "one SIGN APDU, carrying DigestInfo(SHA-256, hash) (CKM_RSA_PKCS)"
 echo "# pkeyutl without a digest: the input is signed as it is"
 printf 'raw input of thirty-six bytes.......' >"$D/raw"
 jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
-	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/raw" -out "$D/raw.sig" >"$D/out" 2>&1
+	-inkey "$AUTH_KEY;pin-value=$JP_PIN_AUTH" -sign -in "$D/raw" -out "$D/raw.sig" >"$D/out" 2>&1
 tap_ok $? "pkeyutl -sign of 36 raw bytes"
 "$OPENSSL" pkeyutl -verifyrecover -pubin -inkey "$D/auth.pub" -in "$D/raw.sig" \
 	-out "$D/raw.rec" >/dev/null 2>&1 && cmp -s "$D/raw" "$D/raw.rec"
@@ -108,7 +106,7 @@ tap_ok $? "the card got the raw input"
 
 echo "# req -new -x509 with the authentication key"
 jp_with_module "$OPENSSL" req -new -x509 -engine pkcs11 -keyform engine \
-	-key "$AUTH_KEY;pin-value=$APIN" -subj "/CN=jpki-pkcs11 self-signed" \
+	-key "$AUTH_KEY;pin-value=$JP_PIN_AUTH" -subj "/CN=jpki-pkcs11 self-signed" \
 	-sha256 -days 1 -out "$D/self.pem" >"$D/out" 2>&1
 tap_ok $? "openssl req -new -x509 -engine pkcs11"
 "$OPENSSL" verify -check_ss_sig -CAfile "$D/self.pem" "$D/self.pem" >/dev/null 2>&1
@@ -124,11 +122,11 @@ printf 'A document to sign.\n' >"$D/doc.txt"
 # libp11 asks for the password again at the terminal for the
 # context-specific login; "script" gives it one and types it.
 cms_sign() {
-	printf '%s\n' "$SPIN" | jp_with_module timeout 30 script -qec "$1" /dev/null >"$D/cms.out" 2>&1
+	printf '%s\n' "$JP_PIN_SIGN" | jp_with_module timeout 30 script -qec "$1" /dev/null >"$D/cms.out" 2>&1
 }
 tries_before=$(jp_pin_tries sign)
 n0=$(jp_count_sign)
-cms_sign "$OPENSSL cms -sign -engine pkcs11 -keyform engine -inkey '$SIGN_KEY;pin-value=$SPIN' \
+cms_sign "$OPENSSL cms -sign -engine pkcs11 -keyform engine -inkey '$SIGN_KEY;pin-value=$JP_PIN_SIGN' \
 	-signer '$D/sign.pem' -md sha256 -binary -nodetach -in '$D/doc.txt' -outform der -out '$D/doc.p7s'"
 rc=$?
 tap_ok $rc "openssl cms -sign, password typed at libp11's context-specific prompt (rc $rc)"
@@ -143,7 +141,7 @@ tap_ok $? "its signer is the card's signing certificate"
 tap_ok $? "exactly one SIGN APDU"
 # setsid: no controlling terminal, so the prompt cannot wait on one.
 printf '' | jp_with_module timeout 30 setsid -w "$OPENSSL" cms -sign -engine pkcs11 -keyform engine \
-	-inkey "$SIGN_KEY;pin-value=$SPIN" -signer "$D/sign.pem" -md sha256 -binary \
+	-inkey "$SIGN_KEY;pin-value=$JP_PIN_SIGN" -signer "$D/sign.pem" -md sha256 -binary \
 	-nodetach -in "$D/doc.txt" -outform der -out "$D/doc2.p7s" >"$D/out" 2>&1
 rc=$?
 jp_clean_fail $rc
@@ -158,7 +156,7 @@ tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
 s_client() {
 	printf 'GET / HTTP/1.0\r\n\r\n' | jp_with_module timeout 30 "$OPENSSL" s_client \
 		-connect "127.0.0.1:$JP_TLS_PORT" -CAfile "$JP_TLS_SERVER_CERT" \
-		-engine pkcs11 -keyform engine -key "$AUTH_KEY;pin-value=$APIN" \
+		-engine pkcs11 -keyform engine -key "$AUTH_KEY;pin-value=$JP_PIN_AUTH" \
 		-cert "$D/auth.pem" -quiet "$@" >"$D/page" 2>"$D/err"
 }
 # page_ok PROTO: the server's page names the protocol, an RSA+SHA256
@@ -203,7 +201,7 @@ echo "# curl"
 if ! jp_san_exit_hang curl; then
 	c_url() {
 		jp_with_module timeout 30 curl -sS --engine pkcs11 --key-type ENG \
-			--key "$AUTH_KEY;pin-value=$APIN" --cert "$D/auth.pem" \
+			--key "$AUTH_KEY;pin-value=$JP_PIN_AUTH" --cert "$D/auth.pem" \
 			--cacert "$JP_TLS_SERVER_CERT" "$@" "https://127.0.0.1:$JP_TLS_PORT/" \
 			>"$D/page" 2>"$D/err"
 	}
@@ -239,7 +237,7 @@ tries=$(jp_pin_tries auth)
 [ "$tries" = 63C2 ]
 tap_ok $? "exactly one try used ($tries)"
 jp_with_module "$OPENSSL" pkeyutl -engine pkcs11 -keyform engine \
-	-inkey "$AUTH_KEY;pin-value=$APIN" -sign -in "$D/msg.sha256" \
+	-inkey "$AUTH_KEY;pin-value=$JP_PIN_AUTH" -sign -in "$D/msg.sha256" \
 	-pkeyopt digest:sha256 -out "$D/msg2.sig" >"$D/out" 2>&1
 tap_ok $? "the right PIN signs again"
 

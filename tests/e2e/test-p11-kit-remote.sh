@@ -23,10 +23,6 @@ jp_need_file "$CLIENT" p11-kit-client.so "apt-get install p11-kit-modules"
 jp_consumer_start
 
 card=$JP_CARD_DIR
-pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
-label_a="My Number Card (Authentication)"
-label_s="My Number Card (Signature)"
 w=$JP_HARNESS_DIR/remote
 mkdir -p "$w"
 chmod 0700 "$w"
@@ -76,9 +72,9 @@ tap_ok $? "the socket is not open to other users (mode $(stat -c %a "$sock"))"
 out=$(cli -L 2>&1)
 rc=$?
 tap_ok $rc "pkcs11-tool -L through p11-kit-client.so"
-jp_contains "$out" "token label        : $label_a" && jp_contains "$out" "token label        : $label_s"
-tap_ok $? "-L remote: both tokens, '$label_a' and '$label_s'"
-serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
+jp_contains "$out" "token label        : $JP_LABEL_AUTH" && jp_contains "$out" "token label        : $JP_LABEL_SIGN"
+tap_ok $? "-L remote: both tokens, '$JP_LABEL_AUTH' and '$JP_LABEL_SIGN'"
+serial=$(jp_card_serial)
 [ "$(printf '%s\n' "$out" | grep -c "serial num         : $serial")" -eq 2 ] &&
 	jp_contains "$out" "token manufacturer : J-LIS (JPKI)"
 tap_ok $? "-L remote: the card's serial $serial and manufacturer J-LIS (JPKI)"
@@ -87,12 +83,11 @@ printf '%s\n' "$out" | grep -q 'pin min/max        : 4/4' &&
 tap_ok $? "-L remote: PIN lengths 4/4 and 6/16 pass through"
 
 # The authentication certificate, read through the socket, byte for byte.
-id_a=$(openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout |
-	openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)
-cli --token-label "$label_a" --read-object --type cert --id "$id_a" -o "$w/auth.der" >/dev/null 2>&1 &&
+id_a=$(jp_key_id "$card/auth.der")
+cli --token-label "$JP_LABEL_AUTH" --read-object --type cert --id "$id_a" -o "$w/auth.der" >/dev/null 2>&1 &&
 	cmp -s "$w/auth.der" "$card/auth.der"
 tap_ok $? "the authentication certificate read remotely equals the card's"
-out=$(cli --token-label "$label_s" -O 2>&1)
+out=$(cli --token-label "$JP_LABEL_SIGN" -O 2>&1)
 ! jp_contains "$out" "Key Object" && ! jp_contains "$out" "TST1SIGN"
 tap_ok $? "signature token remotely, not logged in: no key, nothing of the holder's certificate"
 
@@ -103,7 +98,7 @@ printf 'Signed on the laptop for a process elsewhere.\n' >"$w/doc"
 # ---- signatures through the socket ----
 s0=$(jp_count_sign)
 rm -f "$w/sig"
-cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \
+cli --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "authentication key: SHA256-RSA-PKCS remotely, verified by openssl against the certificate"
@@ -111,7 +106,7 @@ tap_ok $? "authentication key: SHA256-RSA-PKCS remotely, verified by openssl aga
 tap_ok $? "the card saw exactly one sign command for it"
 
 rm -f "$w/sig"
-cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA512-RSA-PKCS \
+cli --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA512-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha512 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "authentication key: SHA512-RSA-PKCS remotely, verified"
@@ -120,29 +115,28 @@ tap_ok $? "authentication key: SHA512-RSA-PKCS remotely, verified"
 # context-specific login with the same password, through the socket too.
 : >"$JP_EMU_LOG"
 rm -f "$w/sig"
-cli --token-label "$label_s" --login --pin "$pin_s" --sign -m SHA256-RSA-PKCS \
+cli --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --sign -m SHA256-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/sign.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "signing key: SHA256-RSA-PKCS remotely (login + context-specific login), verified against the signing certificate"
 [ "$(jp_count_verify)" -eq 2 ] && [ "$(jp_count_sign)" -eq 1 ]
 tap_ok $? "signing key remotely: two password VERIFYs (login, context-specific) and one sign command"
-cli --token-label "$label_s" --login --pin "$pin_s" --read-object --type cert \
-	--id "$(openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout |
-		openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)" \
+cli --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --read-object --type cert \
+	--id "$(jp_key_id "$card/sign.der")" \
 	-o "$w/sign.der" >/dev/null 2>&1 && cmp -s "$w/sign.der" "$card/sign.der"
 tap_ok $? "the signing certificate read remotely after login equals the card's"
 
 # ---- a wrong PIN through the socket counts on the card, like locally ----
-out=$(cli --token-label "$label_a" --login --pin 9999 -O 2>&1)
+out=$(cli --token-label "$JP_LABEL_AUTH" --login --pin 9999 -O 2>&1)
 [ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT && [ "$(jp_card_state auth-tries)" = 2 ]
 tap_ok $? "a wrong PIN remotely: CKR_PIN_INCORRECT, the card has 2 tries left"
 out=$(cli -L 2>&1)
-printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user PIN count low'
+printf '%s\n' "$out" | grep -A3 "token label        : $JP_LABEL_AUTH" | grep -q 'user PIN count low'
 tap_ok $? "-L remote: 'user PIN count low' on the authentication token"
-cli --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ]
+cli --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN remotely restores 3 tries"
 v0=$(jp_count_verify)
-out=$(cli --token-label "$label_a" --login --pin 12345 -O 2>&1)
+out=$(cli --token-label "$JP_LABEL_AUTH" --login --pin 12345 -O 2>&1)
 [ $? -ne 0 ] && jp_contains "$out" CKR_PIN_LEN_RANGE && [ "$(jp_count_verify)" -eq "$v0" ]
 tap_ok $? "a 5-digit PIN remotely: CKR_PIN_LEN_RANGE, never sent to the card"
 
@@ -154,7 +148,7 @@ stop_server
 ! kill -0 "$spid" 2>/dev/null && [ -n "$srv" ] && ! kill -0 "$srv" 2>/dev/null
 tap_ok $? "p11-kit server (PID $srv, under timeout $spid) stopped by its PID"
 out=$(cli -L 2>&1)
-! jp_contains "$out" "$label_a"
+! jp_contains "$out" "$JP_LABEL_AUTH"
 tap_ok $? "without the server the client module shows no token"
 
 # ---- one token exported by URI ----
@@ -163,10 +157,10 @@ start_server "$sock1" "pkcs11:token=My%20Number%20Card%20(Authentication)"
 tap_ok $? "p11-kit server exporting pkcs11:token=My%20Number%20Card%20(Authentication)"
 addr=unix:path=$sock1
 out=$(cli -L 2>&1)
-jp_contains "$out" "token label        : $label_a" && ! jp_contains "$out" "$label_s"
+jp_contains "$out" "token label        : $JP_LABEL_AUTH" && ! jp_contains "$out" "$JP_LABEL_SIGN"
 tap_ok $? "-L remote: only the authentication token is exported"
 rm -f "$w/sig"
-cli --token-label "$label_a" --login --pin "$pin_a" --sign -m SHA256-RSA-PKCS \
+cli --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS \
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "authentication key through the one-token server: signature verified"

@@ -22,10 +22,6 @@ jp_need_file "$proxy" p11-kit-proxy.so "apt-get install p11-kit-modules"
 jp_consumer_start
 
 card=$JP_CARD_DIR
-pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
-label_a="My Number Card (Authentication)"
-label_s="My Number Card (Signature)"
 w=$JP_HARNESS_DIR/work
 dest=$JP_HARNESS_DIR/destdir
 home=$JP_HARNESS_DIR/home
@@ -74,14 +70,14 @@ out=$(as_user p11-kit list-modules 2>&1)
 printf '%s\n' "$out" | sed -n '/^jpki-pkcs11/,/^[^ ]/p' | sed 's/^/#   /'
 jp_contains "$out" "jpki-pkcs11: $so"
 tap_ok $? "p11-kit list-modules finds jpki-pkcs11 from the user configuration"
-jp_contains "$out" "token: $label_a" && jp_contains "$out" "token: $label_s" && jp_contains "$out" "manufacturer: J-LIS (JPKI)"
+jp_contains "$out" "token: $JP_LABEL_AUTH" && jp_contains "$out" "token: $JP_LABEL_SIGN" && jp_contains "$out" "manufacturer: J-LIS (JPKI)"
 tap_ok $? "p11-kit list-modules shows both tokens of the card"
 ! jp_contains "$out" "opensc-pkcs11:"
 tap_ok $? "no other smart-card module in this configuration"
 
 # ---- pkcs11-tool through p11-kit-proxy.so ----
 out=$(p11proxy -L 2>&1)
-jp_contains "$out" "token label        : $label_a" && jp_contains "$out" "token label        : $label_s"
+jp_contains "$out" "token label        : $JP_LABEL_AUTH" && jp_contains "$out" "token label        : $JP_LABEL_SIGN"
 tap_ok $? "pkcs11-tool -L through p11-kit-proxy.so: both tokens"
 printf 'Signed through p11-kit-proxy.\n' >"$w/doc"
 openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout >"$w/auth.pub"
@@ -93,24 +89,24 @@ proxy_sign() { # key label pin
 		>"$w/out" 2>&1 &&
 		openssl dgst -sha256 -verify "$w/$1.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 }
-proxy_sign auth "$label_a" "$pin_a"
+proxy_sign auth "$JP_LABEL_AUTH" "$JP_PIN_AUTH"
 tap_ok $? "authentication key through the proxy: signature verified by openssl"
 : >"$JP_EMU_LOG"
-proxy_sign sign "$label_s" "$pin_s"
+proxy_sign sign "$JP_LABEL_SIGN" "$JP_PIN_SIGN"
 tap_ok $? "signing key through the proxy (context-specific login passed through): verified"
 [ "$(jp_count_verify)" -eq 2 ]
 tap_ok $? "always-authenticate (default): login + per-signature VERIFY = 2 on the card"
-out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
+out=$(p11proxy --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" -O --type privkey 2>&1)
 jp_contains "$out" "always authenticate"
 tap_ok $? "the signing key carries CKA_ALWAYS_AUTHENTICATE by default"
 
 # ---- x-init-reserved: always-authenticate=no, from the .module file ----
 printf 'x-init-reserved: always-authenticate=no\n' >>"$home/.config/pkcs11/modules/jpki-pkcs11.module"
-out=$(p11proxy --token-label "$label_s" --login --pin "$pin_s" -O --type privkey 2>&1)
+out=$(p11proxy --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" -O --type privkey 2>&1)
 jp_contains "$out" "Private Key Object" && ! jp_contains "$out" "always authenticate"
 tap_ok $? "x-init-reserved always-authenticate=no: the signing key has no CKA_ALWAYS_AUTHENTICATE"
 : >"$JP_EMU_LOG"
-proxy_sign sign "$label_s" "$pin_s"
+proxy_sign sign "$JP_LABEL_SIGN" "$JP_PIN_SIGN"
 tap_ok $? "signing key with always-authenticate=no: signature verified"
 [ "$(jp_count_verify)" -eq 1 ]
 tap_ok $? "always-authenticate=no: one VERIFY (the login) for the signature"

@@ -23,9 +23,7 @@ jp_consumer_start
 
 card=$JP_CARD_DIR
 ca_dir=$top_srcdir/tests/emu/cards/ca
-pin_s=$(jp_card_pin 1 sign)
-label_s="My Number Card (Signature)"
-nick_s="$label_s:JPKI Digital Signature"
+nick_s="$JP_LABEL_SIGN:JPKI Digital Signature"
 w=$JP_HARNESS_DIR/pdf
 mkdir -p "$w"
 chmod 0700 "$w"
@@ -77,7 +75,7 @@ db() {
 
 sign_pdf() {
 	rm -f "$3"
-	nss pdfsig -add-signature -nssdir "sql:$1" -nss-pwd "$pin_s" -nick "$nick_s" \
+	nss pdfsig -add-signature -nssdir "sql:$1" -nss-pwd "$JP_PIN_SIGN" -nick "$nick_s" \
 		-reason "jpki-pkcs11 test" "$2" "$3"
 }
 
@@ -112,7 +110,7 @@ tap_ok $? "a one-page PDF made by the test (pdfinfo reads it)"
 # ---- the working set-up ----
 db "$w/db" "tokens=sign always-authenticate=no" enabled
 tap_ok $? "NSS database: module with -string \"tokens=sign always-authenticate=no\" (the documented set-up)"
-out=$(nss pdfsig -nssdir "sql:$w/db" -nss-pwd "$pin_s" -list-nicks 2>&1)
+out=$(nss pdfsig -nssdir "sql:$w/db" -nss-pwd "$JP_PIN_SIGN" -list-nicks 2>&1)
 jp_contains "$out" "$nick_s"
 tap_ok $? "pdfsig -list-nicks shows '$nick_s'"
 

@@ -15,10 +15,6 @@ jp_need pkcs11-tool openssl
 jp_consumer_start
 
 card=$JP_CARD_DIR
-pin_a=$(jp_card_pin 1 auth)
-pin_s=$(jp_card_pin 1 sign)
-label_a="My Number Card (Authentication)"
-label_s="My Number Card (Signature)"
 w=$JP_HARNESS_DIR/work
 mkdir -p "$w"
 
@@ -33,15 +29,15 @@ out=$(p11 -L 2>&1)
 rc=$?
 n1=$(jp_count_apdus)
 tap_ok $rc "pkcs11-tool -L"
-jp_contains "$out" "token label        : $label_a"
-tap_ok $? "-L: '$label_a' token"
-jp_contains "$out" "token label        : $label_s"
-tap_ok $? "-L: '$label_s' token"
+jp_contains "$out" "token label        : $JP_LABEL_AUTH"
+tap_ok $? "-L: '$JP_LABEL_AUTH' token"
+jp_contains "$out" "token label        : $JP_LABEL_SIGN"
+tap_ok $? "-L: '$JP_LABEL_SIGN' token"
 jp_contains "$out" "$JP_READER User Authentication" && jp_contains "$out" "$JP_READER Digital Signature"
 tap_ok $? "-L: slot descriptions are reader name + purpose"
 jp_contains "$out" "token manufacturer : J-LIS (JPKI)"
 tap_ok $? "-L: manufacturer J-LIS (JPKI)"
-serial=$(openssl sha256 -r "$card/auth.der" | cut -c1-16 | tr a-f A-F)
+serial=$(jp_card_serial)
 [ "$(printf '%s\n' "$out" | grep -c "serial num         : $serial")" -eq 2 ]
 tap_ok $? "-L: both tokens carry the card's serial $serial (SHA-256 of the auth certificate)"
 printf '%s\n' "$out" | grep -q 'pin min/max        : 4/4' &&
@@ -57,48 +53,46 @@ tap_ok $? "-L costs $list_apdus APDUs (<= 9: open + auth certificate + two retry
 tap_todo $? "-L within the 8-APDU target" "$list_apdus APDUs (the two retry queries for the token flags)"
 
 # ---- objects ----
-out=$(p11 --token-label "$label_a" -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_AUTH" -O 2>&1)
 tap_ok $? "-O on the authentication token"
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 2 ]
 tap_ok $? "auth token: two certificates (holder + CA)"
 jp_contains "$out" "Public Key Object; RSA 2048 bits"
 tap_ok $? "auth token: the RSA-2048 public key"
 # CKA_ID = SHA-1 of the public key (RSAPublicKey DER), shared by the pair.
-id_a=$(openssl x509 -inform DER -in "$card/auth.der" -pubkey -noout |
-	openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)
+id_a=$(jp_key_id "$card/auth.der")
 [ "$(printf '%s\n' "$out" | grep -c "ID:         $id_a")" -eq 2 ]
 tap_ok $? "auth token: certificate and public key share CKA_ID = SHA-1 of the key ($id_a)"
 
-out=$(p11 --token-label "$label_s" -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_SIGN" -O 2>&1)
 tap_ok $? "-O on the signature token, not logged in"
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 1 ] && jp_contains "$out" "JPKI for digital signature"
 tap_ok $? "signature token before login: only the CA certificate"
 ! jp_contains "$out" "Key Object" && ! jp_contains "$out" "TST1SIGN" && ! jp_contains "$out" "Sample-shi"
 tap_ok $? "signature token before login: no key, nothing of the holder's certificate"
 
-out=$(p11 --token-label "$label_s" --login --pin "$pin_s" -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" -O 2>&1)
 tap_ok $? "-O on the signature token after login"
-id_s=$(openssl x509 -inform DER -in "$card/sign.der" -pubkey -noout |
-	openssl rsa -pubin -RSAPublicKey_out -outform DER 2>/dev/null | openssl sha1 -r | cut -c1-40)
+id_s=$(jp_key_id "$card/sign.der")
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 2 ] &&
 	[ "$(printf '%s\n' "$out" | grep -c "ID:         $id_s")" -eq 3 ]
 tap_ok $? "signature token after login: holder certificate, public and private key share CKA_ID $id_s"
 jp_contains "$out" "always authenticate"
 tap_ok $? "signing key: CKA_ALWAYS_AUTHENTICATE"
 
-out=$(p11 --token-label "$label_a" --login --pin "$pin_a" -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" -O 2>&1)
 jp_contains "$out" "Private Key Object" && jp_contains "$out" "Usage:      sign" &&
 	! printf '%s\n' "$out" | grep -A4 'Private Key Object' | grep -q 'always authenticate'
 tap_ok $? "auth token after login: the private key, sign only, no always-authenticate"
 
 # ---- certificates read back ----
-p11 --token-label "$label_a" --read-object --type cert --id "$id_a" -o "$w/auth.der" >/dev/null 2>&1 &&
+p11 --token-label "$JP_LABEL_AUTH" --read-object --type cert --id "$id_a" -o "$w/auth.der" >/dev/null 2>&1 &&
 	cmp -s "$w/auth.der" "$card/auth.der"
 tap_ok $? "the authentication certificate read from the token equals the card's"
-p11 --token-label "$label_s" --read-object --type cert --id "$id_s" -o "$w/nologin.der" >/dev/null 2>&1
+p11 --token-label "$JP_LABEL_SIGN" --read-object --type cert --id "$id_s" -o "$w/nologin.der" >/dev/null 2>&1
 [ $? -ne 0 ] && [ ! -s "$w/nologin.der" ]
 tap_ok $? "the signing certificate cannot be read without the signing password"
-p11 --token-label "$label_s" --login --pin "$pin_s" --read-object --type cert --id "$id_s" \
+p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --read-object --type cert --id "$id_s" \
 	-o "$w/sign.der" >/dev/null 2>&1 && cmp -s "$w/sign.der" "$card/sign.der"
 tap_ok $? "the signing certificate read after login equals the card's"
 openssl x509 -inform DER -in "$w/auth.der" -pubkey -noout >"$w/auth.pub" 2>/dev/null
@@ -134,7 +128,7 @@ sign_and_verify() { # key label pin mech hash
 }
 
 for key in auth sign; do
-	if [ $key = auth ]; then lbl=$label_a; pin=$pin_a; else lbl=$label_s; pin=$pin_s; fi
+	if [ $key = auth ]; then lbl=$JP_LABEL_AUTH; pin=$JP_PIN_AUTH; else lbl=$JP_LABEL_SIGN; pin=$JP_PIN_SIGN; fi
 	for h in sha1 sha224 sha256 sha384 sha512; do
 		m=$(echo $h | tr a-z A-Z)-RSA-PKCS
 		sign_and_verify $key "$lbl" "$pin" "$m" $h
@@ -156,12 +150,12 @@ done
 # signature with the signing key sent the password twice (login, then
 # CKU_CONTEXT_SPECIFIC), never more.
 : >"$JP_EMU_LOG"
-p11 --token-label "$label_s" --login --pin "$pin_s" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
+p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
 [ "$(jp_count_verify)" -eq 2 ] && [ "$(jp_count_sign)" -eq 1 ]
 tap_ok $? "signing key: one signature = login VERIFY + context-specific VERIFY + one sign command"
 
 # ---- pkcs11-tool's own test ----
-out=$(p11 --token-label "$label_a" --login --pin "$pin_a" --test 2>&1)
+out=$(p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --test 2>&1)
 echo "$out" | sed 's/^/#   /'
 sig_ok=$(printf '%s\n' "$out" | grep -cE '^    (RSA-PKCS|SHA[0-9]*-RSA-PKCS): OK')
 errs=$(printf '%s\n' "$out" | grep -E '^ *ERR' | grep -v 'C_GenerateRandom')
@@ -179,45 +173,45 @@ fi
 
 # ---- PIN change ----
 new_a=4321
-p11 --token-label "$label_a" --change-pin --pin "$pin_a" --new-pin "$new_a" >/dev/null 2>&1 &&
+p11 --token-label "$JP_LABEL_AUTH" --change-pin --pin "$JP_PIN_AUTH" --new-pin "$new_a" >/dev/null 2>&1 &&
 	[ "$(jp_card_state auth-pin)" = "$(hexof $new_a)" ]
 tap_ok $? "--change-pin: the card's authentication PIN is now $new_a"
-sign_and_verify auth "$label_a" "$new_a" SHA256-RSA-PKCS sha256 "new PIN"
-p11 --token-label "$label_a" --change-pin --pin "$new_a" --new-pin "$pin_a" >/dev/null 2>&1 &&
-	[ "$(jp_card_state auth-pin)" = "$(hexof "$pin_a")" ] && [ "$(jp_card_state auth-tries)" = 3 ]
+sign_and_verify auth "$JP_LABEL_AUTH" "$new_a" SHA256-RSA-PKCS sha256 "new PIN"
+p11 --token-label "$JP_LABEL_AUTH" --change-pin --pin "$new_a" --new-pin "$JP_PIN_AUTH" >/dev/null 2>&1 &&
+	[ "$(jp_card_state auth-pin)" = "$(hexof "$JP_PIN_AUTH")" ] && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "--change-pin back to the original PIN, tries 3"
 # The signing password in lower case: the module upper-cases it.
 new_s=xyz789
-p11 --token-label "$label_s" --change-pin --pin "$pin_s" --new-pin "$new_s" >/dev/null 2>&1 &&
+p11 --token-label "$JP_LABEL_SIGN" --change-pin --pin "$JP_PIN_SIGN" --new-pin "$new_s" >/dev/null 2>&1 &&
 	[ "$(jp_card_state sign-pin)" = "$(hexof XYZ789)" ]
 tap_ok $? "--change-pin on the signing password: lower-case '$new_s' stored upper-cased"
-sign_and_verify sign "$label_s" XYZ789 SHA256-RSA-PKCS sha256 "new password"
-p11 --token-label "$label_s" --change-pin --pin "$new_s" --new-pin "$pin_s" >/dev/null 2>&1 &&
-	[ "$(jp_card_state sign-pin)" = "$(hexof "$pin_s")" ] && [ "$(jp_card_state sign-tries)" = 5 ]
+sign_and_verify sign "$JP_LABEL_SIGN" XYZ789 SHA256-RSA-PKCS sha256 "new password"
+p11 --token-label "$JP_LABEL_SIGN" --change-pin --pin "$new_s" --new-pin "$JP_PIN_SIGN" >/dev/null 2>&1 &&
+	[ "$(jp_card_state sign-pin)" = "$(hexof "$JP_PIN_SIGN")" ] && [ "$(jp_card_state sign-tries)" = 5 ]
 tap_ok $? "--change-pin back (old password typed in lower case), tries 5"
 
 # ---- wrong PIN ----
-out=$(p11 --token-label "$label_a" --login --pin 9999 -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_AUTH" --login --pin 9999 -O 2>&1)
 [ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT
 tap_ok $? "a wrong authentication PIN: CKR_PIN_INCORRECT"
 [ "$(jp_card_state auth-tries)" = 2 ] && [ "$(grep '^<' "$JP_EMU_LOG" | tail -n 1)" = "< 63C2" ]
 tap_ok $? "the card counted it: 2 tries left (state file and the VERIFY answer 63C2)"
 out=$(p11 -L 2>&1)
-printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'user PIN count low' &&
-	! printf '%s\n' "$out" | grep -A3 "token label        : $label_s" | grep -q 'count low'
+printf '%s\n' "$out" | grep -A3 "token label        : $JP_LABEL_AUTH" | grep -q 'user PIN count low' &&
+	! printf '%s\n' "$out" | grep -A3 "token label        : $JP_LABEL_SIGN" | grep -q 'count low'
 tap_ok $? "-L: 'user PIN count low' on the authentication token only"
-p11 --token-label "$label_a" --login --pin 9998 -O >/dev/null 2>&1
+p11 --token-label "$JP_LABEL_AUTH" --login --pin 9998 -O >/dev/null 2>&1
 out=$(p11 -L 2>&1)
 [ "$(jp_card_state auth-tries)" = 1 ] &&
-	printf '%s\n' "$out" | grep -A3 "token label        : $label_a" | grep -q 'final user PIN try'
+	printf '%s\n' "$out" | grep -A3 "token label        : $JP_LABEL_AUTH" | grep -q 'final user PIN try'
 tap_ok $? "second wrong PIN: 1 try left, 'final user PIN try'"
-p11 --token-label "$label_a" --login --pin "$pin_a" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ] &&
+p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" -O >/dev/null 2>&1 && [ "$(jp_card_state auth-tries)" = 3 ] &&
 	! p11 -L 2>&1 | grep -qE 'count low|final user PIN try'
 tap_ok $? "the right PIN restores 3 tries and clears the flags"
-out=$(p11 --token-label "$label_s" --login --pin ABC124 -O 2>&1)
+out=$(p11 --token-label "$JP_LABEL_SIGN" --login --pin ABC124 -O 2>&1)
 [ $? -ne 0 ] && jp_contains "$out" CKR_PIN_INCORRECT && [ "$(jp_card_state sign-tries)" = 4 ]
 tap_ok $? "a wrong signing password: CKR_PIN_INCORRECT, 4 tries left"
-p11 --token-label "$label_s" --login --pin "$pin_s" -O >/dev/null 2>&1 && [ "$(jp_card_state sign-tries)" = 5 ]
+p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" -O >/dev/null 2>&1 && [ "$(jp_card_state sign-tries)" = 5 ]
 tap_ok $? "the right password restores 5 tries"
 
 # ---- malformed PINs never reach the card ----
@@ -228,22 +222,22 @@ bad() { # label pin expected-error
 	[ $? -ne 0 ] && jp_contains "$out" "$3"
 	tap_ok $? "malformed PIN '$2' on '$1': $3"
 }
-bad "$label_a" 12345 CKR_PIN_LEN_RANGE
-bad "$label_a" 123 CKR_PIN_LEN_RANGE
-bad "$label_a" 12a4 CKR_PIN_INVALID
-bad "$label_s" AB12 CKR_PIN_LEN_RANGE
-bad "$label_s" ABCDEFGHIJKLMNOPQ CKR_PIN_LEN_RANGE
-bad "$label_s" ABCDEF CKR_PIN_INVALID
-bad "$label_s" 123456 CKR_PIN_INVALID
-bad "$label_s" ABC-123 CKR_PIN_INVALID
+bad "$JP_LABEL_AUTH" 12345 CKR_PIN_LEN_RANGE
+bad "$JP_LABEL_AUTH" 123 CKR_PIN_LEN_RANGE
+bad "$JP_LABEL_AUTH" 12a4 CKR_PIN_INVALID
+bad "$JP_LABEL_SIGN" AB12 CKR_PIN_LEN_RANGE
+bad "$JP_LABEL_SIGN" ABCDEFGHIJKLMNOPQ CKR_PIN_LEN_RANGE
+bad "$JP_LABEL_SIGN" ABCDEF CKR_PIN_INVALID
+bad "$JP_LABEL_SIGN" 123456 CKR_PIN_INVALID
+bad "$JP_LABEL_SIGN" ABC-123 CKR_PIN_INVALID
 [ "$(jp_count_verify)" -eq "$v0" ] && [ "$(jp_card_state auth-tries)/$(jp_card_state sign-tries)" = "$t0" ]
 tap_ok $? "no VERIFY carried a malformed PIN; tries unchanged ($t0)"
 
 # PINs never appear in the emulator's log (it masks bodies) nor in the
 # module's debug log.
-JPKI_PKCS11_DEBUG="level:5,file:$w/debug.log" p11 --token-label "$label_s" --login --pin "$pin_s" \
+JPKI_PKCS11_DEBUG="level:5,file:$w/debug.log" p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" \
 	--sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
-[ -s "$w/debug.log" ] && ! grep -qiF "$pin_s" "$w/debug.log" && ! grep -qi "$(hexof "$pin_s")" "$w/debug.log" &&
+[ -s "$w/debug.log" ] && ! grep -qiF "$JP_PIN_SIGN" "$w/debug.log" && ! grep -qi "$(hexof "$JP_PIN_SIGN")" "$w/debug.log" &&
 	! grep -q 'TST1SIGN' "$w/debug.log"
 tap_ok $? "JPKI_PKCS11_DEBUG=level:5: a trace of login + signature holds no password and no holder data"
 

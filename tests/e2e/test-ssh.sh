@@ -20,7 +20,6 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 jp_consumer_start
 
 card=$JP_CARD_DIR
-pin_a=$(jp_card_pin 1 auth)
 user=$(id -un)
 w=$JP_HARNESS_DIR/ssh
 mkdir -p "$w"
@@ -188,7 +187,7 @@ accepted() { grep -c "Accepted publickey for $user from 127.0.0.1" "$w/sshd.log"
 fp=$(ssh-keygen -lf "$w/card.pub" | awk '{ print $2 }')
 
 # ---- ssh -I ----
-printf '%s\n' "$pin_a" >"$w/pin"
+printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 : >"$JP_EMU_LOG"
 a0=$(accepted)
 ssh_run -I "$JP_MODULE" jpki-test echo ok
@@ -198,7 +197,7 @@ sed 's/^/#   ssh: /' "$w/ssh.err"
 tap_ok $? "ssh -I jpki-pkcs11.so logs in and runs 'echo ok'"
 [ "$(accepted)" -eq $((a0 + 1)) ] && grep "Accepted publickey for $user" "$w/sshd.log" | tail -n 1 | grep -qF "RSA $fp"
 tap_ok $? "sshd: accepted publickey RSA $fp (the card's key)"
-[ "$(wc -l <"$w/askpass.log")" -eq 1 ] && grep -qxF "Enter PIN for 'My Number Card (Authentication)': " "$w/askpass.log"
+[ "$(wc -l <"$w/askpass.log")" -eq 1 ] && grep -qxF "Enter PIN for '$JP_LABEL_AUTH': " "$w/askpass.log"
 tap_ok $? "one PIN prompt, naming the token: $(head -n 1 "$w/askpass.log")"
 [ "$(jp_count_sign)" -eq 1 ] && [ "$(jp_count_verify)" -eq 1 ]
 tap_ok $? "the card saw one PIN VERIFY and one sign command"
@@ -242,7 +241,7 @@ sed 's/^/#   ssh: /' "$w/ssh.err"
 tap_ok $? "a wrong PIN: ssh fails, the card signs nothing"
 [ "$(jp_count_verify)" -eq 1 ] && [ "$(jp_card_state auth-tries)" = 2 ]
 tap_ok $? "a wrong PIN costs exactly one try (one VERIFY, 2 tries left)"
-printf '%s\n' "$pin_a" >"$w/pin"
+printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
 [ $? -eq 0 ] && [ "$(jp_card_state auth-tries)" = 3 ]
 tap_ok $? "the right PIN logs in and restores 3 tries"
@@ -318,7 +317,7 @@ else
 	rc=$?
 	[ $rc -ne 0 ] && [ "$(jp_count_sign)" -eq 0 ]
 	tap_ok $? "after reinsertion the agent cannot sign (its session died with the card)"
-	printf '%s\n' "$pin_a" >"$w/pin"
+	printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 	SSH_AUTH_SOCK=$agent_sock ssh-add -e "$JP_MODULE" >/dev/null 2>&1
 	DISPLAY=${DISPLAY:-:0} SSH_ASKPASS=$w/askpass SSH_ASKPASS_REQUIRE=force SSH_AUTH_SOCK=$agent_sock \
 		timeout 60 ssh-add -s "$JP_MODULE" >/dev/null 2>&1 </dev/null
@@ -337,7 +336,7 @@ else
 	tap_ok $? "no login through the agent any more"
 	_jp_kill_wait "$AGENT_PID"
 	AGENT_PID=
-	printf '%s\n' "$pin_a" >"$w/pin"
+	printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 fi
 
 # ---- the card on this machine signs for the "remote" one over ssh -R ----
@@ -362,7 +361,7 @@ if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 
 	# The "remote" command signs through the forwarded socket; the
 	# remote side never sees the PIN prompt of the login itself.
 	ssh_run -I "$JP_MODULE" -o ExitOnForwardFailure=yes -R "$remote_sock:$local_sock" jpki-test \
-		"test -S '$remote_sock' && P11_KIT_SERVER_ADDRESS=unix:path='$remote_sock' pkcs11-tool --module '$CLIENT' --token-label 'My Number Card (Authentication)' --login --pin '$pin_a' --sign -m SHA256-RSA-PKCS -i '$w/doc' -o '$w/remote.sig' && echo signed"
+		"test -S '$remote_sock' && P11_KIT_SERVER_ADDRESS=unix:path='$remote_sock' pkcs11-tool --module '$CLIENT' --token-label '$JP_LABEL_AUTH' --login --pin '$JP_PIN_AUTH' --sign -m SHA256-RSA-PKCS -i '$w/doc' -o '$w/remote.sig' && echo signed"
 	rc=$?
 	sed 's/^/#   ssh -R: /' "$w/ssh.err"
 	[ $rc -eq 0 ] && grep -qx signed "$w/ssh.out" &&
@@ -389,7 +388,7 @@ for _ in 1 2 3; do
 done
 [ "$(jp_card_state auth-tries)" = 0 ]
 tap_ok $? "three wrong PINs through ssh block the authentication PIN"
-printf '%s\n' "$pin_a" >"$w/pin"
+printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 : >"$JP_EMU_LOG"
 : >"$w/askpass.log"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
