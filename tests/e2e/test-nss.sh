@@ -20,6 +20,7 @@
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
+. "$top_srcdir/tests/e2e/tls-lib.sh"
 
 jp_need certutil modutil cmsutil tstclnt openssl
 
@@ -34,14 +35,7 @@ db=sql:$w/db
 mkdir -p "$w/db"
 chmod 0700 "$w"
 
-SERVER_PID=
-stop_server() {
-	if [ -n "$SERVER_PID" ]; then
-		_jp_kill_wait "$SERVER_PID"
-		SERVER_PID=
-	fi
-}
-jp_traps stop_server
+jp_tls_traps
 
 # Every NSS tool loads the module: the sanitizer runtime when needed, a time
 # bound, no terminal to prompt on.
@@ -120,23 +114,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 	nss certutil -A -d "$db" -n "test server CA" -t "C,," -i "$w/tca.pem" >/dev/null 2>&1
 tap_ok $? "a throwaway server CA (trusted in the NSS database) and server certificate"
 
-# s_server on 127.0.0.1, a port the kernel picks, requiring a client
-# certificate from the authentication CA; -www answers with a page that shows
-# the session and the client certificate.
-OPENSSL_CONF=/dev/null setsid openssl s_server -accept 127.0.0.1:0 -cert "$w/srv.pem" \
-	-key "$w/srv.key" -Verify 1 -CAfile "$ca_dir/auth-ca.pem" -www \
-	>"$w/s_server.out" 2>&1 </dev/null &
-SERVER_PID=$!
-port=
-i=0
-while [ "$i" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
-	port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$w/s_server.out")
-	[ -n "$port" ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$port" ]
-tap_ok $? "openssl s_server -Verify 1 -CAfile auth-ca.pem listens on 127.0.0.1:$port"
+# s_server requiring a client certificate from the authentication CA; -www
+# answers with a page that shows the session and the client certificate.
+jp_tls_server_start "$ca_dir/auth-ca.pem" "$w/srv.pem" "$w/srv.key"
+tap_ok $? "openssl s_server -Verify 1 -CAfile auth-ca.pem listens on 127.0.0.1:$JP_TLS_PORT"
 
 printf 'GET / HTTP/1.0\r\n\r\n' >"$w/req"
 # tstclnt reads the request from a file (-A): with a pipe it spins on the
@@ -144,7 +125,7 @@ printf 'GET / HTTP/1.0\r\n\r\n' >"$w/req"
 tls() {
 	_v=$1
 	shift
-	jp_with_module timeout 60 tstclnt -h 127.0.0.1 -p "$port" -V "$_v:$_v" -d "$db" \
+	jp_with_module timeout 60 tstclnt -h 127.0.0.1 -p "$JP_TLS_PORT" -V "$_v:$_v" -d "$db" \
 		-n "$nick_a" -A "$w/req" "$@" </dev/null
 }
 
@@ -154,11 +135,10 @@ rc=$?
 tap_ok $rc "tstclnt -V tls1.2:tls1.2 -n '$nick_a' -W pwfile (rc $rc)"
 grep -q 'Protocol  : TLSv1.2' "$w/tls12.out"
 tap_ok $? "the server's page: a TLS 1.2 session"
-sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' "$w/tls12.out" |
-	openssl x509 -outform DER -out "$w/peer.der" 2>/dev/null && cmp -s "$w/peer.der" "$card/auth.der"
+jp_tls_page_cert "$w/tls12.out" "$w/peer.der" && cmp -s "$w/peer.der" "$card/auth.der"
 tap_ok $? "the client certificate the server received is the card's authentication certificate"
 subj=$(openssl x509 -inform DER -in "$card/auth.der" -noout -subject -nameopt oneline | sed 's/^subject=//')
-grep -qF "depth=0 $subj" "$w/s_server.out"
+grep -qF "depth=0 $subj" "$JP_TLS_SERVER_LOG"
 tap_ok $? "s_server verified the client '$subj' against the authentication CA"
 grep -q 'Peer signature type: RSA$' "$w/tls12.out"
 tap_ok $? "the client's CertificateVerify is RSA PKCS#1 v1.5 (not PSS)"
@@ -178,11 +158,11 @@ jp_clean_fail "$rc"
 tap_ok $? "tstclnt -V tls1.3:tls1.3 fails cleanly (rc $rc, no timeout)"
 [ "$(jp_count_sign "$n0")" -eq 0 ]
 tap_ok $? "TLS 1.3: no SIGN APDU"
-grep -q 'peer did not return a certificate' "$w/s_server.out"
+grep -q 'peer did not return a certificate' "$JP_TLS_SERVER_LOG"
 tap_ok $? "TLS 1.3: the server saw no client certificate"
 [ "$tries_a" = 63C3 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(jp_pin_tries auth))"
-stop_server
+jp_tls_server_stop
 
 # ---- S/MIME with cmsutil (Thunderbird's NSS path) ----
 printf 'From: taro@example.jp\r\nSubject: test\r\n\r\nSigned with my My Number Card.\r\n' >"$w/msg"
@@ -273,7 +253,7 @@ out=$(nss certutil -L -h all -d "$db2" 2>/dev/null)
 jp_contains "$out" "$nick_a" && ! jp_contains "$out" "$JP_LABEL_SIGN"
 tap_ok $? "tokens=auth: certutil -L -h all without a password sees no signature token"
 
-srv=$SERVER_PID
-stop_server
+srv=$JP_TLS_SERVER_PID
+jp_tls_server_stop
 jp_nothing_left_running $srv
 tap_done

@@ -1,14 +1,17 @@
 # shellcheck shell=sh
-# Shared by test-openssl.sh and test-gnutls.sh: a local TLS server that
+# Shared by test-openssl.sh, test-gnutls.sh and test-nss.sh: a local TLS server that
 # requires a client certificate. Source it after consumer-lib.sh (the card's
 # counters and jp_clean_fail are there); start the server after
 # jp_consumer_start (it uses $JP_HARNESS_DIR).
 #
-#   jp_tls_server_start CAFILE   openssl s_server -www on 127.0.0.1, a free
+#   jp_tls_server_start CAFILE [CERT KEY]
+#                                openssl s_server -www on 127.0.0.1, a free
 #                                port (the kernel picks it), -Verify 1
-#                                against CAFILE; sets JP_TLS_PORT,
-#                                JP_TLS_SERVER_PID, JP_TLS_SERVER_CERT (the
-#                                server's own certificate, for -CAfile)
+#                                against CAFILE; its own certificate CERT
+#                                (default: a self-signed one made now); sets
+#                                JP_TLS_PORT, JP_TLS_SERVER_PID,
+#                                JP_TLS_SERVER_CERT (for -CAfile) and
+#                                JP_TLS_SERVER_LOG (its output)
 #   jp_tls_server_stop           kills it by PID (idempotent)
 #   jp_tls_traps                 EXIT/INT/TERM: server, then the harness
 #   jp_tls_page_cert PAGE OUT    the client certificate the server printed
@@ -22,33 +25,41 @@
 JP_TLS_SERVER_PID=
 JP_TLS_PORT=
 JP_TLS_SERVER_CERT=
+JP_TLS_SERVER_LOG=
 
 jp_tls_server_start() {
 	_ca=$1
 	_d=$JP_HARNESS_DIR
-	JP_TLS_SERVER_CERT=$_d/server.pem
-	# An EC key: generated in milliseconds, and the server's own signature
-	# has nothing to do with the card.
-	"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$_d/server.key" -out "$JP_TLS_SERVER_CERT" -days 1 \
-		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || return 1
-	: >"$_d/s_server.out"
+	JP_TLS_SERVER_LOG=$_d/s_server.out
+	if [ -n "${2:-}" ]; then
+		JP_TLS_SERVER_CERT=$2
+		_key=$3
+	else
+		JP_TLS_SERVER_CERT=$_d/server.pem
+		_key=$_d/server.key
+		# An EC key: generated in milliseconds, and the server's own
+		# signature has nothing to do with the card.
+		"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$_key" -out "$JP_TLS_SERVER_CERT" -days 1 \
+			-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || return 1
+	fi
+	: >"$JP_TLS_SERVER_LOG"
 	# OPENSSL_CONF=/dev/null: the server must not load the engine.
 	OPENSSL_CONF=/dev/null setsid "$OPENSSL" s_server -accept 127.0.0.1:0 \
-		-key "$_d/server.key" -cert "$JP_TLS_SERVER_CERT" \
+		-key "$_key" -cert "$JP_TLS_SERVER_CERT" \
 		-Verify 1 -CAfile "$_ca" -www \
-		>"$_d/s_server.out" 2>&1 </dev/null &
+		>"$JP_TLS_SERVER_LOG" 2>&1 </dev/null &
 	JP_TLS_SERVER_PID=$!
 	_n=0
 	while [ "$_n" -lt 100 ]; do
-		JP_TLS_PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$_d/s_server.out")
+		JP_TLS_PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$JP_TLS_SERVER_LOG")
 		[ -n "$JP_TLS_PORT" ] && return 0
 		kill -0 "$JP_TLS_SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 		_n=$((_n + 1))
 	done
 	echo "# s_server did not start:" >&2
-	sed 's/^/#   /' "$_d/s_server.out" >&2
+	sed 's/^/#   /' "$JP_TLS_SERVER_LOG" >&2
 	return 1
 }
 
