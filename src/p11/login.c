@@ -67,23 +67,17 @@ CK_RV jp_logout_card_inlock(jp_reader *r)
 {
 	CK_RV rv;
 	jp_err e;
-	int k;
 
+	/* Whatever happens at the card, this process is logged out now, and
+	 * the signing certificate's objects are wiped (also when no session
+	 * is left). The power cycle clears BOTH PINs: both tokens. */
+	jp_token_logout_all_inlock(r);
 	rv = jp_card_enter_inlock(r);
 	if (rv != CKR_OK)
 		goto out;   /* card gone: nothing verified remains */
 	e = jp_card_unverify(r->card);
-	/* The power cycle cleared BOTH PINs: both tokens are logged out. */
-	jp_token_logout_all_inlock(r);
-	for (k = 0; k < 2; k++)
-		if (r->tokens[k].present && r->tokens[k].sessions > 0)
-			r->tokens[k].objects_built =
-				jp_objects_build_inlock(r, (jp_key)k) == JP_OK;
 	rv = jp_card_leave_inlock(r, e);
 out:
-	/* Whatever happened, this process is logged out. */
-	if (r->card == NULL || rv != CKR_OK)
-		jp_token_logout_all_inlock(r);
 	return rv;
 }
 

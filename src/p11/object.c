@@ -333,6 +333,30 @@ out:
 	return e;
 }
 
+/* Whether an object of role exists for key while the token is logged out:
+ * everything from the signing certificate is personal data and exists only
+ * after the signing password was given in this process (jpki-card.md §7);
+ * the authentication certificate and every CA certificate are public. */
+static int shown_logged_out(jp_key key, int ro)
+{
+	return key == JP_KEY_AUTH || ro == ROLE_CA;
+}
+
+void jp_objects_logout(jp_token *t, jp_key key)
+{
+	size_t i, n = 0;
+	int ro;
+
+	for (i = 0; i < t->nobjects; i++) {
+		ro = role_of(t->objects[i]);
+		if (ro >= 0 && shown_logged_out(key, ro))
+			t->objects[n++] = t->objects[i];
+		else
+			free_object(t->objects[i]);   /* wipes every attribute */
+	}
+	t->nobjects = n;
+}
+
 jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
 {
 	jp_err e = JP_OK;
@@ -352,9 +376,8 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
 		if (ro >= 0 && !keep[ro])
 			keep[ro] = t->objects[i];
 	}
-	want[ROLE_CA] = 1;
-	want[ROLE_CERT] = want[ROLE_PUB] = want[ROLE_PRIV] =
-		key == JP_KEY_AUTH || t->logged_in;
+	for (ro = 0; ro < ROLE__COUNT; ro++)
+		want[ro] = t->logged_in || shown_logged_out(key, ro);
 
 	/* Read only what is missing: a rebuild after logout costs no APDU. */
 	if (!keep[ROLE_CA]) {

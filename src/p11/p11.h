@@ -259,6 +259,11 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key);
  * logout sends no APDU. p11-core: please do NOT call jp_objects_free before
  * it at login/logout (only when the card is gone), or applications holding
  * a certificate handle across C_Login get CKR_OBJECT_HANDLE_INVALID. */
+/* object.c: at logout, frees (wiping) at once the objects that exist only
+ * while logged in (the signing certificate, its public key, the private
+ * key's modulus); the others keep their handles. No I/O: it works whatever
+ * the card's state and the session count. */
+void jp_objects_logout(jp_token *t, jp_key key);
 /* object.c: frees t->objects and t->ops_data; idempotent. */
 void jp_objects_free(jp_token *t);
 jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h);

@@ -50,11 +50,18 @@ void jp_token_logout_all_inlock(jp_reader *r)
 			JP_INFO("p11: %s token logged out", k == JP_KEY_AUTH ? "authentication"
 			                                                      : "signature");
 		t->logged_in = 0;
-		/* Objects that need the login must go: rebuilt lazily by
-		 * jp_token_objects_ensure_inlock (never freed here, a caller
-		 * may hold an object pointer across the card I/O). */
-		t->objects_built = 0;
+		/* The personal data goes now, whatever the session count
+		 * (jpki-card.md §7). Objects that stay keep their handles, and
+		 * the list is right for the logged-out state if it was right
+		 * for the logged-in one, so objects_built is unchanged. No
+		 * caller holds an object pointer across this. */
+		jp_objects_logout(t, (jp_key)k);
 	}
+	/* The card layer's copy of the signing certificate too (a power
+	 * cycle drops it as well, but this works when the card cannot be
+	 * reached). */
+	if (r->card)
+		jp_card_forget_cert(r->card, JP_CERT_SIGN);
 }
 
 static int any_logged_in(const jp_reader *r)

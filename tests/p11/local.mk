@@ -61,3 +61,8 @@ dist_check_SCRIPTS += tests/p11/test-exports.sh
 check_PROGRAMS += tests/p11/test-options
 TESTS += tests/p11/test-options
 tests_p11_test_options_LDADD = $(p11_test_ldadd)
+
+# Hardening: what logout leaves behind (objects and caches wiped, card unverified).
+check_PROGRAMS += tests/p11/test-logout
+TESTS += tests/p11/test-logout
+tests_p11_test_logout_LDADD = $(p11_test_ldadd)
