@@ -64,6 +64,16 @@
 #                           over a second PC/SC client: it costs no try
 #   jp_clean_fail RC        true when RC is a failure that is neither a
 #                           timeout (124) nor a signal (>= 128)
+#
+# Signed PDFs (the test PKI's CAs are in JP_CA_DIR):
+#   jp_pdf_cms_verify PDF   openssl verifies the last signature's PKCS#7
+#                           blob over its /ByteRange bytes against the
+#                           signature CA; the signer lands in JP_PDF_SIGNER
+#   jp_pdf_checks PDF NSSDB five TAP lines on a PDF the card signed: pdfsig
+#                           (its trust from NSSDB) says valid, whole document,
+#                           the card's signer, trusted, SHA-256 detached
+#                           PKCS#7; jp_pdf_cms_verify; the signer is the
+#                           card's signing certificate
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -77,6 +87,7 @@ JP_MODULE="$top_builddir/src/p11/.libs/jpki-pkcs11.so"
 	JP_LABEL_SIGN="My Number Card (Signature)"
 	JP_TOKEN_AUTH="pkcs11:token=My%20Number%20Card%20%28Authentication%29"
 	JP_TOKEN_SIGN="pkcs11:token=My%20Number%20Card%20%28Signature%29"
+	JP_CA_DIR=$top_srcdir/tests/emu/cards/ca
 }
 
 jp_missing() {
@@ -202,6 +213,45 @@ jp_pin_tries() {
 
 jp_clean_fail() {
 	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
+}
+
+jp_pdf_cms_verify() {
+	JP_PDF_SIGNER=$JP_HARNESS_DIR/pdf-signer.pem
+	_br=$(grep -a -o '/ByteRange *\[[0-9 ]*\]' "$1" | tail -n 1 | tr -dc '0-9 ' | tr -s ' ')
+	# shellcheck disable=SC2086 # four numbers, split on purpose
+	set -- "$1" $_br
+	[ $# -eq 5 ] && [ "$2" -eq 0 ] || return 1
+	{
+		head -c "$3" "$1"
+		tail -c "+$(($4 + 1))" "$1" | head -c "$5"
+	} >"$JP_HARNESS_DIR/pdf-signed.bin"
+	# Between the ranges: "<hex...>", zero-padded after the blob (NSS
+	# writes indefinite-length BER, which ends in zero octets itself:
+	# openssl stops at the end of the outer element).
+	tail -c "+$(($3 + 1))" "$1" | head -c "$(($4 - $3))" |
+		perl -ne 's/[<>\s]//g; print pack("H*", $_)' >"$JP_HARNESS_DIR/pdf-sig.p7s"
+	rm -f "$JP_PDF_SIGNER"
+	openssl cms -verify -binary -inform DER -in "$JP_HARNESS_DIR/pdf-sig.p7s" \
+		-content "$JP_HARNESS_DIR/pdf-signed.bin" -CAfile "$JP_CA_DIR/sign-ca.pem" -purpose any \
+		-signer "$JP_PDF_SIGNER" -out /dev/null >/dev/null 2>&1
+}
+
+jp_pdf_checks() {
+	_out=$(jp_with_module timeout 60 pdfsig -nssdir "$2" "$1" 2>&1 </dev/null)
+	_cn=$(openssl x509 -inform DER -in "$JP_CARD_DIR/sign.der" -noout -subject -nameopt multiline |
+		sed -n 's/^ *commonName *= *//p')
+	jp_contains "$_out" "Signature Validation: Signature is Valid." &&
+		jp_contains "$_out" "Total document signed"
+	tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
+	jp_contains "$_out" "Signer Certificate Common Name: $_cn" &&
+		jp_contains "$_out" "Certificate Validation: Certificate is Trusted."
+	tap_ok $? "pdfsig: signer $_cn, certificate trusted through the signature CA"
+	jp_contains "$_out" "Signing Hash Algorithm: SHA-256" && jp_contains "$_out" "adbe.pkcs7.detached"
+	tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
+	jp_pdf_cms_verify "$1"
+	tap_ok $? "openssl cms -verify of /Contents over the /ByteRange bytes against the signature CA"
+	openssl x509 -in "$JP_PDF_SIGNER" -outform DER 2>/dev/null | cmp -s - "$JP_CARD_DIR/sign.der"
+	tap_ok $? "the signer in the PDF is the card's signing certificate"
 }
 
 jp_consumer_start() {

@@ -45,7 +45,6 @@ jp_consumer_start
 jp_traps lo_cleanup
 
 card=$JP_CARD_DIR
-ca_dir=$top_srcdir/tests/emu/cards/ca
 w=$JP_HARNESS_DIR/lo
 mkdir -p "$w"
 chmod 0700 "$w"
@@ -96,26 +95,6 @@ lo_sign() {
 	return $_rc
 }
 
-# verify_cms PDF: the signed bytes (/ByteRange) and the PKCS#7 blob
-# (/Contents, the hex between the two ranges) verified by openssl against
-# the signature CA; the signer is written to $w/signer.pem.
-verify_cms() {
-	_br=$(grep -a -o '/ByteRange *\[[0-9 ]*\]' "$1" | tail -n 1 | tr -dc '0-9 ' | tr -s ' ')
-	# shellcheck disable=SC2086 # four numbers, split on purpose
-	set -- "$1" $_br
-	[ $# -eq 5 ] && [ "$2" -eq 0 ] || return 1
-	{
-		head -c "$3" "$1"
-		tail -c "+$(($4 + 1))" "$1" | head -c "$5"
-	} >"$w/signed.bin"
-	tail -c "+$(($3 + 1))" "$1" | head -c "$(($4 - $3))" |
-		perl -ne 's/[<>\s]//g; print pack("H*", $_)' >"$w/sig.p7s"
-	rm -f "$w/signer.pem"
-	openssl cms -verify -binary -inform DER -in "$w/sig.p7s" -content "$w/signed.bin" \
-		-CAfile "$ca_dir/sign-ca.pem" -purpose any -signer "$w/signer.pem" \
-		-out /dev/null >/dev/null 2>&1
-}
-
 # verify_odf ODT [SED]: xmlsec1 (its OpenSSL engine) checks the XML signature in
 # an unpacked copy (the references name the package's files; SED edits its
 # content.xml first), trusting the
@@ -135,7 +114,7 @@ verify_odf() {
 	(cd "$w/odf" && xmlsec1 --verify --id-attr:Id SignatureProperty \
 		--id-attr:Id "http://uri.etsi.org/01903/v1.3.2#:SignedProperties" \
 		--enabled-reference-uris same-doc,local,remote \
-		--trusted-pem "$ca_dir/sign-ca.pem" sig.xml) >"$w/xmlsec.out" 2>&1
+		--trusted-pem "$JP_CA_DIR/sign-ca.pem" sig.xml) >"$w/xmlsec.out" 2>&1
 }
 
 # ---- set-up ----
@@ -145,7 +124,7 @@ certutil -N --empty-password -d "$MOZILLA_CERTIFICATE_FOLDER" >/dev/null 2>&1 &&
 	modutil -dbdir "$MOZILLA_CERTIFICATE_FOLDER" -add jpki -libfile "$JP_MODULE" -force \
 		</dev/null >/dev/null 2>&1 &&
 	certutil -A -d "$MOZILLA_CERTIFICATE_FOLDER" -n "JPKI signature CA" -t ",C," \
-		-i "$ca_dir/sign-ca.pem" >/dev/null 2>&1
+		-i "$JP_CA_DIR/sign-ca.pem" >/dev/null 2>&1
 tap_ok $? "NSS database with the module (modutil -add) and the signature CA trusted"
 out=$(timeout 60 modutil -dbdir "$MOZILLA_CERTIFICATE_FOLDER" -list </dev/null 2>&1)
 jp_contains "$out" "token: $JP_LABEL_SIGN" &&
@@ -200,23 +179,12 @@ tap_ok $? "... two VERIFY of the signing password (login + always-authenticate),
 jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
 tap_ok $? "... the card signed a SHA-256 DigestInfo"
 
-out=$(pdfsig -nssdir "$MOZILLA_CERTIFICATE_FOLDER" "$w/signed.pdf" 2>&1)
-jp_contains "$out" "Signature Validation: Signature is Valid." && jp_contains "$out" "Total document signed"
-tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
-jp_contains "$out" "Signer Certificate Common Name: $cn" &&
-	jp_contains "$out" "Certificate Validation: Certificate is Trusted."
-tap_ok $? "pdfsig: signer $cn, certificate trusted through the signature CA"
-jp_contains "$out" "Signing Hash Algorithm: SHA-256" && jp_contains "$out" "adbe.pkcs7.detached"
-tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
-verify_cms "$w/signed.pdf"
-tap_ok $? "openssl cms -verify of /Contents over the /ByteRange bytes against the signature CA"
-openssl x509 -in "$w/signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
-tap_ok $? "the signer in the PDF is the card's signing certificate"
+jp_pdf_checks "$w/signed.pdf" "$MOZILLA_CERTIFICATE_FOLDER"
 off=$(grep -a -b -o '/Producer' "$w/signed.pdf" | head -n 1 | cut -d: -f1)
 cp "$w/signed.pdf" "$w/bad.pdf"
 printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$((off + 1))" conv=notrunc 2>/dev/null
 out=$(pdfsig -nssdir "$MOZILLA_CERTIFICATE_FOLDER" "$w/bad.pdf" 2>&1)
-[ -n "$off" ] && ! jp_contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
+[ -n "$off" ] && ! jp_contains "$out" "Signature is Valid." && ! jp_pdf_cms_verify "$w/bad.pdf"
 tap_ok $? "one changed byte: pdfsig and openssl both reject the PDF signature"
 
 # ---- ODF: XML signature ----
@@ -271,7 +239,7 @@ t=$(jp_pin_tries sign)
 [ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... exactly one VERIFY, one try lost ($t)"
 JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN lo_sign --cert "$card/sign.der" \
-	pdf "$w/doc.odt" "$w/again.pdf" >"$w/again.out" 2>&1 && verify_cms "$w/again.pdf" &&
+	pdf "$w/doc.odt" "$w/again.pdf" >"$w/again.out" 2>&1 && jp_pdf_cms_verify "$w/again.pdf" &&
 	[ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "the right password signs again and resets the count ($(jp_pin_tries sign))"
 
@@ -285,7 +253,7 @@ tap_ok $? "NSS database with the module added with -string always-authenticate=n
 n0=$(jp_log_mark)
 MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb-batch JP_LO_SIGN_PASSWORD=$JP_PIN_SIGN \
 	lo_sign --cert "$card/sign.der" pdf "$w/doc.odt" "$w/batch.pdf" >"$w/batch.out" 2>&1 &&
-	verify_cms "$w/batch.pdf" && [ "$(jp_count_sign "$n0")" -eq 1 ] &&
+	jp_pdf_cms_verify "$w/batch.pdf" && [ "$(jp_count_sign "$n0")" -eq 1 ] &&
 	[ "$(jp_count_verify "$n0")" -eq 1 ] &&
 	[ "$(grep -c "token '$JP_LABEL_SIGN': given" "$w/batch.out")" -eq 1 ]
 tap_ok $? "... a signed PDF for one password question and one VERIFY ($(jp_count_verify "$n0") VERIFY, $(jp_count_sign "$n0") SIGN)"

@@ -27,7 +27,6 @@ jp_need certutil modutil cmsutil tstclnt openssl
 jp_consumer_start
 
 card=$JP_CARD_DIR
-ca_dir=$top_srcdir/tests/emu/cards/ca
 nick_a="$JP_LABEL_AUTH:JPKI User Authentication"
 nick_s="$JP_LABEL_SIGN:JPKI Digital Signature"
 w=$JP_HARNESS_DIR/nss
@@ -116,7 +115,7 @@ tap_ok $? "a throwaway server CA (trusted in the NSS database) and server certif
 
 # s_server requiring a client certificate from the authentication CA; -www
 # answers with a page that shows the session and the client certificate.
-jp_tls_server_start "$ca_dir/auth-ca.pem" "$w/srv.pem" "$w/srv.key"
+jp_tls_server_start "$JP_CA_DIR/auth-ca.pem" "$w/srv.pem" "$w/srv.key"
 tap_ok $? "openssl s_server -Verify 1 -CAfile auth-ca.pem listens on 127.0.0.1:$JP_TLS_PORT"
 
 printf 'GET / HTTP/1.0\r\n\r\n' >"$w/req"
@@ -174,7 +173,7 @@ n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg.p7m" \
 	>"$w/cms.out" 2>&1
 tap_ok $? "cmsutil -S -N '$nick_s' -f pwfile (opaque signedData)"
-openssl cms -verify -binary -inform DER -in "$w/msg.p7m" -CAfile "$ca_dir/sign-ca.pem" -purpose any \
+openssl cms -verify -binary -inform DER -in "$w/msg.p7m" -CAfile "$JP_CA_DIR/sign-ca.pem" -purpose any \
 	-signer "$w/cms-signer.pem" -out "$w/msg.out" >/dev/null 2>&1 && cmp -s "$w/msg.out" "$w/msg"
 tap_ok $? "openssl cms -verify against the signature CA: valid, content intact"
 openssl x509 -in "$w/cms-signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
@@ -188,7 +187,7 @@ nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -T -G -P -H SHA256 -f "$w/pw-sign" 
 	-o "$w/msg.p7s" >"$w/cms.out" 2>&1
 tap_ok $? "cmsutil -S -T -G -P (detached, signingTime, SMIMECapabilities)"
 openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
-	-CAfile "$ca_dir/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
+	-CAfile "$JP_CA_DIR/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
 tap_ok $? "openssl cms -verify of the detached signature over the message"
 attrs=$(openssl cms -cmsout -print -inform DER -in "$w/msg.p7s" 2>/dev/null)
 jp_contains "$attrs" "signingTime" && jp_contains "$attrs" "S/MIME Capabilities" &&
@@ -196,7 +195,7 @@ jp_contains "$attrs" "signingTime" && jp_contains "$attrs" "S/MIME Capabilities"
 tap_ok $? "signed attributes: signingTime and SMIMECapabilities; RSA PKCS#1 v1.5"
 printf 'Tampered.\r\n' >>"$w/msg"
 ! openssl cms -verify -binary -inform DER -in "$w/msg.p7s" -content "$w/msg" \
-	-CAfile "$ca_dir/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
+	-CAfile "$JP_CA_DIR/sign-ca.pem" -purpose any -out /dev/null >/dev/null 2>&1
 tap_ok $? "a tampered message does not verify"
 
 # A wrong signing password costs one try, not more (NSS does not repeat it),
@@ -223,7 +222,7 @@ tap_ok $? "modutil -add jpki -string always-authenticate=no"
 n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-sign" -i "$w/msg" -o "$w/msg3.p7m" \
 	>"$w/cms.out" 2>&1 &&
-	openssl cms -verify -binary -inform DER -in "$w/msg3.p7m" -CAfile "$ca_dir/sign-ca.pem" \
+	openssl cms -verify -binary -inform DER -in "$w/msg3.p7m" -CAfile "$JP_CA_DIR/sign-ca.pem" \
 		-purpose any -out /dev/null >/dev/null 2>&1
 tap_ok $? "cmsutil signs with always-authenticate=no; openssl verifies"
 [ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_count_sign "$n0")" -eq 1 ]

@@ -21,8 +21,6 @@ jp_need pdfsig certutil modutil openssl perl
 
 jp_consumer_start
 
-card=$JP_CARD_DIR
-ca_dir=$top_srcdir/tests/emu/cards/ca
 nick_s="$JP_LABEL_SIGN:JPKI Digital Signature"
 w=$JP_HARNESS_DIR/pdf
 mkdir -p "$w"
@@ -70,36 +68,13 @@ db() {
 		nss modutil -dbdir "sql:$1" -disable jpki -slot "$JP_READER User Authentication" \
 			-force >/dev/null 2>&1 || return 1
 	fi
-	nss certutil -A -d "sql:$1" -n "JPKI signature CA" -t ",C," -i "$ca_dir/sign-ca.pem" >/dev/null 2>&1
+	nss certutil -A -d "sql:$1" -n "JPKI signature CA" -t ",C," -i "$JP_CA_DIR/sign-ca.pem" >/dev/null 2>&1
 }
 
 sign_pdf() {
 	rm -f "$3"
 	nss pdfsig -add-signature -nssdir "sql:$1" -nss-pwd "$JP_PIN_SIGN" -nick "$nick_s" \
 		-reason "jpki-pkcs11 test" "$2" "$3"
-}
-
-# verify_cms PDF: cuts the signed bytes (/ByteRange) and the PKCS#7 blob
-# (/Contents, hex between them), and has openssl verify them against the
-# signature CA; the signer lands in $w/signer.pem.
-verify_cms() {
-	_br=$(grep -a -o '/ByteRange *\[[0-9 ]*\]' "$1" | tail -n 1 |
-		tr -dc '0-9 \n' | tr -s ' ')
-	# shellcheck disable=SC2086 # four numbers, split on purpose
-	set -- "$1" $_br
-	[ $# -eq 5 ] && [ "$2" -eq 0 ] || return 1
-	{
-		head -c "$3" "$1"
-		tail -c "+$(($4 + 1))" "$1" | head -c "$5"
-	} >"$w/signed.bin"
-	# Between the ranges: "<hex...>", zero-padded after the blob (NSS
-	# writes indefinite-length BER, which ends in zero octets itself:
-	# openssl stops at the end of the outer element).
-	tail -c "+$(($3 + 1))" "$1" | head -c "$(($4 - $3))" |
-		perl -ne 's/[<>\s]//g; print pack("H*", $_)' >"$w/sig.p7s"
-	openssl cms -verify -binary -inform DER -in "$w/sig.p7s" -content "$w/signed.bin" \
-		-CAfile "$ca_dir/sign-ca.pem" -purpose any -signer "$w/signer.pem" \
-		-out /dev/null >/dev/null 2>&1
 }
 
 mkpdf "$w/in.pdf"
@@ -125,29 +100,14 @@ tap_ok $? "one VERIFY, at most two SIGN APDUs on the card ($(jp_count_verify "$n
 jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
 tap_ok $? "the card signed a SHA-256 DigestInfo"
 
-out=$(nss pdfsig -nssdir "sql:$w/db" "$w/out.pdf" 2>&1)
-cn=$(openssl x509 -inform DER -in "$card/sign.der" -noout -subject -nameopt multiline |
-	sed -n 's/^ *commonName *= *//p')
-jp_contains "$out" "Signature Validation: Signature is Valid." &&
-	jp_contains "$out" "Total document signed"
-tap_ok $? "pdfsig: 'Signature is Valid', total document signed"
-jp_contains "$out" "Signer Certificate Common Name: $cn" &&
-	jp_contains "$out" "Certificate Validation: Certificate is Trusted."
-tap_ok $? "pdfsig: signer $cn, certificate trusted through the signature CA"
-jp_contains "$out" "Signing Hash Algorithm: SHA-256" && jp_contains "$out" "adbe.pkcs7.detached"
-tap_ok $? "pdfsig: SHA-256, adbe.pkcs7.detached"
-
-verify_cms "$w/out.pdf"
-tap_ok $? "openssl cms -verify of /Contents over the /ByteRange bytes against the signature CA"
-openssl x509 -in "$w/signer.pem" -outform DER 2>/dev/null | cmp -s - "$card/sign.der"
-tap_ok $? "the signer in the PDF is the card's signing certificate"
+jp_pdf_checks "$w/out.pdf" "sql:$w/db"
 
 # Change one byte of the page content (inside the first signed range).
 off=$(grep -a -b -o 'Signed with a My Number Card' "$w/out.pdf" | head -n 1 | cut -d: -f1)
 cp "$w/out.pdf" "$w/bad.pdf"
 printf 'X' | dd of="$w/bad.pdf" bs=1 seek="$off" conv=notrunc 2>/dev/null
 out=$(nss pdfsig -nssdir "sql:$w/db" "$w/bad.pdf" 2>&1)
-! jp_contains "$out" "Signature is Valid." && ! verify_cms "$w/bad.pdf"
+! jp_contains "$out" "Signature is Valid." && ! jp_pdf_cms_verify "$w/bad.pdf"
 tap_ok $? "one changed byte: pdfsig and openssl both reject the signature"
 
 # A wrong password: one try, a clean failure; the right one resets the count.
@@ -162,7 +122,7 @@ tap_ok $? "a wrong password: pdfsig fails cleanly (rc $rc, 'Password was not acc
 t=$(jp_pin_tries sign)
 [ "$t" = 63C4 ] && [ "$(jp_count_verify "$n0")" -eq 1 ]
 tap_ok $? "... one VERIFY, one try lost ($t)"
-sign_pdf "$w/db" "$w/in.pdf" "$w/out2.pdf" >"$w/sign.out" 2>&1 && verify_cms "$w/out2.pdf" &&
+sign_pdf "$w/db" "$w/in.pdf" "$w/out2.pdf" >"$w/sign.out" 2>&1 && jp_pdf_cms_verify "$w/out2.pdf" &&
 	[ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "the right password signs again and resets the count ($(jp_pin_tries sign))"
 
@@ -176,7 +136,7 @@ sign_pdf "$w/db-aa" "$w/in.pdf" "$w/out-aa.pdf" >"$w/sign-aa.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	echo "# pdfsig signed with always-authenticate=yes (it answers twice now)"
-	verify_cms "$w/out-aa.pdf"
+	jp_pdf_cms_verify "$w/out-aa.pdf"
 	tap_ok $? "always-authenticate=yes: pdfsig signed; openssl verifies the signature"
 else
 	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
@@ -194,7 +154,7 @@ sign_pdf "$w/db-both" "$w/in.pdf" "$w/out-both.pdf" >"$w/sign-both.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	echo "# pdfsig signed with both tokens enabled"
-	verify_cms "$w/out-both.pdf"
+	jp_pdf_cms_verify "$w/out-both.pdf"
 	tap_ok $? "both tokens: pdfsig signed; openssl verifies the signature"
 else
 	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
