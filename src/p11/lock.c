@@ -64,13 +64,13 @@ out:
 
 void jp_mutex_free(jp_mutex *m)
 {
-	if (!m)
-		return;
-	if (m->app)
-		(void)lk.destroy(m->app_mutex);
-	else
-		pthread_mutex_destroy(&m->pm);
-	free(m);
+	if (m) {
+		if (m->app)
+			(void)lk.destroy(m->app_mutex);
+		else
+			pthread_mutex_destroy(&m->pm);
+		free(m);
+	}
 }
 
 void jp_mutex_forget(jp_mutex *m)
@@ -82,20 +82,16 @@ void jp_mutex_forget(jp_mutex *m)
 
 void jp_mutex_lock(jp_mutex *m)
 {
-	if (!m)
-		return;
-	if (m->app)
+	if (m && m->app)
 		(void)lk.lock(m->app_mutex);
-	else
+	else if (m)
 		pthread_mutex_lock(&m->pm);
 }
 
 void jp_mutex_unlock(jp_mutex *m)
 {
-	if (!m)
-		return;
-	if (m->app)
+	if (m && m->app)
 		(void)lk.unlock(m->app_mutex);
-	else
+	else if (m)
 		pthread_mutex_unlock(&m->pm);
 }

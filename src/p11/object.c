@@ -71,10 +71,10 @@ static void add(builder *b, CK_ATTRIBUTE_TYPE type, const void *value, size_t le
 	jp_attr *a;
 
 	if (b->failed)
-		return;
+		goto out;
 	if (b->o->nattrs >= ATTRS_MAX) {
 		b->failed = 1;   /* a bug: ATTRS_MAX too small */
-		return;
+		goto out;
 	}
 	a = &b->o->attrs[b->o->nattrs];
 	a->type = type;
@@ -84,11 +84,13 @@ static void add(builder *b, CK_ATTRIBUTE_TYPE type, const void *value, size_t le
 	a->value = malloc(len ? len : 1);
 	if (!a->value) {
 		b->failed = 1;
-		return;
+		goto out;
 	}
 	if (len)
 		memcpy(a->value, value, len);
 	b->o->nattrs++;
+out:
+	return;
 }
 
 static void add_bool(builder *b, CK_ATTRIBUTE_TYPE type, int v)
@@ -116,12 +118,12 @@ static void add_date(builder *b, CK_ATTRIBUTE_TYPE type, const char *ymd)
 
 	if (strlen(ymd) != 8) {
 		add(b, type, NULL, 0);
-		return;
+	} else {
+		memcpy(d.year, ymd, 4);
+		memcpy(d.month, ymd + 4, 2);
+		memcpy(d.day, ymd + 6, 2);
+		add(b, type, &d, sizeof(d));
 	}
-	memcpy(d.year, ymd, 4);
-	memcpy(d.month, ymd + 4, 2);
-	memcpy(d.day, ymd + 6, 2);
-	add(b, type, &d, sizeof(d));
 }
 
 static void free_object(jp_object *o)
@@ -129,7 +131,7 @@ static void free_object(jp_object *o)
 	size_t i;
 
 	if (!o)
-		return;
+		goto out;
 	for (i = 0; i < o->nattrs; i++) {
 		jp_wipe(o->attrs[i].value, o->attrs[i].len);
 		free(o->attrs[i].value);
@@ -137,6 +139,8 @@ static void free_object(jp_object *o)
 	free(o->attrs);
 	jp_wipe(o, sizeof(*o));
 	free(o);
+out:
+	return;
 }
 
 /* Attributes every object has (PKCS#11 v2.40 §4.4, §4.5). The token is

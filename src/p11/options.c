@@ -83,9 +83,7 @@ int jp_options_parse(jp_options *o, const char *text)
 	int used = 0, comment = 0;
 	const char *p;
 
-	if (!o || !text)
-		return 0;
-	for (p = text;; p++) {
+	for (p = text; o && p;) {
 		char c = *p;
 		int sep = c == '\0' || c == '\n' || c == ',' || c == ';' || c == ' ' || c == '\t' ||
 		          c == '\r';
@@ -108,16 +106,14 @@ int jp_options_parse(jp_options *o, const char *text)
 			n = 0;
 			if (c == '\n')
 				comment = 0;
-			if (c == '\0')
-				break;
+			p = c == '\0' ? NULL : p + 1;
 			continue;
 		}
-		if (comment)
-			continue;
-		if (n < sizeof(item) - 1)
+		if (!comment && n < sizeof(item) - 1)
 			item[n++] = c;
-		else
+		else if (!comment)
 			n = sizeof(item);    /* too long: dropped at the separator */
+		p++;
 	}
 	return used;
 }

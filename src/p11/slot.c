@@ -41,12 +41,13 @@ out:
 
 static jp_reader *reader_by_name(const char *name)
 {
+	jp_reader *r = NULL;
 	size_t i;
 
-	for (i = 0; i < jp_mod.nreaders; i++)
+	for (i = 0; i < jp_mod.nreaders && !r; i++)
 		if (!jp_mod.readers[i]->gone && !strcmp(jp_mod.readers[i]->name, name))
-			return jp_mod.readers[i];
-	return NULL;
+			r = jp_mod.readers[i];
+	return r;
 }
 
 static jp_reader *reader_add(const jp_reader_status *st)
@@ -161,11 +162,13 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 	size_t i;
 	int k, pass;
 
-	if (!count)
-		return jp_check_init() == CKR_OK ? CKR_ARGUMENTS_BAD : CKR_CRYPTOKI_NOT_INITIALIZED;
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
+	if (!count) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto unlock;
+	}
 	(void)jp_slots_refresh_inlock(list == NULL);
 	/* Pass 0 counts, pass 1 copies. Asking for token-present slots
 	 * probes unknown cards (APDUs, once per insertion); the plain list
@@ -190,6 +193,7 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 	if (list && *count < n)
 		rv = CKR_BUFFER_TOO_SMALL;
 	*count = n;
+unlock:
 	jp_leave();
 out:
 	return rv;
@@ -251,19 +255,19 @@ static void nap_ms(long ms)
 static int take_event_inlock(CK_SLOT_ID *slot)
 {
 	size_t i;
-	int k;
+	int k, found = 0;
 
-	for (i = 0; i < jp_mod.nreaders; i++) {
+	for (i = 0; i < jp_mod.nreaders && !found; i++) {
 		jp_reader *r = jp_mod.readers[i];
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < 2 && !found; k++) {
 			if (r->event_pending[k]) {
 				r->event_pending[k] = 0;
 				*slot = jp_slot_id(r, (jp_key)k);
-				return 1;
+				found = 1;
 			}
 		}
 	}
-	return 0;
+	return found;
 }
 
 CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)

@@ -170,12 +170,10 @@ static void make_serial(jp_reader *r, const uint8_t *der, size_t len)
 	uint8_t h[JP_HASH_MAX];
 	size_t hl = sizeof(h), i;
 
-	if (jp_digest(JP_HASH_SHA256, der, len, h, &hl) != JP_OK || hl < 8) {
-		r->serial[0] = '\0';
-		return;
-	}
-	for (i = 0; i < 8; i++)
-		snprintf(r->serial + 2 * i, 3, "%02X", h[i]);
+	r->serial[0] = '\0';
+	if (jp_digest(JP_HASH_SHA256, der, len, h, &hl) == JP_OK && hl >= 8)
+		for (i = 0; i < 8; i++)
+			snprintf(r->serial + 2 * i, 3, "%02X", h[i]);
 }
 
 /* The retry counter of key: tries left, 0 when blocked, -1 unknown. JP_E_NO_KEY

@@ -269,7 +269,7 @@ static void pcsc_release(jp_transport *tp)
 	pcsc_transport *t = (pcsc_transport *)tp;
 
 	if (!t)
-		return;
+		goto out;
 	if (t->have_ctx)
 		SCardReleaseContext(t->ctx);
 	if (t->have_wait_ctx)
@@ -279,6 +279,8 @@ static void pcsc_release(jp_transport *tp)
 	pthread_mutex_destroy(&t->wait_lock);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
+out:
+	return;
 }
 
 static void pcsc_forget(jp_transport *tp)
@@ -296,14 +298,16 @@ static jp_err pcsc_list_readers(jp_transport *tp, jp_reader_status **out, size_t
 	pcsc_snap s = { 0 };
 	LONG rv = SCARD_S_SUCCESS;
 
-	if (!t || !out || !count)
-		return JP_E_ARGS;     /* before the lock: nothing to undo */
+	if (!t || !out || !count) {
+		rc = JP_E_ARGS;
+		goto out;         /* the lock is not taken */
+	}
 	*out = NULL;
 	*count = 0;
 	pthread_mutex_lock(&t->lock);
 	if (!t->have_ctx) {
 		if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &t->ctx) != SCARD_S_SUCCESS)
-			goto out;         /* still no daemon: zero readers */
+			goto unlock;      /* still no daemon: zero readers */
 		t->have_ctx = 1;
 	}
 	rc = snap_take(t->ctx, &s, &rv);
@@ -313,15 +317,16 @@ static jp_err pcsc_list_readers(jp_transport *tp, jp_reader_status **out, size_t
 		SCardReleaseContext(t->ctx);
 		t->have_ctx = 0;
 		rc = JP_OK;
-		goto out;
+		goto unlock;
 	}
 	if (rc != JP_OK)
-		goto out;
+		goto unlock;
 	free(s.raw);
 	*out = s.rs;
 	*count = s.count;
-out:
+unlock:
 	pthread_mutex_unlock(&t->lock);
+out:
 	return rc;
 }
 
@@ -402,8 +407,10 @@ static jp_err pcsc_wait_change(jp_transport *tp, const jp_reader_status *known, 
 	size_t i;
 	int cancelled;
 
-	if (!t || (count && !known))
-		return JP_E_ARGS;     /* before the lock: nothing to undo */
+	if (!t || (count && !known)) {
+		rc = JP_E_ARGS;
+		goto done;        /* the lock is not taken */
+	}
 	pthread_mutex_lock(&t->wait_lock);
 	for (;;) {
 		unsigned long long now;
@@ -523,6 +530,7 @@ out:
 	snap_free(&s);
 	free(st);
 	pthread_mutex_unlock(&t->wait_lock);
+done:
 	return rc;
 }
 
@@ -661,11 +669,11 @@ static void pcsc_disconnect(jp_link *lp)
 {
 	pcsc_link *l = (pcsc_link *)lp;
 
-	if (!l)
-		return;
-	SCardDisconnect(l->h, SCARD_LEAVE_CARD);
-	SCardReleaseContext(l->ctx);
-	free(l);
+	if (l) {
+		SCardDisconnect(l->h, SCARD_LEAVE_CARD);
+		SCardReleaseContext(l->ctx);
+		free(l);
+	}
 }
 
 static void pcsc_forget_link(jp_link *lp)

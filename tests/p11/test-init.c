@@ -90,6 +90,8 @@ static void test_before_init(void)
 	is_int(F->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED, "GetInfo before Initialize");
 	is_int(F->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED,
 	       "GetSlotList before Initialize");
+	is_int(F->C_GetSlotList(CK_FALSE, NULL, NULL), CKR_CRYPTOKI_NOT_INITIALIZED,
+	       "GetSlotList with a NULL count before Initialize");
 	is_int(F->C_OpenSession(0x4a50, CKF_SERIAL_SESSION, NULL, NULL, &h),
 	       CKR_CRYPTOKI_NOT_INITIALIZED, "OpenSession before Initialize");
 	is_int(F->C_Encrypt(1, NULL, 0, NULL, NULL), CKR_CRYPTOKI_NOT_INITIALIZED,
@@ -239,7 +241,9 @@ static void test_readers(void)
 	is_int(F->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK, "slot list");
 	is_int(n, 0, "zero slots");
 	is_int(F->C_GetSlotList(CK_FALSE, NULL, NULL), CKR_ARGUMENTS_BAD, "NULL count");
+	is_int(F->C_GetSlotList(CK_TRUE, s, NULL), CKR_ARGUMENTS_BAD, "NULL count with a list");
 	pt_reader_with_card("Late Reader", 1, NULL, &e);
+	/* The refusals went through the one exit path: the lock is free. */
 	n = pt_slots(CK_FALSE, s, 4);
 	is_int(n, 2, "a reader plugged in later appears");
 	n = 1;

@@ -24,3 +24,10 @@ check_PROGRAMS += tests/unit/test-transmit tests/unit/test-pcsc-error
 TESTS += tests/unit/test-transmit tests/unit/test-pcsc-error
 tests_unit_test_transmit_LDADD = src/transport/libjptransport.la src/common/libjpcommon.la
 tests_unit_test_pcsc_error_LDADD = src/transport/libjptransport-pcsc.la src/common/libjpcommon.la
+
+# The PC/SC backend leaves its locks as it found them on refused arguments
+# (no daemon needed).
+check_PROGRAMS += tests/unit/test-pcsc-args
+TESTS += tests/unit/test-pcsc-args
+tests_unit_test_pcsc_args_LDADD = src/transport/libjptransport-pcsc.la src/common/libjpcommon.la \
+	$(PCSC_LIBS) $(PTHREAD_LIBS)
