@@ -137,6 +137,8 @@ static void free_object(jp_object *o)
 		free(o->attrs[i].value);
 	}
 	free(o->attrs);
+	jp_buf_free(&o->rsa_n);
+	jp_buf_free(&o->rsa_e);
 	jp_wipe(o, sizeof(*o));
 	free(o);
 out:
@@ -282,6 +284,9 @@ static jp_object *object_new_inlock(jp_key key, role ro, const jp_cert_info *ci,
 		add_pub(&b);
 	else if (ro == ROLE_PRIV)
 		add_priv(&b, key);
+	if (jp_buf_set(&o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
+	    jp_buf_set(&o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
+		b.failed = 1;
 	if (b.failed) {
 		free_object(o);
 		o = NULL;

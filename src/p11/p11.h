@@ -102,6 +102,10 @@ typedef struct jp_object {
 	jp_attr *attrs;
 	size_t nattrs;
 	jp_key key;            /* the card key it belongs to */
+	/* The RSA public key it carries (a key's own, a certificate's
+	 * subject's), parsed once when the object is built, so verification
+	 * costs no parsing (verify.c). Owned, wiped with the object. */
+	jp_buf rsa_n, rsa_e;
 } jp_object;
 
 /* ---- tokens and readers (slot.c, token.c) ---- */

@@ -67,15 +67,14 @@ typedef struct pubkey {
 static CK_RV copy_pubkey(const jp_object *o, pubkey *pk)
 {
 	CK_RV rv = CKR_OK;
-	const jp_attr *n = jp_attr_find(o, CKA_MODULUS);
-	const jp_attr *x = jp_attr_find(o, CKA_PUBLIC_EXPONENT);
+	const jp_buf *n = &o->rsa_n, *x = &o->rsa_e;   /* parsed at build */
 
-	if (!n || !x || n->len == 0 || n->len > MOD_MAX || x->len == 0 || x->len > EXP_MAX) {
+	if (n->len == 0 || n->len > MOD_MAX || x->len == 0 || x->len > EXP_MAX) {
 		rv = CKR_GENERAL_ERROR;
 	} else {
-		memcpy(pk->n, n->value, n->len);
+		memcpy(pk->n, n->data, n->len);
 		pk->n_len = n->len;
-		memcpy(pk->e, x->value, x->len);
+		memcpy(pk->e, x->data, x->len);
 		pk->e_len = x->len;
 	}
 	return rv;

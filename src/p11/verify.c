@@ -9,55 +9,38 @@
 
 #include "p11.h"
 
-/* Checks sig over the operation's message with the key object. */
+/* Checks sig over the operation's message with the key object's RSA key,
+ * parsed when the object was built (a certificate's subject key too): no
+ * parsing per verification. */
 static CK_RV check_inlock(jp_session *s, const uint8_t *sig, CK_ULONG sig_len)
 {
 	CK_RV rv = CKR_OK;
 	jp_err e;
 	const jp_object *o = jp_object_lookup_inlock(s, s->verify.key);
-	const jp_attr *n = NULL, *x = NULL, *der = NULL;
-	jp_cert_info ci;
-	const uint8_t *np = NULL, *xp = NULL;
-	size_t nl = 0, xl = 0, msg_len = 0;
+	size_t msg_len = 0;
 	uint8_t msg[JP_SIGN_INPUT_MAX];
 
-	memset(&ci, 0, sizeof(ci));
 	if (!o) {
 		rv = CKR_KEY_HANDLE_INVALID;     /* gone since VerifyInit (logout) */
 		goto out;
 	}
-	if (o->cls == CKO_CERTIFICATE) {
-		der = jp_attr_find(o, CKA_VALUE);
-		e = der ? jp_cert_parse(der->value, der->len, &ci) : JP_E_BAD_CERT;
-		if (e != JP_OK) {
-			rv = jp_rv(e);
-			goto out;
-		}
-		np = ci.modulus.data, nl = ci.modulus.len;
-		xp = ci.exponent.data, xl = ci.exponent.len;
-	} else {
-		n = jp_attr_find(o, CKA_MODULUS);
-		x = jp_attr_find(o, CKA_PUBLIC_EXPONENT);
-		if (!n || !x) {
-			rv = CKR_GENERAL_ERROR;
-			goto out;
-		}
-		np = n->value, nl = n->len;
-		xp = x->value, xl = x->len;
+	if (!o->rsa_n.len || !o->rsa_e.len) {
+		rv = CKR_GENERAL_ERROR;
+		goto out;
 	}
 	/* A PKCS#1 v1.5 signature has exactly the modulus' length
 	 * (RFC 8017 §8.2.2 step 1). */
-	if (sig_len != nl) {
+	if (sig_len != o->rsa_n.len) {
 		rv = CKR_SIGNATURE_LEN_RANGE;
 		goto out;
 	}
 	rv = jp_op_message(&s->verify, msg, &msg_len);
 	if (rv != CKR_OK)
 		goto out;
-	e = jp_rsa_verify_raw_key(np, nl, xp, xl, msg, msg_len, sig, sig_len);
+	e = jp_rsa_verify_raw_key(o->rsa_n.data, o->rsa_n.len, o->rsa_e.data, o->rsa_e.len, msg,
+	                          msg_len, sig, sig_len);
 	rv = e == JP_E_SIGNATURE_INVALID ? CKR_SIGNATURE_INVALID : jp_rv(e);
 out:
-	jp_cert_info_free(&ci);
 	jp_wipe(msg, sizeof(msg));
 	return rv;
 }

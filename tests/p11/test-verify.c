@@ -6,6 +6,22 @@
 #include "config.h"
 
 #include "ops-test.h"
+#include "src/p11/p11.h"
+
+/* The module's own copy of an attribute of the object with handle h (white-box). */
+static jp_attr *module_attr(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < jp_mod.nreaders; i++)
+		for (k = 0; k < 2; k++)
+			for (j = 0; j < jp_mod.readers[i]->tokens[k].nobjects; j++) {
+				jp_object *o = jp_mod.readers[i]->tokens[k].objects[j];
+				if (o->handle == h)
+					return (jp_attr *)jp_attr_find(o, type);
+			}
+	return NULL;
+}
 
 static const CK_MECHANISM_TYPE mechs[] = {
 	CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
@@ -126,6 +142,37 @@ int main(void)
 	is_int(verify(&t, h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
 	              (size_t)xsig->length), CKR_OK,
 	       "the CA object verifies the certificate's own signature (sha256WithRSA)");
+
+	/* The key is the one parsed when the objects were built: with the
+	 * certificates' stored values (and the public key's CKA_MODULUS)
+	 * made unparsable, verification is unchanged. A module that parsed
+	 * per C_Verify would fail here. */
+	{
+		jp_attr *v1 = module_attr(cert, CKA_VALUE), *v2 = module_attr(ca, CKA_VALUE);
+		jp_attr *m = module_attr(pub, CKA_MODULUS);
+
+		ok(v1 && v2 && m && v1->len > 4 && v2->len > 4 && m->len > 4,
+		   "the module's copies of the values found");
+		if (v1 && v2 && m) {
+			((uint8_t *)v1->value)[0] ^= 0xFF;
+			((uint8_t *)v2->value)[0] ^= 0xFF;
+			((uint8_t *)m->value)[1] ^= 0xFF;
+			is_int(verify(&t, h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
+			              (size_t)xsig->length), CKR_OK,
+			       "CA certificate: verified from the parsed key, not CKA_VALUE");
+			sig_len = ossl_sign(k, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg),
+			                    sig);
+			is_int(verify(&t, h, cert, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
+			              strlen(msg), 0, sig, sig_len), CKR_OK,
+			       "holder certificate: verified from the parsed key");
+			is_int(verify(&t, h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
+			              strlen(msg), 1, sig, sig_len), CKR_OK,
+			       "public key: verified from the parsed key");
+			((uint8_t *)v1->value)[0] ^= 0xFF;
+			((uint8_t *)v2->value)[0] ^= 0xFF;
+			((uint8_t *)m->value)[1] ^= 0xFF;
+		}
+	}
 	OPENSSL_free(tbs);
 	X509_free(x);
 
