@@ -65,6 +65,17 @@
 #   jp_clean_fail RC        true when RC is a failure that is neither a
 #                           timeout (124) nor a signal (>= 128)
 #
+# p11-kit remoting (test-p11-kit-remote.sh, test-ssh.sh):
+#   JP_P11KIT_CLIENT        p11-kit-client.so (package p11-kit-modules)
+#   jp_p11kit_server_start SOCKET URI
+#                           p11-kit server exporting the module's tokens
+#                           that match URI on SOCKET, in the foreground and
+#                           bounded to 120 s; stdout (the shell assignments)
+#                           in SOCKET.out, stderr in SOCKET.err; sets
+#                           JP_P11KIT_SERVER_PID (timeout's, the server is
+#                           its child); waits up to 10 s for the socket
+#   jp_p11kit_server_stop   kills it by PID (idempotent)
+#
 # Signed PDFs (the test PKI's CAs are in JP_CA_DIR):
 #   jp_pdf_cms_verify PDF   openssl verifies the last signature's PKCS#7
 #                           blob over its /ByteRange bytes against the
@@ -213,6 +224,34 @@ jp_pin_tries() {
 
 jp_clean_fail() {
 	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
+}
+
+# p11-kit-client.so sits in p11-kit's module directory.
+_jp_p11_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
+# shellcheck disable=SC2034 # for the tests
+JP_P11KIT_CLIENT=${_jp_p11_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
+JP_P11KIT_SERVER_PID=
+
+jp_p11kit_server_start() {
+	rm -f "$1" "$1.out"
+	# exec: $! must be timeout's PID, not a subshell's (jp_with_module is a
+	# function, run in a background subshell).
+	jp_with_module exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$1" "$2" \
+		>"$1.out" 2>"$1.err" </dev/null &
+	JP_P11KIT_SERVER_PID=$!
+	_n=0
+	while [ ! -S "$1" ] && [ "$_n" -lt 100 ] && kill -0 "$JP_P11KIT_SERVER_PID" 2>/dev/null; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -S "$1" ] || { sed 's/^/#   server: /' "$1.err"; return 1; }
+}
+
+jp_p11kit_server_stop() {
+	if [ -n "$JP_P11KIT_SERVER_PID" ]; then
+		_jp_kill_wait "$JP_P11KIT_SERVER_PID"
+		JP_P11KIT_SERVER_PID=
+	fi
 }
 
 jp_pdf_cms_verify() {

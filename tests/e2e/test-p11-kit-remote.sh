@@ -14,11 +14,7 @@
 
 jp_need p11-kit pkcs11-tool openssl
 
-# p11-kit-client.so (package p11-kit-modules) sits in p11-kit's module
-# directory.
-client_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
-CLIENT=${client_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
-jp_need_file "$CLIENT" p11-kit-client.so "apt-get install p11-kit-modules"
+jp_need_file "$JP_P11KIT_CLIENT" p11-kit-client.so "apt-get install p11-kit-modules"
 
 jp_consumer_start
 
@@ -27,41 +23,16 @@ w=$JP_HARNESS_DIR/remote
 mkdir -p "$w"
 chmod 0700 "$w"
 
-SERVER_PID=
-stop_server() {
-	if [ -n "$SERVER_PID" ]; then
-		_jp_kill_wait "$SERVER_PID"
-		SERVER_PID=
-	fi
-}
 # Our server goes first, then the harness's processes.
-jp_traps stop_server
-
-# start_server SOCKET URI: p11-kit server in the foreground (bounded to 120 s
-# whatever happens), its stdout (the shell assignments) in SOCKET.out.
-# Waits up to 10 s for the socket.
-start_server() {
-	rm -f "$1" "$1.out"
-	# exec: $! must be timeout's PID, not a subshell's (jp_with_module is a
-	# function, run in a background subshell).
-	jp_with_module exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$1" "$2" \
-		>"$1.out" 2>"$1.err" </dev/null &
-	SERVER_PID=$!
-	_n=0
-	while [ ! -S "$1" ] && [ "$_n" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	[ -S "$1" ] || { sed 's/^/#   server: /' "$1.err"; return 1; }
-}
+jp_traps jp_p11kit_server_stop
 
 cli() {
-	P11_KIT_SERVER_ADDRESS=$addr pkcs11-tool --module "$CLIENT" "$@"
+	P11_KIT_SERVER_ADDRESS=$addr pkcs11-tool --module "$JP_P11KIT_CLIENT" "$@"
 }
 
 # ---- every token exported ----
 sock=$w/p11kit.sock
-start_server "$sock" "pkcs11:"
+jp_p11kit_server_start "$sock" "pkcs11:"
 tap_ok $? "p11-kit server --provider jpki-pkcs11.so 'pkcs11:' listens on $sock"
 addr=$(sed -n 's/^P11_KIT_SERVER_ADDRESS=\([^;]*\);.*/\1/p' "$sock.out")
 [ "$addr" = "unix:path=$sock" ]
@@ -141,10 +112,10 @@ out=$(cli --token-label "$JP_LABEL_AUTH" --login --pin 12345 -O 2>&1)
 tap_ok $? "a 5-digit PIN remotely: CKR_PIN_LEN_RANGE, never sent to the card"
 
 # ---- the server goes away ----
-spid=$SERVER_PID
+spid=$JP_P11KIT_SERVER_PID
 # The server itself (timeout's child): it must go with timeout.
 srv=$(ps -o pid= --ppid "$spid" | tr -d ' ')
-stop_server
+jp_p11kit_server_stop
 ! kill -0 "$spid" 2>/dev/null && [ -n "$srv" ] && ! kill -0 "$srv" 2>/dev/null
 tap_ok $? "p11-kit server (PID $srv, under timeout $spid) stopped by its PID"
 out=$(cli -L 2>&1)
@@ -153,7 +124,7 @@ tap_ok $? "without the server the client module shows no token"
 
 # ---- one token exported by URI ----
 sock1=$w/auth-only.sock
-start_server "$sock1" "pkcs11:token=My%20Number%20Card%20(Authentication)"
+jp_p11kit_server_start "$sock1" "pkcs11:token=My%20Number%20Card%20(Authentication)"
 tap_ok $? "p11-kit server exporting pkcs11:token=My%20Number%20Card%20(Authentication)"
 addr=unix:path=$sock1
 out=$(cli -L 2>&1)
@@ -164,8 +135,8 @@ cli --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256
 	-i "$w/doc" -o "$w/sig" >"$w/out" 2>&1 &&
 	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/doc" >/dev/null 2>&1
 tap_ok $? "authentication key through the one-token server: signature verified"
-srv1=$(ps -o pid= --ppid "$SERVER_PID" | tr -d ' ')
-stop_server
+srv1=$(ps -o pid= --ppid "$JP_P11KIT_SERVER_PID" | tr -d ' ')
+jp_p11kit_server_stop
 
 jp_nothing_left_running $spid $srv $srv1
 tap_done

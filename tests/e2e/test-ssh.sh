@@ -27,14 +27,13 @@ chmod 0700 "$w"
 
 SSHD_PID=
 AGENT_PID=
-SERVER_PID=
 stop_ssh() {
-	for _p in $SSHD_PID $AGENT_PID $SERVER_PID; do
+	for _p in $SSHD_PID $AGENT_PID; do
 		_jp_kill_wait "$_p"
 	done
 	SSHD_PID=
 	AGENT_PID=
-	SERVER_PID=
+	jp_p11kit_server_stop
 }
 jp_traps stop_ssh
 
@@ -340,20 +339,10 @@ else
 fi
 
 # ---- the card on this machine signs for the "remote" one over ssh -R ----
-client_dir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
-CLIENT=${client_dir:-/usr/lib/x86_64-linux-gnu/pkcs11}/p11-kit-client.so
-if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 && [ -f "$CLIENT" ]; then
+if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 && [ -f "$JP_P11KIT_CLIENT" ]; then
 	local_sock=$w/p11-local.sock
 	remote_sock=$w/p11-remote.sock
-	exec_server() { exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$local_sock" "pkcs11:"; }
-	jp_with_module exec_server >"$w/server.out" 2>"$w/server.err" </dev/null &
-	SERVER_PID=$!
-	_n=0
-	while [ ! -S "$local_sock" ] && [ "$_n" -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	[ -S "$local_sock" ]
+	jp_p11kit_server_start "$local_sock" "pkcs11:"
 	tap_ok $? "p11-kit server for the local card on $local_sock"
 	printf 'Signed remotely with the card on the laptop.\n' >"$w/doc"
 	: >"$JP_EMU_LOG"
@@ -361,7 +350,7 @@ if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 
 	# The "remote" command signs through the forwarded socket; the
 	# remote side never sees the PIN prompt of the login itself.
 	ssh_run -I "$JP_MODULE" -o ExitOnForwardFailure=yes -R "$remote_sock:$local_sock" jpki-test \
-		"test -S '$remote_sock' && P11_KIT_SERVER_ADDRESS=unix:path='$remote_sock' pkcs11-tool --module '$CLIENT' --token-label '$JP_LABEL_AUTH' --login --pin '$JP_PIN_AUTH' --sign -m SHA256-RSA-PKCS -i '$w/doc' -o '$w/remote.sig' && echo signed"
+		"test -S '$remote_sock' && P11_KIT_SERVER_ADDRESS=unix:path='$remote_sock' pkcs11-tool --module '$JP_P11KIT_CLIENT' --token-label '$JP_LABEL_AUTH' --login --pin '$JP_PIN_AUTH' --sign -m SHA256-RSA-PKCS -i '$w/doc' -o '$w/remote.sig' && echo signed"
 	rc=$?
 	sed 's/^/#   ssh -R: /' "$w/ssh.err"
 	[ $rc -eq 0 ] && grep -qx signed "$w/ssh.out" &&
@@ -370,11 +359,10 @@ if command -v p11-kit >/dev/null 2>&1 && command -v pkcs11-tool >/dev/null 2>&1 
 	[ "$(jp_count_sign)" -eq 2 ]
 	tap_ok $? "the card signed twice: the ssh login and the forwarded request"
 	# sshd leaves the socket file behind; nothing answers on it.
-	out=$(P11_KIT_SERVER_ADDRESS=unix:path=$remote_sock pkcs11-tool --module "$CLIENT" -L 2>&1)
+	out=$(P11_KIT_SERVER_ADDRESS=unix:path=$remote_sock pkcs11-tool --module "$JP_P11KIT_CLIENT" -L 2>&1)
 	! jp_contains "$out" "My Number Card"
 	tap_ok $? "the forwarded socket no longer reaches the card once the ssh session ended"
-	_jp_kill_wait "$SERVER_PID"
-	SERVER_PID=
+	jp_p11kit_server_stop
 elif [ "${CI:-}" = true ]; then
 	tap_ok 1 "ssh -R with p11-kit: p11-kit, pkcs11-tool or p11-kit-client.so missing"
 else
