@@ -75,6 +75,8 @@
 #                           JP_P11KIT_SERVER_PID (timeout's, the server is
 #                           its child); waits up to 10 s for the socket
 #   jp_p11kit_server_stop   kills it by PID (idempotent)
+#   jp_wait_socket PATH PID waits up to 10 s, while PID lives, for PATH to
+#                           be a socket; false if it is not
 #
 # Signed PDFs (the test PKI's CAs are in JP_CA_DIR):
 #   jp_pdf_cms_verify PDF   openssl verifies the last signature's PKCS#7
@@ -239,12 +241,16 @@ jp_p11kit_server_start() {
 	jp_with_module exec timeout 120 p11-kit server -f --provider "$JP_MODULE" -n "$1" "$2" \
 		>"$1.out" 2>"$1.err" </dev/null &
 	JP_P11KIT_SERVER_PID=$!
+	jp_wait_socket "$1" "$JP_P11KIT_SERVER_PID" || { sed 's/^/#   server: /' "$1.err"; return 1; }
+}
+
+jp_wait_socket() {
 	_n=0
-	while [ ! -S "$1" ] && [ "$_n" -lt 100 ] && kill -0 "$JP_P11KIT_SERVER_PID" 2>/dev/null; do
+	while [ ! -S "$1" ] && [ "$_n" -lt 100 ] && kill -0 "$2" 2>/dev/null; do
 		sleep 0.1
 		_n=$((_n + 1))
 	done
-	[ -S "$1" ] || { sed 's/^/#   server: /' "$1.err"; return 1; }
+	[ -S "$1" ]
 }
 
 jp_p11kit_server_stop() {

@@ -260,12 +260,7 @@ else
 		exec_agent() { exec timeout 120 ssh-agent -D -a "$_s" "$@"; }
 		exec_agent "$@" >"$w/agent.out" 2>&1 </dev/null &
 		AGENT_PID=$!
-		_n=0
-		while [ ! -S "$_s" ] && [ "$_n" -lt 100 ] && kill -0 "$AGENT_PID" 2>/dev/null; do
-			sleep 0.1
-			_n=$((_n + 1))
-		done
-		[ -S "$_s" ]
+		jp_wait_socket "$_s" "$AGENT_PID"
 	}
 	agent_sock=$w/agent.sock
 	start_agent "$agent_sock"
