@@ -29,9 +29,10 @@
  * other processes interleave safely and the order is always global →
  * reader. Functions named *_inlock expect the global lock held.
  *
- * Object lifetime: readers are never freed before C_Finalize (a vanished
- * reader is only marked gone), so jp_reader pointers stay valid inside a
- * call. Sessions of a removed card are NOT freed at once: they are marked
+ * Object lifetime: a vanished reader is only marked gone; its entry is
+ * freed (and reused) only when a slot-set update (C_GetSlotList length
+ * query, C_WaitForSlotEvent) needs room, where no caller holds a reader
+ * pointer, so jp_reader pointers stay valid inside a call. Sessions of a removed card are NOT freed at once: they are marked
  * dead by the card generation and freed when next looked up
  * (CKR_SESSION_HANDLE_INVALID), so no pointer a call holds dangles. */
 #ifndef JPKI_P11_H
@@ -53,7 +54,10 @@
  * = JP_SLOT_BASE + reader->no * 2 + key; reader numbers are never reused
  * within a process, so a slot ID is stable for its reader's life. */
 #define JP_SLOT_BASE 0x4a50UL  /* "JP" */
-#define JP_MAX_READERS 64   /* gone readers keep their entry until C_Finalize */
+/* Readers in the table at once. A gone reader keeps its entry (its slot IDs
+ * invalid, its sessions dead) until the table is full; then the entries of
+ * gone readers are reused (slot.c), never their reader numbers. */
+#define JP_MAX_READERS 64
 
 /* ---- locks (lock.c) ---- */
 typedef struct jp_mutex jp_mutex;
@@ -242,6 +246,8 @@ CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e);
  * card, which are freed here), CKR_OK with *out. */
 CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
 jp_token *jp_session_token(const jp_session *s);
+/* session.c: frees every session of r (a gone reader: they are dead). */
+void jp_sessions_drop_reader_inlock(const jp_reader *r);
 /* session.c: ends every active operation of s (frees digests, find list). */
 void jp_session_ops_clear(jp_session *s);
 

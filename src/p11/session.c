@@ -58,6 +58,18 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out)
 	return rv;
 }
 
+void jp_sessions_drop_reader_inlock(const jp_reader *r)
+{
+	size_t i = 0;
+
+	while (i < jp_mod.nsessions) {
+		if (jp_mod.sessions[i]->reader == r)
+			session_remove_at(i);   /* the last entry moves to i */
+		else
+			i++;
+	}
+}
+
 /* Closes live session i, updating the token's counts. Returns its token
  * (for the last-session logout). */
 static jp_token *session_close_at(size_t i)

@@ -50,11 +50,45 @@ static jp_reader *reader_by_name(const char *name)
 	return r;
 }
 
+/* Frees the entries of readers that went away, so that a long-running
+ * application keeps seeing readers across replugs and pcscd restarts.
+ * Their sessions are dead (freed here: nothing can use them again) and
+ * their slot IDs stay invalid for ever: reader numbers are never reused,
+ * only the table entry is. Called only where no caller holds a reader
+ * pointer (a slot-set update, from jp_slots_refresh_inlock(1)). */
+static void readers_reclaim_inlock(void)
+{
+	size_t i = 0;
+
+	while (i < jp_mod.nreaders) {
+		jp_reader *r = jp_mod.readers[i];
+
+		if (!r->gone) {
+			i++;
+			continue;
+		}
+		JP_DEBUG("p11: reader \"%s\" (slots %lu, %lu) forgotten", r->name,
+		         (unsigned long)jp_slot_id(r, JP_KEY_AUTH),
+		         (unsigned long)jp_slot_id(r, JP_KEY_SIGN));
+		jp_sessions_drop_reader_inlock(r);
+		jp_token_card_gone_inlock(r);   /* idempotent: nothing left open */
+		jp_mutex_free(r->lock);
+		jp_wipe(r, sizeof(*r));
+		free(r);
+		/* Keep the order: C_GetSlotList lists readers as they came. */
+		memmove(&jp_mod.readers[i], &jp_mod.readers[i + 1],
+		        (jp_mod.nreaders - i - 1) * sizeof(jp_mod.readers[0]));
+		jp_mod.readers[--jp_mod.nreaders] = NULL;
+	}
+}
+
 static jp_reader *reader_add(const jp_reader_status *st)
 {
 	jp_reader *r = NULL;
 	int k;
 
+	if (jp_mod.nreaders >= JP_MAX_READERS)
+		readers_reclaim_inlock();
 	if (jp_mod.nreaders >= JP_MAX_READERS) {
 		JP_WARN("p11: too many readers; \"%s\" ignored", st->name);
 		goto out;

@@ -66,3 +66,8 @@ tests_p11_test_options_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-logout
 TESTS += tests/p11/test-logout
 tests_p11_test_logout_LDADD = $(p11_test_ldadd)
+
+# Hardening: readers replugged more times than the reader table holds.
+check_PROGRAMS += tests/p11/test-replug
+TESTS += tests/p11/test-replug
+tests_p11_test_replug_LDADD = $(p11_test_ldadd)
