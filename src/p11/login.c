@@ -65,20 +65,12 @@ out:
 
 CK_RV jp_logout_card_inlock(jp_reader *r)
 {
-	CK_RV rv;
-	jp_err e;
-
 	/* Whatever happens at the card, this process is logged out now, and
 	 * the signing certificate's objects are wiped (also when no session
-	 * is left). The power cycle clears BOTH PINs: both tokens. */
+	 * is left). The power cycle clears BOTH PINs: both tokens. A card
+	 * that cannot be reached now is power-cycled at the next contact. */
 	jp_token_logout_all_inlock(r);
-	rv = jp_card_enter_inlock(r);
-	if (rv != CKR_OK)
-		goto out;   /* card gone: nothing verified remains */
-	e = jp_card_unverify(r->card);
-	rv = jp_card_leave_inlock(r, e);
-out:
-	return rv;
+	return jp_token_unpower_inlock(r);
 }
 
 CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
@@ -246,7 +238,7 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 		 * CHANGE itself failed after it): do not leave the card
 		 * verified for a process that is not logged in. This logs out
 		 * the other token too (one card, one power cycle). */
-		(void)jp_card_unverify(r->card);
+		(void)jp_token_unverify_intxn(r);
 		jp_token_logout_all_inlock(r);
 	}
 	rv = jp_card_leave_inlock(r, e);

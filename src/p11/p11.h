@@ -138,6 +138,9 @@ typedef struct jp_reader {
 	jp_card *card;             /* open card, NULL until needed */
 	int probed;                /* the card was looked at (tokens[] are valid) */
 	jp_err card_err;           /* why there is no usable card (JP_E_NOT_JPKI, ...) */
+	int unpower_pending;       /* a power cycle we owe the card could not be done
+	                              (unreachable): the next successful contact does
+	                              it before anything else (token.c) */
 	unsigned long card_gen;    /* increases when the card goes away; sessions keep it */
 	char serial[17];           /* token serial: hex of a hash of the auth certificate */
 	jp_token tokens[2];        /* indexed by jp_key */
@@ -254,6 +257,16 @@ void jp_session_ops_clear(jp_session *s);
 /* login.c: logs out (module state, both tokens) and power-cycles the card
  * so it is provably unverified (jpki-card.md §6). */
 CK_RV jp_logout_card_inlock(jp_reader *r);
+/* token.c: leaves the card in r provably unverified (a power cycle): through
+ * the module's connection, else through a fresh one (a stale handle, a
+ * refused transaction). If neither reaches a card that is still there, the
+ * reader is marked (unpower_pending) so that the next successful contact
+ * power-cycles it before anything else; polling calls (probe) retry. CKR_OK
+ * when the card was power-cycled or is gone. */
+CK_RV jp_token_unpower_inlock(jp_reader *r);
+/* token.c: jp_card_unverify inside a transaction; a failure other than
+ * removal marks the reader unpower_pending. */
+jp_err jp_token_unverify_intxn(jp_reader *r);
 
 /* ---- p11-ops' side ---- */
 /* object.c: (re)builds tokens[key]'s objects for its current login state

@@ -36,6 +36,8 @@ void jp_token_card_gone_inlock(jp_reader *r)
 	r->probed = 0;
 	r->card_err = JP_OK;
 	r->serial[0] = '\0';
+	/* A card that left the reader lost its power: nothing verified. */
+	r->unpower_pending = 0;
 	/* Sessions opened on the old card are dead from now on. */
 	r->card_gen++;
 }
@@ -69,11 +71,26 @@ static int any_logged_in(const jp_reader *r)
 	return r->tokens[JP_KEY_AUTH].logged_in || r->tokens[JP_KEY_SIGN].logged_in;
 }
 
+static int is_removal(jp_err e)
+{
+	return e == JP_E_NO_CARD || e == JP_E_NO_READER;
+}
+
+jp_err jp_token_unverify_intxn(jp_reader *r)
+{
+	jp_err e = jp_card_unverify(r->card);
+
+	if (e == JP_OK)
+		r->unpower_pending = 0;
+	else if (!is_removal(e))
+		r->unpower_pending = 1;
+	return e;
+}
+
 CK_RV jp_card_enter_inlock(jp_reader *r)
 {
 	CK_RV rv = CKR_OK;
 	jp_err e;
-	int was_logged_in;
 
 	if (!r->card) {
 		rv = CKR_DEVICE_REMOVED;
@@ -87,11 +104,18 @@ CK_RV jp_card_enter_inlock(jp_reader *r)
 		 * verified verified (jpki-card.md §6): power cycle the card so
 		 * our PIN does not outlive our login. */
 		JP_INFO("p11: card in \"%s\" was reset by another program", r->name);
-		was_logged_in = any_logged_in(r);
+		if (any_logged_in(r))
+			r->unpower_pending = 1;
 		jp_token_logout_all_inlock(r);
 		e = jp_card_begin(r->card);
-		if (e == JP_OK && was_logged_in)
-			(void)jp_card_unverify(r->card);
+	}
+	if (e == JP_OK && r->unpower_pending) {
+		/* A power cycle is owed (a logout that could not reach the
+		 * card, a reset found while logged in): before anything else. */
+		JP_INFO("p11: card in \"%s\": power cycle owed, done now", r->name);
+		e = jp_token_unverify_intxn(r);
+		if (e != JP_OK)
+			jp_card_end(r->card);
 	}
 	if (e != JP_OK) {
 		jp_mutex_unlock(r->lock);
@@ -113,7 +137,7 @@ CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e)
 
 	jp_card_end(r->card);
 	jp_mutex_unlock(r->lock);
-	if (e == JP_E_NO_CARD || e == JP_E_NO_READER) {
+	if (is_removal(e)) {
 		jp_token_card_gone_inlock(r);
 		rv = CKR_DEVICE_REMOVED;
 	} else {
@@ -122,11 +146,59 @@ CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e)
 			 * card must not stay verified for us. */
 			was_logged_in = any_logged_in(r);
 			jp_token_logout_all_inlock(r);
-			if (was_logged_in && jp_card_enter_inlock(r) == CKR_OK)
-				(void)jp_card_leave_inlock(r, jp_card_unverify(r->card));
+			if (was_logged_in)
+				(void)jp_token_unpower_inlock(r);
 		}
 		rv = jp_rv(e);
 	}
+	return rv;
+}
+
+/* A power cycle through a connection of its own, for when the module's
+ * connection cannot be used (a stale handle, a refused transaction) while
+ * the card may still be in and verified. */
+static jp_err unpower_fresh_inlock(jp_reader *r)
+{
+	jp_link *link = NULL;
+	jp_err e = JP_E_NO_READER;
+
+	if (!jp_mod.transport)
+		goto out;
+	e = jp_mod.transport->ops->connect(jp_mod.transport, r->name, &link);
+	if (e != JP_OK)
+		goto out;
+	e = link->ops->unpower(link);
+	if (e == JP_E_CARD_RESET)
+		e = JP_OK;   /* reconnected: what we asked for */
+	link->ops->disconnect(link);
+out:
+	return e;
+}
+
+CK_RV jp_token_unpower_inlock(jp_reader *r)
+{
+	CK_RV rv = CKR_OK;
+	jp_err e;
+
+	if (!r->card)
+		goto out;   /* gone (or never opened): nothing verified by us */
+	/* The bracket power-cycles a card that is owed one, first thing. */
+	r->unpower_pending = 1;
+	rv = jp_card_enter_inlock(r);
+	if (rv == CKR_OK)
+		rv = jp_card_leave_inlock(r, JP_OK);
+	if (rv != CKR_OK && r->card) {
+		e = unpower_fresh_inlock(r);
+		if (e == JP_OK || is_removal(e)) {
+			JP_INFO("p11: card in \"%s\" power-cycled through a new connection", r->name);
+			r->unpower_pending = 0;
+			rv = CKR_OK;
+		}
+	}
+	if (r->unpower_pending)
+		JP_WARN("p11: card in \"%s\" unreachable: it may stay verified until the next "
+		        "successful contact power-cycles it", r->name);
+out:
 	return rv;
 }
 
@@ -217,6 +289,9 @@ CK_RV jp_token_probe_inlock(jp_reader *r)
 	size_t len = 0;
 	jp_err e;
 
+	/* A polling application retries a power cycle we still owe. */
+	if (r->unpower_pending)
+		(void)jp_token_unpower_inlock(r);
 	if (r->probed || r->gone || !r->present || !jp_mod.transport)
 		goto out;
 	if (!r->card) {

@@ -31,6 +31,8 @@ typedef struct emu_reader {
 	unsigned long resets;       /* bumped on every reset or power cycle */
 	int no_extended;
 	const void *tx_owner;       /* link holding the transaction */
+	int unreachable;            /* JP_EMU_UNREACHABLE: every link fails */
+	unsigned long link_epoch;   /* links from an older epoch are broken */
 } emu_reader;
 
 typedef struct emu_transport {
@@ -44,6 +46,7 @@ typedef struct emu_link {
 	unsigned long reader_gen;
 	unsigned long card_gen;
 	unsigned long resets_seen;
+	unsigned long link_epoch;
 	uint8_t rsp[JP_EMU_RSP_MAX];
 } emu_link;
 
@@ -214,6 +217,21 @@ void jp_emu_reader_reset_by_other(int idx, int unpower)
 			jp_emu_reset(r->card);
 		}
 		r->resets++;
+	}
+	pthread_mutex_unlock(&g_lock);
+}
+
+void jp_emu_reader_unreachable(int idx, int mode)
+{
+	emu_reader *r;
+
+	pthread_mutex_lock(&g_lock);
+	r = reader_at(idx);
+	if (r != NULL) {
+		r->unreachable = mode == JP_EMU_UNREACHABLE ? mode : JP_EMU_REACHABLE;
+		if (mode == JP_EMU_LINKS_BROKEN)
+			r->link_epoch++;
+		pthread_cond_broadcast(&g_cond);
 	}
 	pthread_mutex_unlock(&g_lock);
 }
@@ -417,6 +435,10 @@ static jp_err emu_connect(jp_transport *t, const char *reader, jp_link **out)
 		rc = JP_E_NO_CARD;
 		goto out;
 	}
+	if (r->unreachable == JP_EMU_UNREACHABLE) {
+		rc = JP_E_TRANSPORT;
+		goto out;
+	}
 	/* The reader powers the card at the first connect, as pcscd does. */
 	if (!jp_emu_powered(r->card))
 		jp_emu_power_on(r->card);
@@ -426,6 +448,7 @@ static jp_err emu_connect(jp_transport *t, const char *reader, jp_link **out)
 	l->reader_gen = r->gen;
 	l->card_gen = r->card_gen;
 	l->resets_seen = r->resets;
+	l->link_epoch = r->link_epoch;
 	*out = &l->base;
 	l = NULL;
 out:
@@ -475,6 +498,8 @@ static jp_err check_inlock(emu_link *l, emu_reader **out)
 	sync_inlock(r);
 	if (!r->last_present || r->card_gen != l->card_gen)
 		return JP_E_NO_CARD;
+	if (r->unreachable == JP_EMU_UNREACHABLE || l->link_epoch != r->link_epoch)
+		return JP_E_TRANSPORT;
 	*out = r;
 	if (l->resets_seen != r->resets) {
 		l->resets_seen = r->resets;

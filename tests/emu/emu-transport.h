@@ -25,5 +25,15 @@ JP_EMU_API void jp_emu_reader_no_extended(int idx, int on);
  * transmit/begin of every link gets JP_E_CARD_RESET. unpower selects a
  * power cycle instead of a warm reset. */
 JP_EMU_API void jp_emu_reader_reset_by_other(int idx, int unpower);
+/* Makes the reader unreachable while its card stays in, powered, its
+ * state intact (a dead USB link, pcscd not answering, a handle invalidated
+ * by a pcscd restart): with JP_EMU_LINKS_BROKEN the connections made
+ * before the call fail for good (JP_E_TRANSPORT) and new ones work; with
+ * JP_EMU_UNREACHABLE every connection fails, new ones too, until the mode
+ * is set back to JP_EMU_REACHABLE. Removal is still reported as such. */
+#define JP_EMU_REACHABLE 0
+#define JP_EMU_LINKS_BROKEN 1
+#define JP_EMU_UNREACHABLE 2
+JP_EMU_API void jp_emu_reader_unreachable(int idx, int mode);
 
 #endif

@@ -102,13 +102,15 @@ static int sign_cert_cached(void)
 	return r && r->card && r->card->cert_state[JP_CERT_SIGN] == JP_CERT_CACHED;
 }
 
+static int rdr_idx;
+
 static void start(void)
 {
 	CK_C_INITIALIZE_ARGS a;
 
 	memset(&a, 0, sizeof(a));
 	a.flags = CKF_OS_LOCKING_OK;
-	pt_reader_with_card(RDR, 1, NULL, &e);
+	rdr_idx = pt_reader_with_card(RDR, 1, NULL, &e);
 	if (F->C_Initialize(&a) != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2) {
 		printf("Bail out! cannot start\n");
 		exit(1);
@@ -209,6 +211,61 @@ int main(void)
 		F->C_GetSessionInfo(ha, &si);
 		is_int(si.state, CKS_RO_PUBLIC_SESSION, "both: the authentication token is logged out");
 	}
+	stop();
+
+	/* 5. The module's connection went stale (e.g. its handle died) but
+	 * the card is still in and verified: the logout power-cycles it
+	 * through a new connection. */
+	start();
+	h = signing_login("stale");
+	jp_emu_reader_unreachable(rdr_idx, JP_EMU_LINKS_BROKEN);
+	is_int(F->C_Logout(h), CKR_OK, "stale: C_Logout succeeds through a new connection");
+	gone("stale");
+	ok(!jp_emu_verified(e, 0), "stale: the authentication PIN is not verified either");
+	is_int(reader()->unpower_pending, 0, "stale: no power cycle owed");
+	stop();
+
+	/* 6. The card cannot be reached at all when the last session closes:
+	 * the process is logged out and the personal data wiped at once; the
+	 * power cycle is owed and done at the first successful contact — here
+	 * a polling C_GetSlotInfo. */
+	start();
+	h = signing_login("unreachable");
+	jp_emu_reader_unreachable(rdr_idx, JP_EMU_UNREACHABLE);
+	is_int(F->C_CloseSession(h), CKR_OK, "unreachable: the last session closes");
+	is_int(nobjects(JP_KEY_SIGN), 1, "unreachable: only the CA certificate remains");
+	is_int(personal_data_objects(), 0, "unreachable: no object holds the modulus");
+	ok(!sign_cert_cached(), "unreachable: the card layer's copy is gone");
+	ok(jp_emu_verified(e, 1), "unreachable: the card itself could not be unverified");
+	is_int(reader()->unpower_pending, 1, "unreachable: a power cycle is owed");
+	{
+		CK_SLOT_INFO si;
+		F->C_GetSlotInfo(s[0], &si);
+		ok(jp_emu_verified(e, 1), "unreachable: still owed while unreachable");
+		jp_emu_reader_unreachable(rdr_idx, JP_EMU_REACHABLE);
+		is_int(F->C_GetSlotInfo(s[0], &si), CKR_OK, "reachable again: a polling call");
+		ok(!jp_emu_verified(e, 1), "reachable again: the card was power-cycled");
+		is_int(reader()->unpower_pending, 0, "reachable again: nothing owed");
+	}
+	stop();
+
+	/* 7. Same, and the first contact is a login on a session that stayed
+	 * open on the other token: the power cycle comes before its VERIFY
+	 * (the signing password no longer verified, the PIN verified). */
+	start();
+	is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &ha), CKR_OK,
+	       "first contact: an authentication session");
+	h = signing_login("first contact");
+	jp_emu_reader_unreachable(rdr_idx, JP_EMU_UNREACHABLE);
+	is_int(F->C_CloseSession(h), CKR_OK, "first contact: the signature session closes");
+	ok(jp_emu_verified(e, 1), "first contact: the card could not be unverified");
+	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_DEVICE_ERROR,
+	       "first contact: a login while unreachable fails");
+	ok(jp_emu_verified(e, 1) && !jp_emu_verified(e, 0), "first contact: no VERIFY reached the card");
+	jp_emu_reader_unreachable(rdr_idx, JP_EMU_REACHABLE);
+	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_OK, "first contact: login when reachable");
+	ok(!jp_emu_verified(e, 1), "first contact: the owed power cycle came first");
+	ok(jp_emu_verified(e, 0), "first contact: then the PIN was verified");
 	stop();
 	done_testing();
 }
