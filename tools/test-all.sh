@@ -4,7 +4,8 @@
 #      pcscd + vpcd + emulator), fuzz-corpus replay
 #   2. AddressSanitizer + UBSan build + make check
 #   3. valgrind over the card and module paths (a short run)
-#   4. make distcheck
+#   4. the libFuzzer targets, briefly
+#   5. make distcheck, as root (in CI) and as an ordinary user
 # Each build lives in _ci/<name>. The last line is "N passed, N failed"
 # summed over every test log (automake .trs files).
 set -u
@@ -100,10 +101,14 @@ else
 	tail -30 "$ci/fuzz.make.log" 2>/dev/null; fail "fuzz build"
 fi
 
-# distcheck as an ordinary user (the builds above ran as whoever we are; in
-# CI that is root, so both cases are covered). From the tarball, as a user
-# would get it.
-step "distcheck"
+# make distcheck as whoever we are (root in CI), then from the tarball as
+# an ordinary user, as a user would get it: both must pass.
+step "distcheck (as $(id -un))"
+make -C "$ci/strict" distcheck >"$ci/distcheck-self.log" 2>&1 ||
+	{ tail -80 "$ci/distcheck-self.log"; fail "distcheck (as $(id -un))"; }
+tail -4 "$ci/distcheck-self.log"
+
+step "distcheck (from the tarball, as an ordinary user)"
 if make -C "$ci/strict" dist >"$ci/dist.log" 2>&1; then
 	tarball=$(ls "$ci/strict"/jpki-pkcs11-*.tar.gz | head -n 1)
 	dc="$ci/distcheck"
