@@ -16,16 +16,26 @@ void jp_find_clear(jp_session *s)
 	s->find_active = 0;
 }
 
-/* The handles of the objects this session may see that match. */
-static CK_RV snapshot_inlock(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+/* The handles of the objects session hs may see that match. */
+static CK_RV snapshot_inlock(CK_SESSION_HANDLE hs, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 {
 	CK_RV rv;
+	jp_session *s = NULL;
 	jp_token *t;
 	size_t i, n = 0;
 
+	rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && s->find_active)
+		rv = CKR_OPERATION_ACTIVE;
 	/* The objects follow the login state (object.c); this may read a
-	 * certificate the first time. */
-	rv = jp_token_objects_ensure_inlock(s->reader, s->key);
+	 * certificate the first time (card I/O: other threads run meanwhile,
+	 * so the session is looked up again after it). */
+	if (rv == CKR_OK)
+		rv = jp_token_objects_ensure_inlock(s->reader, s->key);
+	if (rv == CKR_OK)
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK && s->find_active)
+		rv = CKR_OPERATION_ACTIVE;
 	if (rv != CKR_OK)
 		goto out;
 	t = jp_session_token(s);
@@ -53,19 +63,11 @@ out:
 CK_RV jp_p11_find_objects_init(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
 	CK_RV rv;
-	jp_session *s;
 
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
-	if (!tmpl && count)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && s->find_active)
-		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK)
-		rv = snapshot_inlock(s, tmpl, count);
+	rv = (!tmpl && count) ? CKR_ARGUMENTS_BAD : snapshot_inlock(hs, tmpl, count);
 	jp_leave();
 out:
 	return rv;

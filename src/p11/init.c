@@ -211,6 +211,17 @@ static void nap_ms(long ms)
 		;
 }
 
+/* A thread is in card I/O, or waiting for a reader, without the global lock. */
+static int readers_pinned_inlock(void)
+{
+	size_t i;
+	int pinned = 0;
+
+	for (i = 0; i < jp_mod.nreaders; i++)
+		pinned |= jp_mod.readers[i]->pins > 0;
+	return pinned;
+}
+
 CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 {
 	CK_RV rv;
@@ -228,9 +239,10 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 	jp_mod.finalizing = 1;
 	/* Wake C_WaitForSlotEvent callers: they return
 	 * CKR_CRYPTOKI_NOT_INITIALIZED (PKCS#11 v2.40 §5.5). Cancel again
-	 * until they are all out: one may not have started waiting yet. */
-	while (jp_mod.waiters > 0) {
-		if (jp_mod.transport)
+	 * until they are all out: one may not have started waiting yet. Calls
+	 * in card I/O (without the global lock, io.c) finish theirs first. */
+	while (jp_mod.waiters > 0 || readers_pinned_inlock()) {
+		if (jp_mod.waiters > 0 && jp_mod.transport)
 			(void)jp_mod.transport->ops->cancel(jp_mod.transport);
 		jp_mutex_unlock(jp_mod.lock);
 		nap_ms(2);

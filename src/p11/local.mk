@@ -16,6 +16,7 @@ src_p11_libjpp11_la_SOURCES = \
 	src/p11/options.c \
 	src/p11/slot.c \
 	src/p11/token.c \
+	src/p11/io.c \
 	src/p11/session.c \
 	src/p11/login.c \
 	src/p11/unsupported.c

@@ -29,7 +29,7 @@ static CK_RV check_pin(jp_key key, const CK_UTF8CHAR *pin, CK_ULONG len,
  * Any other outcome (a lost answer, a bare 6300) leaves it unknown: the
  * card may have used a try, and a stale count would hide FINAL_TRY or
  * send the next VERIFY to a blocked PIN. Unknown means one retry query
- * before the next VERIFY (know_tries_intxn). */
+ * before the next VERIFY (jp_p11_login, jp_p11_set_pin). */
 static void note_tries(jp_token *t, jp_key key, jp_err e, int tries)
 {
 	if (e == JP_OK)
@@ -40,27 +40,6 @@ static void note_tries(jp_token *t, jp_key key, jp_err e, int tries)
 		t->tries = tries;
 	else
 		t->tries = -1;
-}
-
-/* Makes sure t->tries is known (one retry query when it is not: the
- * blocked check must not cost a VERIFY). Inside a transaction. */
-static jp_err know_tries_intxn(jp_reader *r, jp_key key)
-{
-	jp_token *t = &r->tokens[key];
-	int tries = -1;
-	jp_err e = JP_OK;
-
-	if (t->tries >= 0)
-		goto out;
-	e = jp_card_pin_tries(r->card, key, &tries);
-	if (e == JP_E_PIN_LOCKED) {
-		tries = 0;
-		e = JP_OK;
-	}
-	if (e == JP_OK)
-		t->tries = tries;
-out:
-	return e;
 }
 
 CK_RV jp_logout_card_inlock(jp_reader *r)
@@ -79,12 +58,16 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	jp_session *s = NULL;
 	jp_reader *r;
 	jp_token *t;
+	jp_key key;
+	jp_token_certs certs;
+	jp_io io;
 	uint8_t buf[JP_PIN_MAX];
 	size_t n = 0;
-	int tries = -1;
-	jp_err e;
+	int tries = -1, asked = 0;
+	jp_err e = JP_OK;
 
 	jp_wipe(buf, sizeof(buf));
+	memset(&certs, 0, sizeof(certs));
 	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
@@ -92,6 +75,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	if (rv != CKR_OK)
 		goto unlock;
 	r = s->reader;
+	key = s->key;
 	t = jp_session_token(s);
 	if (user != CKU_USER && user != CKU_CONTEXT_SPECIFIC) {
 		/* There is no security officer on this card. */
@@ -117,43 +101,69 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 			goto unlock;
 		}
 	}
-	rv = check_pin(s->key, pin, len, buf, &n);
+	rv = check_pin(key, pin, len, buf, &n);
 	if (rv != CKR_OK)
 		goto unlock;
 	if (t->tries == 0) {
 		rv = CKR_PIN_LOCKED;   /* known blocked: no VERIFY */
 		goto unlock;
 	}
-	rv = jp_card_enter_inlock(r);
+	tries = t->tries;
+	rv = jp_card_enter_inlock(r, &io, 0);
 	if (rv != CKR_OK)
 		goto unlock;
-	e = know_tries_intxn(r, s->key);
-	if (e == JP_OK && user == CKU_CONTEXT_SPECIFIC && !t->logged_in)
-		/* Entering found a reset by another program and logged us
-		 * out: a VERIFY now would leave the card verified for a
-		 * process that is not logged in. */
+	/* Card I/O: the reader's lock, not the global one (io.c). */
+	if (user == CKU_CONTEXT_SPECIFIC && (io.cleared || !io.logged_in[key])) {
+		/* Logged out meanwhile (a reset by another program, a logout):
+		 * a VERIFY now would leave the card verified for a process
+		 * that is not logged in. */
 		e = JP_E_SECURITY_STATUS;
-	else if (e == JP_OK && t->tries == 0)
-		e = JP_E_PIN_LOCKED;
-	else if (e == JP_OK)
-		e = jp_card_verify(r->card, s->key, buf, n, &tries);
-	jp_wipe(buf, sizeof(buf));
-	note_tries(t, s->key, e, tries);
-	if (e == JP_OK && user == CKU_USER) {
-		t->logged_in = 1;
-		/* Login-only objects (the signing certificate and its keys)
-		 * appear now; a failure here does not undo the login. */
-		t->objects_built = jp_objects_build_inlock(r, s->key) == JP_OK;
-	} else if (e == JP_OK) {
-		s->sign.context_login = 1;
+	} else {
+		/* Unknown tries: one retry query first, so that a blocked PIN
+		 * never gets a VERIFY. */
+		if (tries < 0)
+			e = jp_io_tries(&io, key, &tries);
+		if (e == JP_OK && tries == 0)
+			e = JP_E_PIN_LOCKED;
+		else if (e == JP_OK)
+			e = jp_card_verify(io.card, key, buf, n, &tries);
+		asked = 1;
 	}
-	JP_INFO("p11: login (%s, %s): %s", s->key == JP_KEY_AUTH ? "authentication" : "signature",
+	jp_wipe(buf, sizeof(buf));
+	/* Login-only objects (the signing certificate and its keys) appear
+	 * at login: their certificate is read now; a failure here does not
+	 * undo the login (they are built at the next use). */
+	if (e == JP_OK && user == CKU_USER)
+		(void)jp_objects_read_certs(io.card, key, 1, &certs);
+	rv = jp_card_leave(&io, e);
+	/* The global lock again: the session may have gone meanwhile. */
+	if (asked && rv != CKR_DEVICE_REMOVED)
+		note_tries(t, key, e, tries);
+	if (e == JP_OK && rv == CKR_OK) {
+		if (jp_session_lookup_inlock(h, &s) != CKR_OK) {
+			/* Closed while the card checked the PIN: nobody may stay
+			 * verified on the card for a process not logged in. */
+			rv = CKR_SESSION_CLOSED;
+			if (!t->logged_in)
+				(void)jp_token_unpower_inlock(r);
+		} else if (user == CKU_USER && t->logged_in) {
+			rv = CKR_USER_ALREADY_LOGGED_IN;   /* another thread's login won */
+		} else if (user == CKU_USER) {
+			t->logged_in = 1;
+			jp_token_objects_build_inlock(r, key, &certs);
+		} else if (s->sign_active) {
+			s->sign.context_login = 1;
+		} else {
+			rv = CKR_OPERATION_NOT_INITIALIZED;   /* ended meanwhile */
+		}
+	}
+	JP_INFO("p11: login (%s, %s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
 	        user == CKU_USER ? "user" : "context-specific", jp_err_str(e));
-	rv = jp_card_leave_inlock(r, e);
 unlock:
 	jp_leave();
 out:
 	jp_wipe(buf, sizeof(buf));
+	jp_token_certs_free(&certs);
 	return rv;
 }
 
@@ -186,10 +196,12 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 	jp_session *s = NULL;
 	jp_reader *r;
 	jp_token *t;
+	jp_key key;
+	jp_io io;
 	uint8_t o[JP_PIN_MAX], nw[JP_PIN_MAX];
 	size_t on = 0, nn = 0;
-	int tries = -1, was_logged_in;
-	jp_err e;
+	int tries = -1;
+	jp_err e = JP_OK;
 
 	jp_wipe(o, sizeof(o));
 	jp_wipe(nw, sizeof(nw));
@@ -200,6 +212,7 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 	if (rv != CKR_OK)
 		goto unlock;
 	r = s->reader;
+	key = s->key;
 	t = jp_session_token(s);
 	/* PKCS#11 v2.40 §5.6: C_SetPIN works in R/W sessions only. */
 	if (!(s->flags & CKF_RW_SESSION)) {
@@ -210,38 +223,41 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 		rv = CKR_ARGUMENTS_BAD;
 		goto unlock;
 	}
-	rv = check_pin(s->key, old_pin, old_len, o, &on);
+	rv = check_pin(key, old_pin, old_len, o, &on);
 	if (rv == CKR_OK)
-		rv = check_pin(s->key, new_pin, new_len, nw, &nn);
+		rv = check_pin(key, new_pin, new_len, nw, &nn);
 	if (rv != CKR_OK)
 		goto unlock;
 	if (t->tries == 0) {
 		rv = CKR_PIN_LOCKED;
 		goto unlock;
 	}
-	rv = jp_card_enter_inlock(r);
+	tries = t->tries;
+	rv = jp_card_enter_inlock(r, &io, 0);
 	if (rv != CKR_OK)
 		goto unlock;
-	was_logged_in = t->logged_in;
-	e = know_tries_intxn(r, s->key);
-	if (e == JP_OK && t->tries == 0)
+	/* Card I/O: the reader's lock, not the global one (io.c). */
+	if (tries < 0)
+		e = jp_io_tries(&io, key, &tries);
+	if (e == JP_OK && tries == 0)
 		e = JP_E_PIN_LOCKED;
 	else if (e == JP_OK)
-		e = jp_card_change_pin(r->card, s->key, o, on, nw, nn, &tries);
+		e = jp_card_change_pin(io.card, key, o, on, nw, nn, &tries);
 	jp_wipe(o, sizeof(o));
 	jp_wipe(nw, sizeof(nw));
-	note_tries(t, s->key, e, tries);
-	JP_INFO("p11: PIN change (%s): %s", s->key == JP_KEY_AUTH ? "authentication" : "signature",
-	        jp_err_str(e));
-	if (!was_logged_in && e != JP_E_PIN_INCORRECT && e != JP_E_PIN_LOCKED) {
+	if ((io.cleared || !io.logged_in[key]) && e != JP_E_PIN_INCORRECT &&
+	    e != JP_E_PIN_LOCKED && !jp_err_is_removal(e)) {
 		/* The change may have VERIFYed the old PIN (also when the
 		 * CHANGE itself failed after it): do not leave the card
 		 * verified for a process that is not logged in. This logs out
-		 * the other token too (one card, one power cycle). */
-		(void)jp_token_unverify_intxn(r);
-		jp_token_logout_all_inlock(r);
+		 * the other token too (one card, one power cycle; at leave). */
+		(void)jp_io_unverify(&io);
 	}
-	rv = jp_card_leave_inlock(r, e);
+	rv = jp_card_leave(&io, e);
+	if (rv != CKR_DEVICE_REMOVED)
+		note_tries(t, key, e, tries);
+	JP_INFO("p11: PIN change (%s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
+	        jp_err_str(e));
 unlock:
 	jp_leave();
 out:

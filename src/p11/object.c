@@ -316,29 +316,57 @@ static int role_of(const jp_object *o)
 	return ro;
 }
 
-/* Reads and parses one certificate. *have = 0 (and JP_OK) when the card
- * has none. */
-static jp_err load_cert(jp_card *card, jp_cert_id id, const uint8_t **der, size_t *len,
-                        jp_cert_info *ci, int *have)
+/* Reads one certificate into out (a copy: the card layer's may go with
+ * the card once the reader is given back). Empty when the card has none. */
+static jp_err read_cert(jp_card *card, jp_cert_id id, jp_buf *out)
 {
+	const uint8_t *der = NULL;
+	size_t len = 0;
 	jp_err e;
 
-	*have = 0;
-	e = jp_card_read_cert(card, id, der, len);
+	e = jp_card_read_cert(card, id, &der, &len);
 	if (e == JP_E_NO_KEY) {
 		JP_DEBUG("p11: certificate %d absent from the card", (int)id);
 		e = JP_OK;
-		goto out;
+	} else if (e == JP_OK) {
+		e = jp_buf_set(out, der, len);
 	}
-	if (e != JP_OK)
-		goto out;
-	e = jp_cert_parse(*der, *len, ci);
-	if (e != JP_OK) {
-		JP_WARN("p11: certificate %d does not parse: %s", (int)id, jp_err_str(e));
-		goto out;
+	return e;
+}
+
+jp_err jp_objects_read_certs(jp_card *card, jp_key key, int holder, jp_token_certs *c)
+{
+	jp_err e;
+
+	e = read_cert(card, ca_cert[key], &c->ca);
+	c->ca_read = e == JP_OK;
+	if (e == JP_OK && holder) {
+		e = read_cert(card, holder_cert[key], &c->holder);
+		c->holder_read = e == JP_OK;
 	}
-	*have = 1;
-out:
+	return e;
+}
+
+void jp_token_certs_free(jp_token_certs *c)
+{
+	jp_buf_free(&c->ca);       /* jp_buf_free wipes */
+	jp_buf_free(&c->holder);
+	c->ca_read = c->holder_read = 0;
+}
+
+/* Parses a certificate read by jp_objects_read_certs; *have = 0 (and
+ * JP_OK) when the card has none. */
+static jp_err parse_cert(const jp_buf *der, jp_cert_info *ci, int *have)
+{
+	jp_err e = JP_OK;
+
+	*have = 0;
+	if (der->len) {
+		e = jp_cert_parse(der->data, der->len, ci);
+		if (e != JP_OK)
+			JP_WARN("p11: a certificate does not parse: %s", jp_err_str(e));
+		*have = e == JP_OK;
+	}
 	return e;
 }
 
@@ -366,7 +394,7 @@ void jp_objects_logout(jp_token *t, jp_key key)
 	t->nobjects = n;
 }
 
-jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
+jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c)
 {
 	jp_err e = JP_OK;
 	jp_token *t = &r->tokens[key];
@@ -374,8 +402,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
 	jp_object **list = NULL;
 	int want[ROLE__COUNT], have_ca = 0, have_holder = 0, ro;
 	jp_cert_info ca, holder;
-	const uint8_t *ca_der = NULL, *holder_der = NULL;
-	size_t ca_len = 0, holder_len = 0, i, n = 0;
+	size_t i, n = 0;
 
 	memset(&ca, 0, sizeof(ca));
 	memset(&holder, 0, sizeof(holder));
@@ -388,24 +415,17 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
 	for (ro = 0; ro < ROLE__COUNT; ro++)
 		want[ro] = t->logged_in || shown_logged_out(key, ro);
 
-	/* Read only what is missing: a rebuild after logout costs no APDU. */
+	/* Make only what is missing: a rebuild after logout makes nothing. */
 	if (!keep[ROLE_CA]) {
-		if (!r->card) {
-			e = JP_E_NO_CARD;
-			goto out;
-		}
-		e = load_cert(r->card, ca_cert[key], &ca_der, &ca_len, &ca, &have_ca);
+		e = c->ca_read ? parse_cert(&c->ca, &ca, &have_ca) : JP_E_INTERNAL;
 		if (e != JP_OK)
 			goto out;
 		want[ROLE_CA] = have_ca;
 	}
 	if (want[ROLE_CERT] && !(keep[ROLE_CERT] && keep[ROLE_PUB] && keep[ROLE_PRIV])) {
-		if (!r->card) {
-			e = JP_E_NO_CARD;
-			goto out;
-		}
-		e = load_cert(r->card, holder_cert[key], &holder_der, &holder_len, &holder,
-		              &have_holder);
+		/* Not read: the login came after the certificates were. */
+		e = c->holder_read ? parse_cert(&c->holder, &holder, &have_holder)
+		                   : JP_E_SECURITY_STATUS;
 		if (e != JP_OK)
 			goto out;
 		want[ROLE_CERT] = want[ROLE_PUB] = want[ROLE_PRIV] = have_holder;
@@ -416,8 +436,8 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key)
 		if (!want[ro] || keep[ro])
 			continue;
 		made[ro] = ro == ROLE_CA ?
-			object_new_inlock(key, ro, &ca, ca_der, ca_len) :
-			object_new_inlock(key, ro, &holder, holder_der, holder_len);
+			object_new_inlock(key, ro, &ca, c->ca.data, c->ca.len) :
+			object_new_inlock(key, ro, &holder, c->holder.data, c->holder.len);
 		if (!made[ro]) {
 			e = JP_E_NO_MEMORY;
 			goto out;

@@ -7,7 +7,9 @@
  *   rv.c         the ONE jp_err → CK_RV map
  *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
  *   token.c      opening the card for a reader, token info and flags, serial,
- *                card I/O bracket (jp_card_enter/leave), logout of a card
+ *                a token's objects, logout of a card
+ *   io.c         the card I/O bracket (jp_card_enter_inlock / jp_card_leave):
+ *                card I/O under the reader's lock, not the global one
  *   session.c    the session table; C_OpenSession/CloseSession/CloseAllSessions/GetSessionInfo
  *   login.c      C_Login/C_Logout/C_SetPIN (InitPIN/InitToken unsupported)
  *   object.c     building a token's objects from its certificates       (p11-ops)
@@ -22,19 +24,24 @@
  *   unsupported.c every other function: CKR_FUNCTION_NOT_SUPPORTED after the init check
  *   options.c    module options (p11-kit x-init-reserved / config file)
  *
- * Locking (simple on purpose): every C_* runs under the ONE global lock
- * (jp_enter .. jp_leave), card I/O included; only C_WaitForSlotEvent drops
- * it while it blocks. Card I/O additionally takes the reader's lock and a
- * PC/SC transaction (jp_card_enter_inlock .. jp_card_leave_inlock), so
- * other processes interleave safely and the order is always global →
- * reader. Functions named *_inlock expect the global lock held.
+ * Locking (design.md §3): every C_* runs under the global lock (jp_enter ..
+ * jp_leave) for the tables EXCEPT while it does card I/O: io.c's bracket
+ * (jp_card_enter_inlock .. jp_card_leave) pins and takes the reader (busy
+ * flag + the reader's lock, held across the I/O and its PC/SC transaction)
+ * and drops the global lock until the I/O is over, so a slow card blocks
+ * only the callers of that reader. C_WaitForSlotEvent also drops it while
+ * it blocks. Order: global → reader; no thread waits for the global lock
+ * while holding a reader's. Functions named *_inlock expect the global
+ * lock held.
  *
  * Object lifetime: a vanished reader is only marked gone; its entry is
  * freed (and reused) only when a slot-set update (C_GetSlotList length
- * query, C_WaitForSlotEvent) needs room, where no caller holds a reader
- * pointer, so jp_reader pointers stay valid inside a call. Sessions of a removed card are NOT freed at once: they are marked
- * dead by the card generation and freed when next looked up
- * (CKR_SESSION_HANDLE_INVALID), so no pointer a call holds dangles. */
+ * query, C_WaitForSlotEvent) needs room, and never while a thread has it
+ * pinned for card I/O (r->pins), so jp_reader pointers stay valid inside a
+ * call. Sessions of a removed card are marked dead by the card generation
+ * and freed when next looked up (CKR_SESSION_HANDLE_INVALID). A session
+ * pointer is valid while the global lock is held: after card I/O (which
+ * drops it) look the session up again by handle. */
 #ifndef JPKI_P11_H
 #define JPKI_P11_H
 
@@ -134,8 +141,14 @@ typedef struct jp_reader {
 	int present;               /* a card is in it (last listing) */
 	unsigned long events;      /* transport's event counter at last listing */
 	int event_pending[2];      /* for C_WaitForSlotEvent, per slot */
-	jp_mutex *lock;            /* card I/O (order: global → reader) */
-	jp_card *card;             /* open card, NULL until needed */
+	jp_mutex *lock;            /* held across card I/O (order: global → reader) */
+	int busy;                  /* a thread does card I/O on it (io.c) */
+	unsigned pins;             /* threads holding it without the global lock
+	                              (card I/O, waiting for it): not freed */
+	int forget_sign_cert;      /* logged out while busy: the card layer's copy
+	                              of the signing certificate goes when given back */
+	jp_card *card;             /* open card, NULL until needed; while busy, used
+	                              by the I/O thread only */
 	int probed;                /* the card was looked at (tokens[] are valid) */
 	jp_err card_err;           /* why there is no usable card (JP_E_NOT_JPKI, ...) */
 	int unpower_pending;       /* a power cycle we owe the card could not be done
@@ -222,8 +235,8 @@ CK_SLOT_ID jp_slot_id(const jp_reader *r, jp_key key);
  * first time after an insertion. CKR_OK even when there is no token
  * (check r->tokens[key].present). */
 CK_RV jp_token_probe_inlock(jp_reader *r);
-/* token.c: makes sure tokens[key]'s objects match its login state
- * (object.c's builder runs inside a card transaction). */
+/* token.c: makes sure tokens[key]'s objects match its login state (the
+ * certificates are read in a card I/O bracket, the objects built after). */
 CK_RV jp_token_objects_ensure_inlock(jp_reader *r, jp_key key);
 /* token.c: the card went away (JP_E_NO_CARD / JP_E_NO_READER): close it,
  * forget tokens, objects, login state; its sessions become dead. */
@@ -232,18 +245,38 @@ void jp_token_card_gone_inlock(jp_reader *r);
  * both PINs: a reset, or our own power cycle). Drops login-only objects. */
 void jp_token_logout_all_inlock(jp_reader *r);
 
-/* token.c: the card I/O bracket. enter: the reader has an open card, takes
- * the reader lock and a PC/SC transaction (a reset found there logs both
- * tokens out and the transaction is retried once). leave: ends the
- * transaction, drops the reader lock, then deals with the error e of the
- * I/O done in between — removal (card gone, CKR_DEVICE_REMOVED), reset
- * (logout of both tokens) — and returns jp_rv(e). Usage:
- *     rv = jp_card_enter_inlock(r);
- *     if (rv == CKR_OK) { e = jp_card_sign(r->card, ...); rv = jp_card_leave_inlock(r, e); }
- * After a non-OK leave the session may be dead (not freed): look it up
- * again before further use. */
-CK_RV jp_card_enter_inlock(jp_reader *r);
-CK_RV jp_card_leave_inlock(jp_reader *r, jp_err e);
+/* io.c: the card I/O bracket (see io.c's header for the rules). */
+typedef struct jp_io {
+	jp_reader *r;
+	jp_card *card;         /* the card to talk to: only this, between the two */
+	unsigned long gen;     /* r->card_gen when entered */
+	int logged_in[2];      /* the tokens' login state when entered */
+	int cleared;           /* no PIN is verified on the card any more (a reset
+	                          found on entering, or the power cycle done first):
+	                          no private operation, no context login */
+	/* for io.c */
+	int txn, opened, reset, unpower, unverified, unverify_failed;
+	jp_err open_err;       /* JP_IO_OPEN: why the card could not be opened */
+} jp_io;
+#define JP_IO_OPEN 1u      /* connect and identify the card if there is none */
+#define JP_IO_UNPOWER 2u   /* power-cycle the card first thing */
+/* Global lock held. On CKR_OK: the reader is this thread's, its lock and a
+ * PC/SC transaction are held, the global lock is NOT; do card I/O on
+ * io->card only, then call jp_card_leave. Otherwise the global lock is
+ * held and nothing else (CKR_DEVICE_REMOVED when the card or reader is
+ * gone). A power cycle owed (r->unpower_pending) is done first. */
+CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags);
+/* Ends the transaction, gives the reader back, returns with the global
+ * lock held, having dealt with e: removal (card gone), a reset (logout of
+ * both tokens), a card changed meanwhile (CKR_DEVICE_REMOVED); else
+ * jp_rv(e). Sessions may have gone meanwhile: look them up again. */
+CK_RV jp_card_leave(jp_io *io, jp_err e);
+/* io.c, between the two: a power cycle (the tokens are logged out at
+ * leave; a failure other than removal leaves one owed); the retry counter
+ * of key (0 when blocked). */
+jp_err jp_io_unverify(jp_io *io);
+jp_err jp_io_tries(jp_io *io, jp_key key, int *tries);
+int jp_err_is_removal(jp_err e);
 
 /* session.c: CKR_SESSION_HANDLE_INVALID (also for sessions of a removed
  * card, which are freed here), CKR_OK with *out. */
@@ -264,18 +297,28 @@ CK_RV jp_logout_card_inlock(jp_reader *r);
  * power-cycles it before anything else; polling calls (probe) retry. CKR_OK
  * when the card was power-cycled or is gone. */
 CK_RV jp_token_unpower_inlock(jp_reader *r);
-/* token.c: jp_card_unverify inside a transaction; a failure other than
- * removal marks the reader unpower_pending. */
-jp_err jp_token_unverify_intxn(jp_reader *r);
+/* token.c: builds tokens[key]'s objects from certificates read in a card
+ * I/O bracket (sets objects_built). */
+typedef struct jp_token_certs jp_token_certs;
+void jp_token_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c);
 
 /* ---- p11-ops' side ---- */
+/* object.c: the certificates a token's objects are built from, copied
+ * during card I/O (the holder's may be personal data: wiped when freed). */
+struct jp_token_certs {
+	jp_buf ca, holder;          /* empty when the card has none */
+	int ca_read, holder_read;   /* asked for */
+};
+/* Card I/O (reader owned, no global lock): reads the CA certificate and,
+ * with holder, the holder's (both cached by the card layer). */
+jp_err jp_objects_read_certs(jp_card *card, jp_key key, int holder, jp_token_certs *c);
+void jp_token_certs_free(jp_token_certs *c);
 /* object.c: (re)builds tokens[key]'s objects for its current login state
  * (t->logged_in decides whether the signing certificate and what derives
- * from it are included). Called by token.c with the reader lock AND a card
- * transaction held: it may call jp_card_read_cert (cached by the card
- * layer). Returns the card layer's error (JP_E_NO_KEY is not an error for
- * the signing certificate: the key objects are then left out). */
-jp_err jp_objects_build_inlock(jp_reader *r, jp_key key);
+ * from it are included) from c; no I/O, global lock held.
+ * JP_E_SECURITY_STATUS when it needs the holder certificate and c lacks it
+ * (the login came after the read: built next time). */
+jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c);
 /* (p11-ops) The builder is idempotent and follows t->logged_in by itself:
  * objects that stay (the certificates, the auth public key, the CA) KEEP
  * their handles, login-only ones are added or dropped, and a rebuild after

@@ -137,7 +137,11 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
 	rv = jp_token_objects_ensure_inlock(r, key);
 	if (rv == CKR_DEVICE_REMOVED)
 		goto unlock;
-	rv = CKR_OK;
+	/* The card I/O above let other threads run: still there? (r itself
+	 * stays valid: it is freed only where no call holds it, slot.c.) */
+	rv = r->gone ? CKR_DEVICE_REMOVED : t->present ? CKR_OK : CKR_TOKEN_NOT_PRESENT;
+	if (rv != CKR_OK)
+		goto unlock;
 	if (jp_mod.nsessions == jp_mod.sessions_cap) {
 		size_t cap = jp_mod.sessions_cap ? jp_mod.sessions_cap * 2 : 16;
 		jp_session **n = realloc(jp_mod.sessions, cap * sizeof(*n));

@@ -6,9 +6,10 @@
  * mismatch (a fault, a wrong key) is wiped and reported as
  * CKR_DEVICE_ERROR (design.md §3, RSA fault attacks).
  *
- * Locking: the global lock is held for the whole call (jp_enter), the
- * reader lock and a PC/SC transaction around the card I/O
- * (jp_card_enter_inlock .. jp_card_leave_inlock). */
+ * Locking: the global lock is held for the call (jp_enter) except around
+ * the card I/O, which runs under the reader's lock and a PC/SC transaction
+ * only (io.c: jp_card_enter_inlock .. jp_card_leave), so a slow signature
+ * blocks no other reader and no call that needs no card. */
 #include "config.h"
 
 #include <string.h>
@@ -81,32 +82,34 @@ static CK_RV copy_pubkey(const jp_object *o, pubkey *pk)
 }
 
 /* The card signs msg; the result is checked on the host. The session's
- * operation has already ended: after the card bracket the session may be
- * dead (removal), so it is not touched here. */
+ * operation has already ended: during the card I/O the session may go
+ * (removal, another thread), so it is not touched here. */
 static CK_RV card_sign_inlock(jp_reader *r, jp_key key, const uint8_t *msg, size_t msg_len,
                               const pubkey *pk, uint8_t out[JP_SIGNATURE_LEN])
 {
 	CK_RV rv;
 	jp_err e = JP_OK;
 	size_t out_len = JP_SIGNATURE_LEN;
+	jp_io io;
+	int refused;
 
-	rv = jp_card_enter_inlock(r);
+	rv = jp_card_enter_inlock(r, &io, 0);
 	if (rv != CKR_OK)
 		goto out;
-	/* A reset found on entering logged both tokens out: no signature
-	 * without a fresh login (design.md §3, the module's login state). */
-	if (!r->tokens[key].logged_in) {
-		(void)jp_card_leave_inlock(r, JP_OK);
+	/* A reset found on entering, or a logout while we waited for the
+	 * reader: no signature without a fresh login (design.md §3, the
+	 * module's login state). */
+	refused = io.cleared || !io.logged_in[key];
+	if (!refused)
+		e = jp_card_sign(io.card, key, msg, msg_len, out, &out_len);
+	rv = jp_card_leave(&io, e);
+	if (refused && rv == CKR_OK) {
 		rv = CKR_USER_NOT_LOGGED_IN;
-		goto out;
-	}
-	e = jp_card_sign(r->card, key, msg, msg_len, out, &out_len);
-	rv = jp_card_leave_inlock(r, e);
-	if (e == JP_E_CARD_RESET) {
+	} else if (e == JP_E_CARD_RESET) {
 		/* The bracket logged both tokens out (the card forgot both
 		 * PINs, jpki-card.md §6): the caller must log in again. */
 		rv = CKR_USER_NOT_LOGGED_IN;
-	} else if (e == JP_E_SECURITY_STATUS) {
+	} else if (e == JP_E_SECURITY_STATUS && rv != CKR_DEVICE_REMOVED) {
 		/* The card says no PIN is verified although this process
 		 * logged in: someone cleared its state (e.g. selected another
 		 * application). Both PINs are gone: log both tokens out. */

@@ -55,7 +55,8 @@ static jp_reader *reader_by_name(const char *name)
  * Their sessions are dead (freed here: nothing can use them again) and
  * their slot IDs stay invalid for ever: reader numbers are never reused,
  * only the table entry is. Called only where no caller holds a reader
- * pointer (a slot-set update, from jp_slots_refresh_inlock(1)). */
+ * pointer (a slot-set update, from jp_slots_refresh_inlock(1)); a reader
+ * pinned by a thread in card I/O (io.c) stays. */
 static void readers_reclaim_inlock(void)
 {
 	size_t i = 0;
@@ -63,8 +64,8 @@ static void readers_reclaim_inlock(void)
 	while (i < jp_mod.nreaders) {
 		jp_reader *r = jp_mod.readers[i];
 
-		if (!r->gone) {
-			i++;
+		if (!r->gone || r->pins > 0) {
+			i++;   /* in use, or in card I/O in another thread */
 			continue;
 		}
 		JP_DEBUG("p11: reader \"%s\" (slots %lu, %lu) forgotten", r->name,
