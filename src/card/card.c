@@ -103,33 +103,41 @@ out:
 	return rc;
 }
 
-/* Whether the JPKI AP is still the current application, found without
- * re-selecting it (which may clear the verified PINs, jpki-card.md §6):
- * EF 0006 exists on every JPKI card and selecting an EF clears nothing. */
-static jp_err confirm_ap_inlock(jp_card *card)
+/* One SELECT of EF fid under the current application. The selection is
+ * forgotten first (a lost answer leaves it unknown) and remembered only
+ * on success, which also proves the AP current in this transaction. */
+static jp_err select_ef_once(jp_card *card, uint16_t fid, uint16_t *sw)
 {
 	jp_err rc;
-	uint16_t sw = 0;
-	static const uint8_t id[2] = { 0x00, (uint8_t)JP_FID_TOKEN_INFO };
+	uint8_t id[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
 
 	card->ef = 0;
-	rc = select_raw(card, 0x02, id, sizeof(id), &sw);
+	rc = select_raw(card, 0x02, id, sizeof(id), sw);
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_sw_to_err(sw);
+	rc = jp_sw_to_err(*sw);
 	if (rc == JP_OK) {
-		card->ef = JP_FID_TOKEN_INFO;
+		card->ef = fid;
 		card->ap_confirmed = 1;
 	}
 out:
 	return rc;
 }
 
+/* Whether the JPKI AP is still the current application, found without
+ * re-selecting it (which may clear the verified PINs, jpki-card.md §6):
+ * EF 0006 exists on every JPKI card and selecting an EF clears nothing. */
+static jp_err confirm_ap_inlock(jp_card *card)
+{
+	uint16_t sw = 0;
+
+	return select_ef_once(card, JP_FID_TOKEN_INFO, &sw);
+}
+
 jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid)
 {
 	jp_err rc;
 	uint16_t sw = 0;
-	uint8_t id[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
 	int attempt;
 
 	rc = jp_card_select_ap_inlock(card, 0);
@@ -138,16 +146,9 @@ jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid)
 	if (card->ef == fid && card->ap_confirmed)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
-		card->ef = 0;
-		rc = select_raw(card, 0x02, id, sizeof(id), &sw);
-		if (rc != JP_OK)
+		rc = select_ef_once(card, fid, &sw);
+		if (rc == JP_OK)
 			goto out;
-		rc = jp_sw_to_err(sw);
-		if (rc == JP_OK) {
-			card->ef = fid;
-			card->ap_confirmed = 1;
-			goto out;
-		}
 		if (rc != JP_E_FILE_NOT_FOUND || card->ap_confirmed || attempt > 0)
 			break;
 		/* 6A82 outside a transaction that proved the AP current:
