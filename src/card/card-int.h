@@ -63,6 +63,12 @@ void jp_card_lost_state(jp_card *card);
  * reset or removal). A response without SW → JP_E_BAD_RESPONSE. */
 jp_err jp_card_xfer_inlock(jp_card *card, const uint8_t *cmd, size_t cmd_len,
                            uint8_t *rsp, size_t *rsp_len, uint16_t *sw);
+/* A short APDU (jp_apdu_build's fields, lc <= 255) built and exchanged
+ * through jp_card_xfer_inlock. The command is wiped after: its data may be
+ * a PIN or what is to be signed. */
+jp_err jp_card_apdu_inlock(jp_card *card, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+                           const uint8_t *data, size_t lc, size_t le,
+                           uint8_t *rsp, size_t *rsp_len, uint16_t *sw);
 
 /* SELECT of the JPKI AP (force: even if we think it is selected). */
 jp_err jp_card_select_ap_inlock(jp_card *card, int force);

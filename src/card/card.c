@@ -63,20 +63,32 @@ out:
 	return rc;
 }
 
+jp_err jp_card_apdu_inlock(jp_card *card, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+                           const uint8_t *data, size_t lc, size_t le,
+                           uint8_t *rsp, size_t *rsp_len, uint16_t *sw)
+{
+	jp_err rc;
+	uint8_t cmd[4 + 1 + 255 + 1];   /* header, Lc, data, Le */
+	size_t cmd_len = sizeof(cmd);
+
+	rc = jp_apdu_build(cmd, &cmd_len, cla, ins, p1, p2, data, lc, le, 0);
+	if (rc != JP_OK)
+		goto out;
+	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, rsp_len, sw);
+out:
+	jp_wipe(cmd, sizeof(cmd));
+	return rc;
+}
+
 /* A SELECT (case 3, P2 0C: no FCI wanted) and its status word. */
 static jp_err select_raw(jp_card *card, uint8_t p1, const uint8_t *id, size_t id_len,
                          uint16_t *sw)
 {
-	jp_err rc;
-	uint8_t cmd[32], rsp[64];
-	size_t cmd_len = sizeof(cmd), rsp_len = sizeof(rsp);
+	uint8_t rsp[64];
+	size_t rsp_len = sizeof(rsp);
 
-	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0xA4, p1, 0x0C, id, id_len, JP_APDU_NO_LE, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, sw);
-out:
-	return rc;
+	return jp_card_apdu_inlock(card, 0x00, 0xA4, p1, 0x0C, id, id_len, JP_APDU_NO_LE, rsp,
+	                           &rsp_len, sw);
 }
 
 jp_err jp_card_select_ap_inlock(jp_card *card, int force)
@@ -211,8 +223,8 @@ void jp_card_end(jp_card *card)
 static jp_err read_label_inlock(jp_card *card)
 {
 	jp_err rc;
-	uint8_t cmd[8], rsp[JP_LABEL_LEN + 8];
-	size_t cmd_len = sizeof(cmd), rsp_len = sizeof(rsp), n, i;
+	uint8_t rsp[JP_LABEL_LEN + 8];
+	size_t rsp_len = sizeof(rsp), n, i;
 	uint16_t sw = 0;
 
 	rc = jp_card_select_ef_inlock(card, JP_FID_TOKEN_INFO);
@@ -222,10 +234,8 @@ static jp_err read_label_inlock(jp_card *card)
 	}
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0xB0, 0x00, 0x00, NULL, 0, JP_LABEL_LEN, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x00, 0xB0, 0x00, 0x00, NULL, 0, JP_LABEL_LEN, rsp, &rsp_len,
+	                         &sw);
 	if (rc != JP_OK)
 		goto out;
 	if (jp_sw_to_err(sw) != JP_OK) {

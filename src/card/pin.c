@@ -34,8 +34,8 @@ out:
 jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries)
 {
 	jp_err rc = JP_E_ARGS;
-	uint8_t cmd[8], rsp[64];
-	size_t cmd_len = sizeof(cmd), rsp_len = sizeof(rsp);
+	uint8_t rsp[64];
+	size_t rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
 	int t, locked = 0;
 
@@ -50,10 +50,8 @@ jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries)
 	if (rc != JP_OK)
 		goto out;
 	/* VERIFY without data: case 1, uses no try. */
-	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0x20, 0x00, 0x80, NULL, 0, JP_APDU_NO_LE, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x00, 0x20, 0x00, 0x80, NULL, 0, JP_APDU_NO_LE, rsp, &rsp_len,
+	                         &sw);
 	if (rc != JP_OK)
 		goto out;
 	t = jp_sw_tries(sw);
@@ -80,18 +78,16 @@ jp_err jp_card_verify_inlock(jp_card *card, jp_key key, const uint8_t *pin, size
                              int *tries)
 {
 	jp_err rc;
-	uint8_t cmd[8 + JP_PIN_MAX], rsp[64];
-	size_t cmd_len = sizeof(cmd), rsp_len = sizeof(rsp);
+	uint8_t rsp[64];
+	size_t rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
 	int t = -1;
 
 	rc = select_pin_inlock(card, key);
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0x20, 0x00, 0x80, pin, len, JP_APDU_NO_LE, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x00, 0x20, 0x00, 0x80, pin, len, JP_APDU_NO_LE, rsp, &rsp_len,
+	                         &sw);
 	if (rc != JP_OK)
 		goto out;
 	card->verified[key] = 0;
@@ -107,7 +103,6 @@ jp_err jp_card_verify_inlock(jp_card *card, jp_key key, const uint8_t *pin, size
 		t = 0;
 	}
 out:
-	jp_wipe(cmd, sizeof(cmd));
 	if (tries)
 		*tries = t;
 	return rc;
@@ -143,8 +138,8 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 {
 	jp_err rc = JP_E_ARGS;
 	uint8_t old_norm[JP_PIN_MAX], new_norm[JP_PIN_MAX];
-	uint8_t cmd[8 + JP_PIN_MAX], rsp[64];
-	size_t old_n = 0, new_n = 0, cmd_len = sizeof(cmd), rsp_len = sizeof(rsp);
+	uint8_t rsp[64];
+	size_t old_n = 0, new_n = 0, rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
 	int locked = 0;
 
@@ -170,11 +165,8 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 	if (rc != JP_OK)
 		goto out;
 	/* P1 01: the data field is the new reference data only. */
-	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0x24, 0x01, 0x80, new_norm, new_n,
-	                   JP_APDU_NO_LE, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x00, 0x24, 0x01, 0x80, new_norm, new_n, JP_APDU_NO_LE, rsp,
+	                         &rsp_len, &sw);
 	if (rc != JP_OK)
 		goto out;
 	rc = jp_sw_to_err(sw);
@@ -185,7 +177,6 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 out:
 	if (locked)
 		jp_card_end(card);
-	jp_wipe(cmd, sizeof(cmd));
 	jp_wipe(old_norm, sizeof(old_norm));
 	jp_wipe(new_norm, sizeof(new_norm));
 	return rc;

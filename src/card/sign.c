@@ -12,8 +12,8 @@ jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t *out_len)
 {
 	jp_err rc = JP_E_ARGS;
-	uint8_t cmd[8 + JP_SIGN_INPUT_MAX], rsp[JP_SIGNATURE_LEN + 64];
-	size_t cmd_len = sizeof(cmd), rsp_len = sizeof(rsp);
+	uint8_t rsp[JP_SIGNATURE_LEN + 64];
+	size_t rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
 	int locked = 0;
 
@@ -40,10 +40,7 @@ jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
 	}
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_apdu_build(cmd, &cmd_len, 0x80, 0x2A, 0x00, 0x80, in, in_len, 256, 0);
-	if (rc != JP_OK)
-		goto out;
-	rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x80, 0x2A, 0x00, 0x80, in, in_len, 256, rsp, &rsp_len, &sw);
 	if (rc != JP_OK)
 		goto out;
 	rc = jp_sw_to_err(sw);
@@ -58,7 +55,6 @@ jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
 out:
 	if (locked)
 		jp_card_end(card);
-	jp_wipe(cmd, sizeof(cmd));
 	jp_wipe(rsp, sizeof(rsp));
 	return rc;
 }
