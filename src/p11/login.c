@@ -68,12 +68,9 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 
 	jp_wipe(buf, sizeof(buf));
 	memset(&certs, 0, sizeof(certs));
-	rv = jp_enter();
+	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, &s);
-	if (rv != CKR_OK)
-		goto unlock;
 	r = s->reader;
 	key = s->key;
 	t = jp_session_token(s);
@@ -172,12 +169,9 @@ CK_RV jp_p11_logout(CK_SESSION_HANDLE h)
 	CK_RV rv;
 	jp_session *s = NULL;
 
-	rv = jp_enter();
+	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, &s);
-	if (rv != CKR_OK)
-		goto unlock;
 	if (!jp_session_token(s)->logged_in) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto unlock;
@@ -205,12 +199,9 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 
 	jp_wipe(o, sizeof(o));
 	jp_wipe(nw, sizeof(nw));
-	rv = jp_enter();
+	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, &s);
-	if (rv != CKR_OK)
-		goto unlock;
 	r = s->reader;
 	key = s->key;
 	t = jp_session_token(s);

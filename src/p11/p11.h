@@ -281,6 +281,10 @@ int jp_err_is_removal(jp_err e);
 /* session.c: CKR_SESSION_HANDLE_INVALID (also for sessions of a removed
  * card, which are freed here), CKR_OK with *out. */
 CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
+/* session.c: jp_enter + jp_session_lookup_inlock, the start of every C_*
+ * that takes a session handle. On CKR_OK the global lock is held (the
+ * caller calls jp_leave() once); on failure it is not. */
+CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out);
 jp_token *jp_session_token(const jp_session *s);
 /* session.c: frees every session of r (a gone reader: they are dead). */
 void jp_sessions_drop_reader_inlock(const jp_reader *r);

@@ -58,6 +58,19 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out)
 	return rv;
 }
 
+CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out)
+{
+	CK_RV rv = jp_enter();
+
+	if (rv != CKR_OK)
+		goto out;
+	rv = jp_session_lookup_inlock(h, out);
+	if (rv != CKR_OK)
+		jp_leave();
+out:
+	return rv;
+}
+
 void jp_sessions_drop_reader_inlock(const jp_reader *r)
 {
 	size_t i = 0;
@@ -186,18 +199,14 @@ CK_RV jp_p11_close_session(CK_SESSION_HANDLE h)
 	jp_token *t;
 	size_t i;
 
-	rv = jp_enter();
+	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, &s);
-	if (rv != CKR_OK)
-		goto unlock;
 	r = s->reader;
 	for (i = 0; jp_mod.sessions[i] != s; i++)
 		;
 	t = session_close_at(i);
 	(void)last_session_logout_inlock(r, t);
-unlock:
 	jp_leave();
 out:
 	return rv;
@@ -238,12 +247,9 @@ CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	jp_session *s = NULL;
 	int rw, user;
 
-	rv = jp_enter();
+	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, &s);
-	if (rv != CKR_OK)
-		goto unlock;
 	if (!info) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto unlock;
