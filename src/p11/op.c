@@ -135,17 +135,22 @@ int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, C
 	return answered;
 }
 
-/* The session with an active operation of kind k. Global lock held. */
-static CK_RV active_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
+/* Enters with the session and its active operation of kind k: the start
+ * of Update, single-part and Final. Like jp_enter_session, the global lock
+ * is held on CKR_OK only. */
+static CK_RV enter_active(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
 {
-	CK_RV rv = jp_session_lookup_inlock(hs, s);
+	CK_RV rv = jp_enter_session(hs, s);
 	int *active;
 
-	if (rv == CKR_OK) {
-		*op = op_of(*s, k, &active);
-		if (!*active)
-			rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv != CKR_OK)
+		goto out;
+	*op = op_of(*s, k, &active);
+	if (!*active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		jp_leave();
 	}
+out:
 	return rv;
 }
 
@@ -155,18 +160,14 @@ CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part,
 	jp_session *s;
 	jp_op *op;
 
-	rv = jp_enter();
+	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
-	rv = active_inlock(hs, k, &s, &op);
-	if (rv != CKR_OK)
-		goto leave;
 	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(op, part, len);
 	if (rv == CKR_OK)
 		op->multipart = 1;
 	else
 		jp_op_end(s, k);     /* an error ends the operation */
-leave:
 	jp_leave();
 out:
 	return rv;
@@ -181,12 +182,9 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 	jp_session *s;
 	jp_op *op;
 
-	rv = jp_enter();
+	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
-	rv = active_inlock(hs, k, &s, &op);
-	if (rv != CKR_OK)
-		goto leave;
 	if (single && op->multipart) {
 		/* Refused; the operation stays for Final. */
 		rv = CKR_OPERATION_ACTIVE;
@@ -196,7 +194,6 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 	} else {
 		rv = finish(s, data, len, single, out, out_len);
 	}
-leave:
 	jp_leave();
 out:
 	return rv;
