@@ -228,6 +228,11 @@ CK_RV jp_slots_refresh_inlock(int update_set);
 void jp_slots_clear_events_inlock(void);
 /* slot.c: reader and key for a slot ID; CKR_SLOT_ID_INVALID. */
 CK_RV jp_slot_lookup_inlock(CK_SLOT_ID id, jp_reader **reader, jp_key *key);
+/* slot.c: the start of C_GetSlotInfo and C_GetTokenInfo: jp_enter, a
+ * refresh (no APDU), the slot, CKR_ARGUMENTS_BAD for a NULL info (checked
+ * after the slot ID), then the card probed. On CKR_OK the global lock is
+ * held (the caller calls jp_leave() once); on failure it is not. */
+CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp_key *key);
 CK_SLOT_ID jp_slot_id(const jp_reader *r, jp_key key);
 
 /* token.c: makes sure the card in r was looked at: opened, identified,

@@ -234,6 +234,27 @@ out:
 	return rv;
 }
 
+CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp_key *key)
+{
+	CK_RV rv = jp_enter();
+
+	if (rv != CKR_OK)
+		goto out;
+	(void)jp_slots_refresh_inlock(0);
+	rv = jp_slot_lookup_inlock(id, reader, key);
+	if (rv == CKR_OK && !info)
+		rv = CKR_ARGUMENTS_BAD;
+	if (rv != CKR_OK) {
+		jp_leave();
+		goto out;
+	}
+	/* APDUs only the first time after an insertion; a card that cannot
+	 * be probed shows as no token. */
+	(void)jp_token_probe_inlock(*reader);
+out:
+	return rv;
+}
+
 static void pad_copy(CK_UTF8CHAR *dst, size_t dst_len, const char *s, size_t s_len)
 {
 	memset(dst, ' ', dst_len);
@@ -247,18 +268,9 @@ CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	jp_key key = JP_KEY_AUTH;
 	size_t room, nlen;
 
-	rv = jp_enter();
+	rv = jp_enter_slot_info(id, info, &r, &key);
 	if (rv != CKR_OK)
 		goto out;
-	(void)jp_slots_refresh_inlock(0);
-	rv = jp_slot_lookup_inlock(id, &r, &key);
-	if (rv != CKR_OK)
-		goto unlock;
-	if (!info) {
-		rv = CKR_ARGUMENTS_BAD;
-		goto unlock;
-	}
-	(void)jp_token_probe_inlock(r);
 	memset(info, 0, sizeof(*info));
 	/* "<reader name> <purpose>", the reader name shortened to fit. */
 	room = sizeof(info->slotDescription) - strlen(purpose[key]) - 1;
@@ -272,7 +284,6 @@ CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT;
 	if (r->tokens[key].present)
 		info->flags |= CKF_TOKEN_PRESENT;
-unlock:
 	jp_leave();
 out:
 	return rv;

@@ -239,18 +239,9 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	jp_token *t;
 	int max;
 
-	rv = jp_enter();
+	rv = jp_enter_slot_info(id, info, &r, &key);
 	if (rv != CKR_OK)
 		goto out;
-	(void)jp_slots_refresh_inlock(0);
-	rv = jp_slot_lookup_inlock(id, &r, &key);
-	if (rv != CKR_OK)
-		goto unlock;
-	if (!info) {
-		rv = CKR_ARGUMENTS_BAD;
-		goto unlock;
-	}
-	(void)jp_token_probe_inlock(r);
 	t = &r->tokens[key];
 	if (!t->present) {
 		rv = CKR_TOKEN_NOT_PRESENT;
