@@ -77,38 +77,35 @@ static void log_event(jp_emu *e, const char *what)
 	}
 }
 
-void jp_emu_power_off(jp_emu *e)
+/* Every power event deselects the application and its EF; whether the
+ * verified PINs go too is the caller's (clear). */
+static void power_event(jp_emu *e, int powered, int clear, const char *what)
 {
-	e->powered = 0;
-	emu_clear_security(e);
+	e->powered = powered;
+	if (clear)
+		emu_clear_security(e);
 	e->app = EMU_APP_NONE;
 	e->cur_ef = EF_NONE;
-	log_event(e, "power off");
+	log_event(e, what);
+}
+
+void jp_emu_power_off(jp_emu *e)
+{
+	power_event(e, 0, 1, "power off");
 }
 
 void jp_emu_power_on(jp_emu *e)
 {
-	if (e->removed)
-		return;
 	/* Cold reset: volatile state gone (jpki-card.md §6). */
-	e->powered = 1;
-	emu_clear_security(e);
-	e->app = EMU_APP_NONE;
-	e->cur_ef = EF_NONE;
-	log_event(e, "power on");
+	if (!e->removed)
+		power_event(e, 1, 1, "power on");
 }
 
 void jp_emu_reset(jp_emu *e)
 {
-	if (e->removed)
-		return;
 	/* Warm reset: §6 says a verified PIN may survive it. */
-	e->powered = 1;
-	if (e->opts.clear_on_reset)
-		emu_clear_security(e);
-	e->app = EMU_APP_NONE;
-	e->cur_ef = EF_NONE;
-	log_event(e, "reset");
+	if (!e->removed)
+		power_event(e, 1, e->opts.clear_on_reset, "reset");
 }
 
 const uint8_t *jp_emu_atr(const jp_emu *e, size_t *len)
