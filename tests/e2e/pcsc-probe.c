@@ -12,8 +12,9 @@
  *     --wait-absent SECS     wait until no reader (or the -r one) has a card
  *     --wait-readers SECS    wait until at least one reader exists (works
  *                            when pcscd is started after this program)
- *     --wait-cycle SECS      wait until the readers are gone (pcscd stopped)
- *                            and back again, on one context; prints "gone"
+ *     --wait-cycle SECS      wait until there are readers (prints "ready"),
+ *                            then until they are gone (pcscd stopped) and
+ *                            back again, on one context; prints "gone"
  *                            and "back"
  *     --wait-change MS       wait for a change from the current state;
  *                            prints "change" or "timeout"
@@ -261,7 +262,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.wait_cycle >= 0) {
-		rc = wait_for(t, cond_no_readers, NULL, o.wait_cycle);
+		/* The readers first, then "ready": the caller restarts pcscd only
+		 * once this client holds a context that saw them (a test that
+		 * just slept could restart pcscd before the probe looked, and
+		 * then never see the readers go). */
+		rc = wait_for(t, cond_readers, NULL, o.wait_cycle);
+		if (rc == JP_OK) {
+			printf("ready\n");
+			fflush(stdout);
+			rc = wait_for(t, cond_no_readers, NULL, o.wait_cycle);
+		}
 		if (rc == JP_OK) {
 			printf("gone\n");
 			fflush(stdout);

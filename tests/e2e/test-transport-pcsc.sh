@@ -48,7 +48,12 @@ tap_run "$top_builddir/tests/e2e/transport-pcsc"
 # zero readers, and finds the new daemon on its own ----
 "$JP_PROBE" --wait-cycle 30 >"$JP_HARNESS_DIR/cycle.out" 2>&1 &
 cycle=$!
-sleep 0.5
+# Restart only once the client has seen the readers (bounded: 10 s).
+i=0
+while ! grep -q '^ready' "$JP_HARNESS_DIR/cycle.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 old_pcscd=$JP_PCSCD_PID
 jp_pcscd_restart
 tap_ok $? "pcscd restarted on the same socket"
@@ -56,7 +61,7 @@ tap_ok $? "pcscd restarted on the same socket"
 tap_ok $? "... as a new process ($old_pcscd -> $JP_PCSCD_PID)"
 wait "$cycle"
 tap_ok $? "a client running across the restart sees the readers go and come back"
-[ "$(tr '\n' ' ' <"$JP_HARNESS_DIR/cycle.out")" = "gone back " ]
+[ "$(tr '\n' ' ' <"$JP_HARNESS_DIR/cycle.out")" = "ready gone back " ]
 tap_ok $? "... in that order (got: $(tr '\n' ' ' <"$JP_HARNESS_DIR/cycle.out"))"
 out=$("$JP_PROBE" -r "$JP_READER" 00A4040C0AD392F000260100000001 2>&1)
 [ "$out" = "9000" ]
