@@ -101,6 +101,15 @@ jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 	JP_I2D_BUF(i2d_X509_NAME, X509_get_issuer_name(x), &out->issuer, rv);
 	if (rv != JP_OK)
 		goto out;
+	/* OpenSSL keeps a name's bytes as received and hands them back from
+	 * i2d, so a certificate whose Name is not a constructed SEQUENCE (a
+	 * fuzzer found a primitive tag 0x10 accepted) would reach
+	 * CKA_SUBJECT/CKA_ISSUER as non-DER: refuse it. */
+	if (out->subject.len < 2 || out->subject.data[0] != 0x30 || out->issuer.len < 2 ||
+	    out->issuer.data[0] != 0x30) {
+		rv = JP_E_BAD_CERT;
+		goto out;
+	}
 	JP_I2D_BUF(i2d_ASN1_INTEGER, X509_get0_serialNumber(x), &out->serial, rv);
 	if (rv != JP_OK)
 		goto out;
