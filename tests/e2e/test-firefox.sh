@@ -327,31 +327,37 @@ srv_stop
 # --- the card pulled out and put back: logged out ------------------------
 jp_card_remove
 tap_ok $? "card removed"
-# NSS may answer from its cache for a moment: poll (bounded).
+# NSS may answer from its cache for a moment, and it notices the removal
+# (present=0) before it drops the login state: poll until both show, or
+# give up after 10 s.
+card_gone() {
+	! grep -q '^token .* present=1 ' "$W/m.out" &&
+		grep -q '^token My Number Card (Authentication) loggedin=0 present=0 ' "$W/m.out"
+}
 n=0
 while :; do
 	marionette tokens
-	grep -q '^token My Number Card (Authentication) .* present=0 ' "$W/m.out" ||
-		[ "$n" -ge 20 ] && break
+	card_gone || [ "$n" -ge 50 ] && break
 	sleep 0.2
 	n=$((n + 1))
 done
 echo "# polled $n times"
-! grep -q '^token .* present=1 ' "$W/m.out" &&
-	grep -q '^token My Number Card (Authentication) loggedin=0 present=0 ' "$W/m.out"
+card_gone
 tap_ok $? "Firefox sees the card gone (slot empty, no longer logged in)"
 jp_card_insert
 tap_ok $? "card inserted again"
+card_back() {
+	grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out" &&
+		grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
+}
 n=0
 while :; do
 	marionette tokens
-	grep -q '^token My Number Card (Authentication) .* present=1 ' "$W/m.out" ||
-		[ "$n" -ge 20 ] && break
+	card_back || [ "$n" -ge 50 ] && break
 	sleep 0.2
 	n=$((n + 1))
 done
-grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out" &&
-	grep -q '^token My Number Card (Signature) loggedin=0 present=1 ' "$W/m.out"
+card_back
 tap_ok $? "the tokens are back, logged out"
 
 # --- TLS 1.3: the card cannot sign RSA-PSS ---------------------------------
