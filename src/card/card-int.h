@@ -76,6 +76,9 @@ jp_err jp_card_select_ap_inlock(jp_card *card, int force);
  * that the AP is still current (SELECT EF 0006), and only if not re-selects
  * it and retries once. JP_E_FILE_NOT_FOUND if the EF really is missing. */
 jp_err jp_card_select_ef_inlock(jp_card *card, uint16_t fid);
+/* SELECT of one of a key's EFs (its PIN or its private key): a missing EF
+ * means the card lacks that key (JP_E_NO_KEY), remembered in key_absent. */
+jp_err jp_card_select_key_ef_inlock(jp_card *card, jp_key key, uint16_t fid);
 
 /* VERIFY with an already-normalized PIN (pin.c). */
 jp_err jp_card_verify_inlock(jp_card *card, jp_key key, const uint8_t *pin, size_t len,

@@ -184,6 +184,23 @@ out:
 	return rc;
 }
 
+jp_err jp_card_select_key_ef_inlock(jp_card *card, jp_key key, uint16_t fid)
+{
+	jp_err rc = JP_E_NO_KEY;
+
+	/* Remembered: a card without the signing key (holders under 15,
+	 * jpki-card.md §3) is asked once per insertion, not per call. */
+	if (card->key_absent[key])
+		goto out;
+	rc = jp_card_select_ef_inlock(card, fid);
+	if (rc == JP_E_FILE_NOT_FOUND) {
+		card->key_absent[key] = 1;
+		rc = JP_E_NO_KEY;
+	}
+out:
+	return rc;
+}
+
 jp_err jp_card_begin(jp_card *card)
 {
 	jp_err rc = JP_OK;

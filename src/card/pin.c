@@ -18,17 +18,7 @@ static int key_ok(jp_key key)
  * without the signing certificate, jpki-card.md §3). */
 static jp_err select_pin_inlock(jp_card *card, jp_key key)
 {
-	jp_err rc = JP_E_NO_KEY;
-
-	if (card->key_absent[key])
-		goto out;
-	rc = jp_card_select_ef_inlock(card, jp_key_pin_fid(key));
-	if (rc == JP_E_FILE_NOT_FOUND) {
-		card->key_absent[key] = 1;
-		rc = JP_E_NO_KEY;
-	}
-out:
-	return rc;
+	return jp_card_select_key_ef_inlock(card, key, jp_key_pin_fid(key));
 }
 
 jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries)

@@ -33,11 +33,7 @@ jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
 	if (rc != JP_OK)
 		goto out;
 	locked = 1;
-	rc = jp_card_select_ef_inlock(card, jp_key_key_fid(key));
-	if (rc == JP_E_FILE_NOT_FOUND) {
-		card->key_absent[key] = 1;
-		rc = JP_E_NO_KEY;
-	}
+	rc = jp_card_select_key_ef_inlock(card, key, jp_key_key_fid(key));
 	if (rc != JP_OK)
 		goto out;
 	rc = jp_card_apdu_inlock(card, 0x80, 0x2A, 0x00, 0x80, in, in_len, 256, rsp, &rsp_len, &sw);
