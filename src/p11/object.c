@@ -483,8 +483,6 @@ void jp_objects_free(jp_token *t)
 	free(t->objects);
 	t->objects = NULL;
 	t->nobjects = 0;
-	free(t->ops_data);   /* unused by now: the keys' attributes suffice */
-	t->ops_data = NULL;
 }
 
 jp_object *jp_object_find_inlock(jp_token *t, CK_OBJECT_HANDLE h)

@@ -130,8 +130,6 @@ typedef struct jp_token {
 	size_t nobjects;
 	unsigned long sessions;    /* open sessions on this token */
 	unsigned long rw_sessions;
-	void *ops_data;            /* p11-ops' per-token data (e.g. the parsed
-	                              public key); freed by jp_objects_free */
 } jp_token;
 
 typedef struct jp_reader {
@@ -339,7 +337,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
  * key's modulus); the others keep their handles. No I/O: it works whatever
  * the card's state and the session count. */
 void jp_objects_logout(jp_token *t, jp_key key);
-/* object.c: frees t->objects and t->ops_data; idempotent. */
+/* object.c: frees t->objects; idempotent. */
 void jp_objects_free(jp_token *t);
 jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h);
 /* attr.c */
