@@ -258,14 +258,3 @@ CK_RV jp_token_unpower_inlock(jp_reader *r)
 out:
 	return rv;
 }
-
-jp_err jp_io_tries(jp_io *io, jp_key key, int *tries)
-{
-	jp_err e = jp_card_pin_tries(io->card, key, tries);
-
-	if (e == JP_E_PIN_LOCKED) {
-		*tries = 0;
-		e = JP_OK;
-	}
-	return e;
-}

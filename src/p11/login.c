@@ -119,7 +119,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		/* Unknown tries: one retry query first, so that a blocked PIN
 		 * never gets a VERIFY. */
 		if (tries < 0)
-			e = jp_io_tries(&io, key, &tries);
+			e = jp_card_pin_tries(io.card, key, &tries);
 		if (e == JP_OK && tries == 0)
 			e = JP_E_PIN_LOCKED;
 		else if (e == JP_OK)
@@ -229,7 +229,7 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 		goto unlock;
 	/* Card I/O: the reader's lock, not the global one (io.c). */
 	if (tries < 0)
-		e = jp_io_tries(&io, key, &tries);
+		e = jp_card_pin_tries(io.card, key, &tries);
 	if (e == JP_OK && tries == 0)
 		e = JP_E_PIN_LOCKED;
 	else if (e == JP_OK)

@@ -275,10 +275,9 @@ CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags);
  * jp_rv(e). Sessions may have gone meanwhile: look them up again. */
 CK_RV jp_card_leave(jp_io *io, jp_err e);
 /* io.c, between the two: a power cycle (the tokens are logged out at
- * leave; a failure other than removal leaves one owed); the retry counter
- * of key (0 when blocked). */
+ * leave; a failure other than removal leaves one owed). The retry counter
+ * is jp_card_pin_tries(io->card, ...) itself (0 when blocked). */
 jp_err jp_io_unverify(jp_io *io);
-jp_err jp_io_tries(jp_io *io, jp_key key, int *tries);
 int jp_err_is_removal(jp_err e);
 
 /* session.c: CKR_SESSION_HANDLE_INVALID (also for sessions of a removed

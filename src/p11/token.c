@@ -157,7 +157,7 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 		make_serial(p->serial, der, len);
 		/* A hidden token ("tokens=" option) costs no retry query. */
 		if (JP_TOKEN_SHOWN(JP_KEY_AUTH))
-			e = jp_io_tries(io, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]);
+			e = jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]);
 		p->present[JP_KEY_AUTH] = (e != JP_E_NO_KEY);
 	} else if (e == JP_E_NO_KEY) {
 		JP_DEBUG("p11: reader \"%s\": the card has no authentication certificate",
@@ -166,7 +166,7 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	if ((e == JP_OK || e == JP_E_NO_KEY) && JP_TOKEN_SHOWN(JP_KEY_SIGN)) {
 		/* The signing password's EF tells whether there is a signing
 		 * key (holders under 15 have none: jpki-card.md §3). */
-		e = jp_io_tries(io, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
+		e = jp_card_pin_tries(io->card, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
 		p->present[JP_KEY_SIGN] = (e != JP_E_NO_KEY);
 		if (e == JP_E_NO_KEY)
 			JP_DEBUG("p11: reader \"%s\": the card has no signing key", io->r->name);
