@@ -25,6 +25,20 @@ static CK_RV check_pin(jp_key key, const CK_UTF8CHAR *pin, CK_ULONG len,
 	return rv;
 }
 
+/* The rule for every PIN-bearing command: a blocked PIN never gets one.
+ * tries < 0 (unknown) costs one retry query first. JP_OK when the PIN may
+ * be sent. Card I/O bracket held. */
+static jp_err guard_blocked(jp_card *card, jp_key key, int *tries)
+{
+	jp_err e = JP_OK;
+
+	if (*tries < 0)
+		e = jp_card_pin_tries(card, key, tries);
+	if (e == JP_OK && *tries == 0)
+		e = JP_E_PIN_LOCKED;
+	return e;
+}
+
 /* After a VERIFY-bearing command: what the card said about the counter.
  * Any other outcome (a lost answer, a bare 6300) leaves it unknown: the
  * card may have used a try, and a stale count would hide FINAL_TRY or
@@ -116,13 +130,8 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		 * that is not logged in. */
 		e = JP_E_SECURITY_STATUS;
 	} else {
-		/* Unknown tries: one retry query first, so that a blocked PIN
-		 * never gets a VERIFY. */
-		if (tries < 0)
-			e = jp_card_pin_tries(io.card, key, &tries);
-		if (e == JP_OK && tries == 0)
-			e = JP_E_PIN_LOCKED;
-		else if (e == JP_OK)
+		e = guard_blocked(io.card, key, &tries);
+		if (e == JP_OK)
 			e = jp_card_verify(io.card, key, buf, n, &tries);
 		asked = 1;
 	}
@@ -228,11 +237,8 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 	if (rv != CKR_OK)
 		goto unlock;
 	/* Card I/O: the reader's lock, not the global one (io.c). */
-	if (tries < 0)
-		e = jp_card_pin_tries(io.card, key, &tries);
-	if (e == JP_OK && tries == 0)
-		e = JP_E_PIN_LOCKED;
-	else if (e == JP_OK)
+	e = guard_blocked(io.card, key, &tries);
+	if (e == JP_OK)
 		e = jp_card_change_pin(io.card, key, o, on, nw, nn, &tries);
 	jp_wipe(o, sizeof(o));
 	jp_wipe(nw, sizeof(nw));
