@@ -10,3 +10,6 @@ EXTRA_DIST += \
 	doc/use/tls13.txt
 # LibreOffice engineer.
 EXTRA_DIST += doc/use/libreoffice.txt
+# What the card does (with sources) and how the project is built: the
+# files code comments cite.
+EXTRA_DIST += doc/card.md doc/design.md
