@@ -77,3 +77,10 @@ tests_p11_test_logout_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-replug
 TESTS += tests/p11/test-replug
 tests_p11_test_replug_LDADD = $(p11_test_ldadd)
+
+# The shipped module, loaded by a host that exports every C_* name itself:
+# calls through the module's lists and dlsym reach the module only.
+check_PROGRAMS += tests/p11/test-interpose
+TESTS += tests/p11/test-interpose
+tests_p11_test_interpose_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+tests_p11_test_interpose_LDADD = -ldl
