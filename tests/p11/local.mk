@@ -84,3 +84,8 @@ check_PROGRAMS += tests/p11/test-interpose
 TESTS += tests/p11/test-interpose
 tests_p11_test_interpose_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 tests_p11_test_interpose_LDADD = -ldl
+
+# What the card cannot do: checked like any call first (table-driven).
+check_PROGRAMS += tests/p11/test-unsupported
+TESTS += tests/p11/test-unsupported
+tests_p11_test_unsupported_LDADD = $(p11_test_ldadd)
