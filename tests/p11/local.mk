@@ -89,3 +89,9 @@ tests_p11_test_interpose_LDADD = -ldl
 check_PROGRAMS += tests/p11/test-unsupported
 TESTS += tests/p11/test-unsupported
 tests_p11_test_unsupported_LDADD = $(p11_test_ldadd)
+
+# The PKCS#11 v3.0 interface: interfaces, C_GetInfo per list, C_LoginUser,
+# C_SessionCancel.
+check_PROGRAMS += tests/p11/test-interface
+TESTS += tests/p11/test-interface
+tests_p11_test_interface_LDADD = $(p11_test_ldadd)
