@@ -95,3 +95,8 @@ tests_p11_test_unsupported_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-interface
 TESTS += tests/p11/test-interface
 tests_p11_test_interface_LDADD = $(p11_test_ldadd)
+
+# The trace log says which slot, session, mechanism; never a PIN or data.
+check_PROGRAMS += tests/p11/test-trace
+TESTS += tests/p11/test-trace
+tests_p11_test_trace_LDADD = $(p11_test_ldadd)
