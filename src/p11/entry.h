@@ -12,6 +12,7 @@
 #ifndef JPKI_P11_ENTRY_H
 #define JPKI_P11_ENTRY_H
 
+#include "jpki/log.h"
 #include "jpki/pkcs11-3.h"
 #include "p11.h"
 
@@ -32,12 +33,15 @@ const char *jp_trace_mech_name(const CK_MECHANISM *m);
 #define JP_MECH_ARGS(m) jp_trace_mech_type(m), jp_trace_mech_name(m)
 
 #define JP_UNPAREN(...) __VA_ARGS__
-/* Defines jp_e_<name>: what is "(format, arguments...)" for the trace. */
+/* Defines jp_e_<name>: what is "(format, arguments...)" for the trace,
+ * evaluated only when tracing (so a mechanism pointer is not read
+ * before the implementation has checked the call). */
 #define JP_ENTRY(name, params, what, call) \
 	CK_RV jp_e_##name params \
 	{ \
 		CK_RV rv_; \
-		jp_trace_call("C_" #name, JP_UNPAREN what); \
+		if (jp_log_level() >= JP_LOG_TRACE) \
+			jp_trace_call("C_" #name, JP_UNPAREN what); \
 		rv_ = call; \
 		jp_trace_return("C_" #name, rv_); \
 		return rv_; \
