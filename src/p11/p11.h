@@ -463,9 +463,7 @@ CK_RV jp_p11_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
 CK_RV jp_p11_verify_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len);
 CK_RV jp_p11_verify_final(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len);
 /* attr.c (p11-ops): objects are read-only (CKR_ACTION_PROHIBITED), the token
- * write-protected (CKR_TOKEN_WRITE_PROTECTED for C_CreateObject). p11-core:
- * please make module.c's C_SetAttributeValue, C_GetObjectSize,
- * C_CreateObject, C_CopyObject, C_DestroyObject trampolines to these. */
+ * write-protected (CKR_TOKEN_WRITE_PROTECTED for C_CreateObject). */
 CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
 CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR size);
