@@ -10,6 +10,10 @@ src_p11_libjpp11_la_CPPFLAGS = $(AM_CPPFLAGS) \
 src_p11_libjpp11_la_SOURCES = \
 	src/p11/p11.h \
 	src/p11/module.c \
+	src/p11/fn-table.h \
+	src/p11/entry.h \
+	src/p11/entry.c \
+	src/p11/entry30.c \
 	src/p11/init.c \
 	src/p11/lock.c \
 	src/p11/rv.c \
@@ -37,11 +41,14 @@ p11_lower_libs = src/card/libjpcard.la src/crypto/libjpcrypto.la \
 
 # The shipped module: only C_* leave it (-fvisibility=hidden + JP_EXPORT +
 # the regex below; tests/p11/test-exports.sh checks). No emulator in it.
+# -Bsymbolic: a reference inside the module binds to the module's own
+# definition at link time, never to a same-named symbol of the host or of
+# another library (tests/p11/test-interpose checks).
 p11moduledir = $(p11_module_path)
 p11module_LTLIBRARIES = src/p11/jpki-pkcs11.la
 src_p11_jpki_pkcs11_la_SOURCES =
 src_p11_jpki_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-no-undefined -export-symbols-regex '^C_'
+	-no-undefined -export-symbols-regex '^C_' -Wl,-Bsymbolic
 src_p11_jpki_pkcs11_la_LIBADD = src/p11/libjpp11.la $(p11_lower_libs) \
 	src/transport/libjptransport-pcsc.la src/common/libjpcommon.la \
 	$(PCSC_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)

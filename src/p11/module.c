@@ -1,33 +1,21 @@
-/* The function list and the exported C_* entry points. Every entry point
- * is a trampoline to a hidden jp_p11_* implementation: this is the one
- * place every call passes through, so the trace log shows each call and
- * its result (never its arguments: C_Login's would be a PIN). Only the
- * C_* symbols leave the shared object (-fvisibility=hidden, JP_EXPORT, and
+/* The module's face: its two function lists (v2.40 and v3.0), the
+ * interfaces that hand them out (C_GetInterfaceList, C_GetInterface, PKCS#11
+ * v3.0 §5.4.5-6), C_GetFunctionList, C_GetInfo, and the exported C_*.
+ *
+ * The lists hold the module's own hidden entries (entry.h), never the
+ * exported symbols: a program that exports its own C_Initialize (built
+ * with -rdynamic), or a module loaded RTLD_GLOBAL before us, would
+ * otherwise get its function called through our list. The exported C_*
+ * are one-line calls to the same entries, and nothing in the module calls
+ * them; the shipped module is also linked -Bsymbolic (local.mk). Only the
+ * C_* symbols leave the shared object (-fvisibility=hidden, JP_EXPORT and
  * the -export-symbols-regex in local.mk). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "jpki/log.h"
-#include "p11.h"
-
-#define JP_TRAMP(name, params, call) \
-	JP_EXPORT CK_RV name params \
-	{ \
-		CK_RV rv_; \
-		JP_TRACE("> %s", #name); \
-		rv_ = call; \
-		JP_TRACE("< %s: 0x%08lx", #name, (unsigned long)rv_); \
-		return rv_; \
-	}
-
-/* Functions the card cannot do: one line each. */
-#define JP_UNSUP(name, params) \
-	JP_EXPORT CK_RV name params \
-	{ \
-		return jp_p11_unsupported(); \
-	}
+#include "entry.h"
 
 /* Writes s into a blank-padded, unterminated Cryptoki string field. */
 static void pad_copy(CK_UTF8CHAR *dst, size_t dst_len, const char *s)
@@ -38,10 +26,13 @@ static void pad_copy(CK_UTF8CHAR *dst, size_t dst_len, const char *s)
 	memcpy(dst, s, n < dst_len ? n : dst_len);
 }
 
-static CK_RV get_info(CK_INFO_PTR info)
+/* cryptokiVersion is the version of the list the caller reached C_GetInfo
+ * through: an application that got the v2.40 list must not be told it may
+ * use v3.0 functions it does not have. */
+static CK_RV get_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 {
 	CK_RV rv = jp_check_init();
-	unsigned major = 0, minor = 0;
+	unsigned lib_major = 0, lib_minor = 0;
 
 	if (rv != CKR_OK)
 		goto out;
@@ -50,256 +41,128 @@ static CK_RV get_info(CK_INFO_PTR info)
 		goto out;
 	}
 	memset(info, 0, sizeof(*info));
-	info->cryptokiVersion.major = 2;
-	info->cryptokiVersion.minor = 40;
+	info->cryptokiVersion.major = major;
+	info->cryptokiVersion.minor = minor;
 	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "jpki-pkcs11 project");
 	info->flags = 0;
 	pad_copy(info->libraryDescription, sizeof(info->libraryDescription),
 	         "My Number Card JPKI (J-LIS)");
 	/* PACKAGE_VERSION is "major.minor.patch". */
-	if (sscanf(PACKAGE_VERSION, "%u.%u", &major, &minor) == 2) {
-		info->libraryVersion.major = (CK_BYTE)major;
-		info->libraryVersion.minor = (CK_BYTE)minor;
+	if (sscanf(PACKAGE_VERSION, "%u.%u", &lib_major, &lib_minor) == 2) {
+		info->libraryVersion.major = (CK_BYTE)lib_major;
+		info->libraryVersion.minor = (CK_BYTE)lib_minor;
 	}
 out:
 	return rv;
 }
 
-JP_TRAMP(C_Initialize, (CK_VOID_PTR args), jp_p11_initialize(args))
-JP_TRAMP(C_Finalize, (CK_VOID_PTR reserved), jp_p11_finalize(reserved))
-JP_TRAMP(C_GetInfo, (CK_INFO_PTR info), get_info(info))
+JP_ENTRY0(GetInfo, (CK_INFO_PTR info), get_info(info, 2, 40))
+JP_ENTRY0(GetInfo30, (CK_INFO_PTR info), get_info(info, 3, 0))
 
-JP_TRAMP(C_GetSlotList, (CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count),
-         jp_p11_get_slot_list(present, list, count))
-JP_TRAMP(C_GetSlotInfo, (CK_SLOT_ID id, CK_SLOT_INFO_PTR info), jp_p11_get_slot_info(id, info))
-JP_TRAMP(C_GetTokenInfo, (CK_SLOT_ID id, CK_TOKEN_INFO_PTR info), jp_p11_get_token_info(id, info))
-JP_TRAMP(C_WaitForSlotEvent, (CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved),
-         jp_p11_wait_for_slot_event(flags, slot, reserved))
-JP_TRAMP(C_GetMechanismList, (CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count),
-         jp_p11_get_mechanism_list(id, list, count))
-JP_TRAMP(C_GetMechanismInfo, (CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info),
-         jp_p11_get_mechanism_info(id, type, info))
-/* There is no security officer and nothing to initialise: the card is
- * personalised by J-LIS. */
-JP_UNSUP(C_InitToken, (CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label))
-JP_UNSUP(C_InitPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len))
-JP_TRAMP(C_SetPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
-                    CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len),
-         jp_p11_set_pin(h, old_pin, old_len, new_pin, new_len))
+/* ---- the lists: read-only, as the spec allows ---- */
 
-JP_TRAMP(C_OpenSession, (CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
-                         CK_SESSION_HANDLE_PTR out),
-         jp_p11_open_session(id, flags, app, notify, out))
-JP_TRAMP(C_CloseSession, (CK_SESSION_HANDLE h), jp_p11_close_session(h))
-JP_TRAMP(C_CloseAllSessions, (CK_SLOT_ID id), jp_p11_close_all_sessions(id))
-JP_TRAMP(C_GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info),
-         jp_p11_get_session_info(h, info))
-JP_UNSUP(C_GetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG_PTR len))
-JP_UNSUP(C_SetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG len,
-                               CK_OBJECT_HANDLE enc_key, CK_OBJECT_HANDLE auth_key))
-JP_TRAMP(C_Login, (CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len),
-         jp_p11_login(h, user, pin, len))
-JP_TRAMP(C_Logout, (CK_SESSION_HANDLE h), jp_p11_logout(h))
-
-/* The tokens are write-protected: the card's files are J-LIS's (attr.c). */
-JP_TRAMP(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
-                          CK_OBJECT_HANDLE_PTR out),
-         jp_p11_create_object(h, tmpl, count, out))
-JP_TRAMP(C_CopyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl,
-                        CK_ULONG count, CK_OBJECT_HANDLE_PTR out),
-         jp_p11_copy_object(h, o, tmpl, count, out))
-JP_TRAMP(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), jp_p11_destroy_object(h, o))
-JP_TRAMP(C_GetObjectSize, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR size),
-         jp_p11_get_object_size(h, o, size))
-JP_TRAMP(C_GetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl,
-                               CK_ULONG count),
-         jp_p11_get_attribute_value(h, o, tmpl, count))
-JP_TRAMP(C_SetAttributeValue, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl,
-                               CK_ULONG count),
-         jp_p11_set_attribute_value(h, o, tmpl, count))
-JP_TRAMP(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count),
-         jp_p11_find_objects_init(h, tmpl, count))
-JP_TRAMP(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
-                         CK_ULONG_PTR count),
-         jp_p11_find_objects(h, out, max, count))
-JP_TRAMP(C_FindObjectsFinal, (CK_SESSION_HANDLE h), jp_p11_find_objects_final(h))
-
-/* No decryption on this card (jpki-card.md §4). */
-JP_UNSUP(C_EncryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
-JP_UNSUP(C_Encrypt, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                     CK_ULONG_PTR out_len))
-JP_UNSUP(C_EncryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                           CK_ULONG_PTR out_len))
-JP_UNSUP(C_EncryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-JP_UNSUP(C_DecryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
-JP_UNSUP(C_Decrypt, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                     CK_ULONG_PTR out_len))
-JP_UNSUP(C_DecryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                           CK_ULONG_PTR out_len))
-JP_UNSUP(C_DecryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-
-JP_TRAMP(C_DigestInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m), jp_p11_digest_init(h, m))
-JP_TRAMP(C_Digest, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                    CK_ULONG_PTR out_len),
-         jp_p11_digest(h, in, in_len, out, out_len))
-JP_TRAMP(C_DigestUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len),
-         jp_p11_digest_update(h, in, in_len))
-/* Digesting a key's secret value: the card's keys never leave it. */
-JP_UNSUP(C_DigestKey, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k))
-JP_TRAMP(C_DigestFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len),
-         jp_p11_digest_final(h, out, out_len))
-
-JP_TRAMP(C_SignInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
-         jp_p11_sign_init(h, m, k))
-JP_TRAMP(C_Sign, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
-                  CK_ULONG_PTR sig_len),
-         jp_p11_sign(h, in, in_len, sig, sig_len))
-JP_TRAMP(C_SignUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len),
-         jp_p11_sign_update(h, in, in_len))
-JP_TRAMP(C_SignFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len),
-         jp_p11_sign_final(h, sig, sig_len))
-/* Signature with message recovery needs raw RSA, which the card lacks. */
-JP_UNSUP(C_SignRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
-JP_UNSUP(C_SignRecover, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
-                         CK_ULONG_PTR sig_len))
-
-JP_TRAMP(C_VerifyInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
-         jp_p11_verify_init(h, m, k))
-JP_TRAMP(C_Verify, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
-                    CK_ULONG sig_len),
-         jp_p11_verify(h, in, in_len, sig, sig_len))
-JP_TRAMP(C_VerifyUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len),
-         jp_p11_verify_update(h, in, in_len))
-JP_TRAMP(C_VerifyFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len),
-         jp_p11_verify_final(h, sig, sig_len))
-JP_UNSUP(C_VerifyRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
-JP_UNSUP(C_VerifyRecover, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len,
-                           CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-
-JP_UNSUP(C_DigestEncryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
-                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-JP_UNSUP(C_DecryptDigestUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
-                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-JP_UNSUP(C_SignEncryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
-                               CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-JP_UNSUP(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
-                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-
-/* Keys are made by J-LIS, on the card, once. */
-JP_UNSUP(C_GenerateKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR tmpl,
-                         CK_ULONG count, CK_OBJECT_HANDLE_PTR out))
-JP_UNSUP(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub_tmpl,
-                             CK_ULONG pub_count, CK_ATTRIBUTE_PTR priv_tmpl, CK_ULONG priv_count,
-                             CK_OBJECT_HANDLE_PTR pub, CK_OBJECT_HANDLE_PTR priv))
-JP_UNSUP(C_WrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wrapping,
-                     CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-JP_UNSUP(C_UnwrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE unwrapping,
-                       CK_BYTE_PTR in, CK_ULONG in_len, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
-                       CK_OBJECT_HANDLE_PTR out))
-JP_UNSUP(C_DeriveKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
-                       CK_ATTRIBUTE_PTR tmpl, CK_ULONG count, CK_OBJECT_HANDLE_PTR out))
-/* The JPKI application exposes no random generator: PKCS#11 v2.40 §5.15
- * has CKR_RANDOM_NO_RNG for that (pkcs11-tool then says "not implemented"). */
-static CK_RV no_rng(void)
-{
-	CK_RV rv = jp_check_init();
-
-	return rv == CKR_OK ? CKR_RANDOM_NO_RNG : rv;
-}
-JP_TRAMP(C_SeedRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len), no_rng())
-JP_TRAMP(C_GenerateRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len), no_rng())
-
-/* Legacy parallel functions: PKCS#11 v2.40 §5.16 says they always return
- * CKR_FUNCTION_NOT_PARALLEL (after the usual init check). */
-static CK_RV not_parallel(void)
-{
-	CK_RV rv = jp_check_init();
-
-	return rv == CKR_OK ? CKR_FUNCTION_NOT_PARALLEL : rv;
-}
-JP_TRAMP(C_GetFunctionStatus, (CK_SESSION_HANDLE h), not_parallel())
-JP_TRAMP(C_CancelFunction, (CK_SESSION_HANDLE h), not_parallel())
-
-static CK_FUNCTION_LIST jp_function_list = {
+static const CK_FUNCTION_LIST list_240 = {
 	{ 2, 40 },
-	C_Initialize,
-	C_Finalize,
-	C_GetInfo,
-	C_GetFunctionList,
-	C_GetSlotList,
-	C_GetSlotInfo,
-	C_GetTokenInfo,
-	C_GetMechanismList,
-	C_GetMechanismInfo,
-	C_InitToken,
-	C_InitPIN,
-	C_SetPIN,
-	C_OpenSession,
-	C_CloseSession,
-	C_CloseAllSessions,
-	C_GetSessionInfo,
-	C_GetOperationState,
-	C_SetOperationState,
-	C_Login,
-	C_Logout,
-	C_CreateObject,
-	C_CopyObject,
-	C_DestroyObject,
-	C_GetObjectSize,
-	C_GetAttributeValue,
-	C_SetAttributeValue,
-	C_FindObjectsInit,
-	C_FindObjects,
-	C_FindObjectsFinal,
-	C_EncryptInit,
-	C_Encrypt,
-	C_EncryptUpdate,
-	C_EncryptFinal,
-	C_DecryptInit,
-	C_Decrypt,
-	C_DecryptUpdate,
-	C_DecryptFinal,
-	C_DigestInit,
-	C_Digest,
-	C_DigestUpdate,
-	C_DigestKey,
-	C_DigestFinal,
-	C_SignInit,
-	C_Sign,
-	C_SignUpdate,
-	C_SignFinal,
-	C_SignRecoverInit,
-	C_SignRecover,
-	C_VerifyInit,
-	C_Verify,
-	C_VerifyUpdate,
-	C_VerifyFinal,
-	C_VerifyRecoverInit,
-	C_VerifyRecover,
-	C_DigestEncryptUpdate,
-	C_DecryptDigestUpdate,
-	C_SignEncryptUpdate,
-	C_DecryptVerifyUpdate,
-	C_GenerateKey,
-	C_GenerateKeyPair,
-	C_WrapKey,
-	C_UnwrapKey,
-	C_DeriveKey,
-	C_SeedRandom,
-	C_GenerateRandom,
-	C_GetFunctionStatus,
-	C_CancelFunction,
-	C_WaitForSlotEvent,
+#define JP_FN(name, params, args) jp_e_##name,
+#define JP_FN3(name, params, args)
+#include "fn-table.h"
 };
 
-/* Allowed before C_Initialize (PKCS#11 v2.40 §5.4). */
-JP_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
+static const CK_FUNCTION_LIST_3_0 list_30 = {
+	{ 3, 0 },
+#define JP_FN(name, params, args) jp_e_##name,
+#define JP_FN_GETINFO(name, params, args) jp_e_GetInfo30,
+#include "fn-table.h"
+};
+
+/* Both are the standard interface "PKCS 11", the newest first: it is what
+ * C_GetInterface(NULL, NULL, ...) returns. No CKF_INTERFACE_FORK_SAFE:
+ * the spec gives it to an interface whose forked child keeps its own copy
+ * of the sessions, login state and operations (v3.0 §3.6). Here a child is
+ * not initialised (init.c: C_Initialize in the child starts afresh, and
+ * every call before that answers CKR_CRYPTOKI_NOT_INITIALIZED), and a
+ * login is the card's state, which a second process cannot copy. */
+static const CK_INTERFACE interfaces[] = {
+	{ (CK_CHAR *)"PKCS 11", (CK_VOID_PTR)&list_30, 0 },
+	{ (CK_CHAR *)"PKCS 11", (CK_VOID_PTR)&list_240, 0 },
+};
+#define N_INTERFACES (sizeof(interfaces) / sizeof(interfaces[0]))
+
+/* Allowed before C_Initialize (PKCS#11 v2.40 §5.4, v3.0 §5.4.4-6). */
+static CK_RV get_function_list(CK_FUNCTION_LIST_PTR_PTR out)
 {
 	CK_RV rv = CKR_ARGUMENTS_BAD;
 
 	if (out) {
-		*out = &jp_function_list;
+		*out = (CK_FUNCTION_LIST_PTR)&list_240;
 		rv = CKR_OK;
 	}
 	return rv;
 }
+
+static CK_RV get_interface_list(CK_INTERFACE_PTR list, CK_ULONG_PTR count)
+{
+	CK_RV rv = CKR_OK;
+
+	if (!count) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (list && *count < N_INTERFACES)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (list)
+		memcpy(list, interfaces, sizeof(interfaces));
+	*count = N_INTERFACES;
+out:
+	return rv;
+}
+
+static int version_is(const CK_INTERFACE *i, const CK_VERSION *v)
+{
+	const CK_VERSION *has = i->pFunctionList;
+
+	return has->major == v->major && has->minor == v->minor;
+}
+
+/* The first interface with that name, version and all those flags (each
+ * NULL or 0: any). None: CKR_ARGUMENTS_BAD, the caller asked for what
+ * this module does not have. */
+static CK_RV get_interface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
+                           CK_INTERFACE_PTR_PTR out, CK_FLAGS flags)
+{
+	CK_RV rv = CKR_ARGUMENTS_BAD;
+	size_t i;
+
+	for (i = 0; out && i < N_INTERFACES; i++) {
+		const CK_INTERFACE *it = &interfaces[i];
+
+		if (name && strcmp((const char *)name, (const char *)it->pInterfaceName) != 0)
+			continue;
+		if (version && !version_is(it, version))
+			continue;
+		if ((it->flags & flags) != flags)
+			continue;
+		*out = (CK_INTERFACE_PTR)it;
+		rv = CKR_OK;
+		break;
+	}
+	return rv;
+}
+
+JP_ENTRY0(GetFunctionList, (CK_FUNCTION_LIST_PTR_PTR out), get_function_list(out))
+JP_ENTRY0(GetInterfaceList, (CK_INTERFACE_PTR list, CK_ULONG_PTR count),
+          get_interface_list(list, count))
+JP_ENTRY(GetInterface, (CK_UTF8CHAR_PTR name, CK_VERSION_PTR version, CK_INTERFACE_PTR_PTR out,
+                        CK_FLAGS flags),
+         ("version=%d.%d flags=0x%lx", version ? version->major : -1,
+          version ? version->minor : -1, flags),
+         get_interface(name, version, out, flags))
+
+/* ---- the exported symbols: C_<name> calls jp_e_<name>, nothing more. The
+ * exported C_GetInfo is the v2.40 one, like C_GetFunctionList's list. */
+#define JP_FN(name, params, args) \
+	JP_EXPORT CK_RV C_##name params \
+	{ \
+		return jp_e_##name args; \
+	}
+#include "fn-table.h"

@@ -8,13 +8,20 @@
  * derives from it (the public key, the private key's modulus) are built
  * only while the signing token is logged in in this process. Building is
  * idempotent and follows the token's state: objects that stay keep their
- * handles, objects that should no longer exist are freed. */
+ * handles, objects that should no longer exist are freed.
+ *
+ * The authentication token also has a profile object (PKCS#11 v3.0 §4.13)
+ * saying CKP_PUBLIC_CERTIFICATES_TOKEN: its certificates can be found
+ * without logging in, so an application (NSS: a "friendly" token) may look
+ * for them without asking for the PIN. The signature token says nothing:
+ * its holder certificate is private. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "jpki/log.h"
+#include "jpki/pkcs11-3.h"
 #include "p11.h"
 
 /* What an object is to its token; at most one of each per token. */
@@ -23,6 +30,7 @@ typedef enum role {
 	ROLE_CA,         /* the issuing CA's certificate */
 	ROLE_PUB,        /* the holder's public key */
 	ROLE_PRIV,       /* the private key on the card */
+	ROLE_PROFILE,    /* CKO_PROFILE: public certificates (authentication token) */
 	ROLE__COUNT
 } role;
 
@@ -38,12 +46,14 @@ static const char *const labels[2][ROLE__COUNT] = {
 		"JPKI User Authentication CA",
 		"JPKI User Authentication",
 		"JPKI User Authentication",
+		NULL,
 	},
 	[JP_KEY_SIGN] = {
 		"JPKI Digital Signature",
 		"JPKI Digital Signature CA",
 		"JPKI Digital Signature",
 		"JPKI Digital Signature",
+		NULL,
 	},
 };
 
@@ -247,8 +257,46 @@ static CK_OBJECT_HANDLE next_handle_inlock(void)
 }
 
 static const CK_OBJECT_CLASS role_class[ROLE__COUNT] = {
-	CKO_CERTIFICATE, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY
+	CKO_CERTIFICATE, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY, CKO_PROFILE
 };
+
+/* The profile object (§4.13): its class and CKA_PROFILE_ID are all the
+ * spec defines; the storage attributes say what every object of this
+ * token is (on the token, public, read-only), for applications that
+ * filter on them. No label: nothing to pick it by mistake. */
+static jp_object *profile_new_inlock(jp_key key, CK_PROFILE_ID id)
+{
+	jp_object *o;
+	builder b = { NULL, 0 };
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		goto out;
+	o->attrs = calloc(ATTRS_MAX, sizeof(*o->attrs));
+	if (!o->attrs) {
+		free(o);
+		o = NULL;
+		goto out;
+	}
+	b.o = o;
+	o->cls = CKO_PROFILE;
+	o->key = key;
+	add_ulong(&b, CKA_CLASS, CKO_PROFILE);
+	add_bool(&b, CKA_TOKEN, 1);
+	add_bool(&b, CKA_PRIVATE, 0);
+	add_bool(&b, CKA_MODIFIABLE, 0);
+	add_bool(&b, CKA_COPYABLE, 0);
+	add_bool(&b, CKA_DESTROYABLE, 0);
+	add_ulong(&b, CKA_PROFILE_ID, id);
+	if (b.failed) {
+		free_object(o);
+		o = NULL;
+		goto out;
+	}
+	o->handle = next_handle_inlock();
+out:
+	return o;
+}
 
 /* Builds one object of role for key from the parsed certificate. NULL when
  * out of memory. */
@@ -304,7 +352,9 @@ static int role_of(const jp_object *o)
 	const jp_attr *cat;
 	int ro = -1;
 
-	if (o->cls == CKO_PRIVATE_KEY)
+	if (o->cls == CKO_PROFILE)
+		ro = ROLE_PROFILE;
+	else if (o->cls == CKO_PRIVATE_KEY)
 		ro = ROLE_PRIV;
 	else if (o->cls == CKO_PUBLIC_KEY)
 		ro = ROLE_PUB;
@@ -379,6 +429,13 @@ static int shown_logged_out(jp_key key, int ro)
 	return key == JP_KEY_AUTH || ro == ROLE_CA;
 }
 
+/* Only the authentication token publishes the public-certificates profile
+ * (its holder certificate is public; the signature token's is not). */
+static int has_profile(jp_key key)
+{
+	return key == JP_KEY_AUTH;
+}
+
 void jp_objects_logout(jp_token *t, jp_key key)
 {
 	size_t i, n = 0;
@@ -414,6 +471,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	}
 	for (ro = 0; ro < ROLE__COUNT; ro++)
 		want[ro] = t->logged_in || shown_logged_out(key, ro);
+	want[ROLE_PROFILE] = has_profile(key);
 
 	/* Make only what is missing: a rebuild after logout makes nothing. */
 	if (!keep[ROLE_CA]) {
@@ -435,9 +493,13 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	for (ro = 0; ro < ROLE__COUNT; ro++) {
 		if (!want[ro] || keep[ro])
 			continue;
-		made[ro] = ro == ROLE_CA ?
-			object_new_inlock(key, ro, &ca, c->ca.data, c->ca.len) :
-			object_new_inlock(key, ro, &holder, c->holder.data, c->holder.len);
+		if (ro == ROLE_PROFILE)
+			made[ro] = profile_new_inlock(key, CKP_PUBLIC_CERTIFICATES_TOKEN);
+		else if (ro == ROLE_CA)
+			made[ro] = object_new_inlock(key, ro, &ca, c->ca.data, c->ca.len);
+		else
+			made[ro] = object_new_inlock(key, ro, &holder, c->holder.data,
+			                             c->holder.len);
 		if (!made[ro]) {
 			e = JP_E_NO_MEMORY;
 			goto out;

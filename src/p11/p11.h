@@ -1,7 +1,11 @@
 /* The Cryptoki front's internal model. This is the only layer where CK_*
  * types appear. Files (one job each):
- *   module.c     the function list; C_GetFunctionList, C_GetInfo; the exported
- *                C_* entry points (thin trampolines to the jp_p11_* below)
+ *   module.c     the function lists (v2.40, v3.0) and interfaces; C_GetFunctionList,
+ *                C_GetInterfaceList/GetInterface, C_GetInfo; the exported C_*
+ *   fn-table.h   every function in list order (X-macros)
+ *   entry.h/.c   the entries the lists hold (jp_e_*): trace, then the jp_p11_*
+ *                below; entry30.c: the v3.0 ones (C_LoginUser, C_SessionCancel,
+ *                message-based functions)
  *   init.c       C_Initialize / C_Finalize: init args, locking choice, fork
  *   lock.c       mutexes: the application's callbacks or pthreads
  *   rv.c         the ONE jp_err → CK_RV map
@@ -21,7 +25,7 @@
  *   digest.c     C_DigestInit/Digest/DigestUpdate/DigestFinal (host)     (p11-ops)
  *   op.c         what those three share: the operation's life (Init checks,
  *                Update, single-part vs Final, §5.2 output lengths)     (p11-ops)
- *   unsupported.c every other function: CKR_FUNCTION_NOT_SUPPORTED after the init check
+ *   unsupported.c what the card cannot do: the usual checks, then the refusal
  *   options.c    module options (p11-kit x-init-reserved / config file)
  *
  * Locking (design.md §3): every C_* runs under the global lock (jp_enter ..
@@ -407,7 +411,7 @@ CK_RV jp_op_single_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *data,
 CK_RV jp_op_final_call(CK_SESSION_HANDLE hs, jp_op_kind k, CK_BYTE_PTR out, CK_ULONG_PTR out_len,
                        jp_op_finish_fn finish);
 
-/* ---- implementations behind the exported C_* (module.c trampolines) ----
+/* ---- implementations behind the entries (entry.c) ----
  * Each does its own jp_enter/jp_leave. */
 /* init.c */
 CK_RV jp_p11_initialize(CK_VOID_PTR args);
@@ -459,9 +463,7 @@ CK_RV jp_p11_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len,
 CK_RV jp_p11_verify_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len);
 CK_RV jp_p11_verify_final(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len);
 /* attr.c (p11-ops): objects are read-only (CKR_ACTION_PROHIBITED), the token
- * write-protected (CKR_TOKEN_WRITE_PROTECTED for C_CreateObject). p11-core:
- * please make module.c's C_SetAttributeValue, C_GetObjectSize,
- * C_CreateObject, C_CopyObject, C_DestroyObject trampolines to these. */
+ * write-protected (CKR_TOKEN_WRITE_PROTECTED for C_CreateObject). */
 CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
 CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR size);
@@ -470,7 +472,5 @@ CK_RV jp_p11_create_object(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG 
 CK_RV jp_p11_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl,
                          CK_ULONG count, CK_OBJECT_HANDLE_PTR out);
 CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
-/* unsupported.c: the init check, then CKR_FUNCTION_NOT_SUPPORTED */
-CK_RV jp_p11_unsupported(void);
 
 #endif

@@ -54,6 +54,9 @@ TESTS += tests/e2e/test-nss.sh
 dist_check_SCRIPTS += tests/e2e/tls-lib.sh
 dist_check_SCRIPTS += tests/e2e/test-openssl.sh
 TESTS += tests/e2e/test-openssl.sh
+# OpenSSL 3 through pkcs11-provider: the PKCS#11 v3.0 interface.
+dist_check_SCRIPTS += tests/e2e/test-pkcs11-provider.sh
+TESTS += tests/e2e/test-pkcs11-provider.sh
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh
 

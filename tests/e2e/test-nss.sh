@@ -4,7 +4,9 @@
 #  - a fresh NSS database, the module added with modutil, both tokens listed;
 #  - certutil lists the public certificates without a password (no VERIFY on
 #    the card) and the signing certificate only after the signature token's
-#    login; the certificates and key ids NSS sees are the card's;
+#    login; the certificates and key ids NSS sees are the card's; the
+#    authentication token is "friendly" (its v3.0 public-certificates
+#    profile): no login to list its certificates even with the PIN at hand;
 #  - TLS client authentication with the authentication key through NSS's
 #    tstclnt against openssl s_server: TLS 1.2 works (one SIGN APDU, the
 #    server sees the card's certificate and an RSA PKCS#1 signature); TLS 1.3
@@ -88,6 +90,23 @@ tap_ok $? "the authentication certificate NSS reads is the card's, byte for byte
 nss certutil -L -h "$JP_LABEL_AUTH" -n "$JP_LABEL_AUTH:JPKI User Authentication CA" -r -f "$w/pw" -d "$db" \
 	>"$w/auth-ca.der" 2>/dev/null && cmp -s "$w/auth-ca.der" "$card/auth-ca.der"
 tap_ok $? "the authentication CA certificate NSS reads is the card's"
+
+# The authentication token publishes the PKCS#11 v3.0 profile
+# CKP_PUBLIC_CERTIFICATES_TOKEN (a CKO_PROFILE object): NSS then treats it
+# as "friendly" and lists its certificates without logging in, even with
+# its PIN at hand; the signature token (no such profile, a private
+# certificate) still logs in to list its own.
+printf '%s:%s\n' "$JP_LABEL_AUTH" "$JP_PIN_AUTH" >"$w/pw-auth"
+chmod 0600 "$w/pw-auth"
+n0=$(jp_log_mark)
+out=$(nss certutil -L -h "$JP_LABEL_AUTH" -f "$w/pw-auth" -d "$db" 2>/dev/null)
+jp_contains "$out" "$nick_a" && [ "$(jp_count_verify "$n0")" -eq 0 ]
+tap_ok $? "friendly: certutil -L with the PIN at hand lists the authentication certificate without a login"
+n0=$(jp_log_mark)
+out=$(nss certutil -L -h all -f "$w/pw" -d "$db" 2>/dev/null)
+printf '%s\n' "$out" | sed 's/  *[^ ]*$//' | grep -qxF -- "$nick_s" && jp_contains "$out" "$nick_a" &&
+	[ "$(jp_count_verify "$n0")" -eq 1 ]
+tap_ok $? "certutil -L -h all with both PINs: one login (the signature token's), both certificates"
 
 # Key ids: NSS prints CKA_ID, the SHA-1 of the public key, which is the
 # certificates' subject key identifier in the test PKI.

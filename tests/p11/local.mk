@@ -77,3 +77,26 @@ tests_p11_test_logout_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-replug
 TESTS += tests/p11/test-replug
 tests_p11_test_replug_LDADD = $(p11_test_ldadd)
+
+# The shipped module, loaded by a host that exports every C_* name itself:
+# calls through the module's lists and dlsym reach the module only.
+check_PROGRAMS += tests/p11/test-interpose
+TESTS += tests/p11/test-interpose
+tests_p11_test_interpose_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+tests_p11_test_interpose_LDADD = -ldl
+
+# What the card cannot do: checked like any call first (table-driven).
+check_PROGRAMS += tests/p11/test-unsupported
+TESTS += tests/p11/test-unsupported
+tests_p11_test_unsupported_LDADD = $(p11_test_ldadd)
+
+# The PKCS#11 v3.0 interface: interfaces, C_GetInfo per list, C_LoginUser,
+# C_SessionCancel.
+check_PROGRAMS += tests/p11/test-interface
+TESTS += tests/p11/test-interface
+tests_p11_test_interface_LDADD = $(p11_test_ldadd)
+
+# The trace log says which slot, session, mechanism; never a PIN or data.
+check_PROGRAMS += tests/p11/test-trace
+TESTS += tests/p11/test-trace
+tests_p11_test_trace_LDADD = $(p11_test_ldadd)

@@ -4,6 +4,7 @@
  * state (PKCS#11 v2.40 §5.7.7-9). */
 #include "config.h"
 
+#include "jpki/pkcs11-3.h"
 #include "ops-test.h"
 
 static CK_ULONG find(ot *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
@@ -53,6 +54,10 @@ int main(void)
 	CK_ATTRIBUTE t_token = { CKA_TOKEN, &yes, sizeof(yes) };
 	CK_ATTRIBUTE t_short = { CKA_CLASS, &cls4, 4 };
 	CK_ATTRIBUTE t_sens = { CKA_PRIVATE_EXPONENT, id, sizeof(id) };
+	CK_OBJECT_CLASS cls_profile = CKO_PROFILE;
+	CK_ULONG profile_id = CKP_PUBLIC_CERTIFICATES_TOKEN;
+	CK_ATTRIBUTE t_profile[2] = { { CKA_CLASS, &cls_profile, sizeof(cls_profile) },
+	                              { CKA_PROFILE_ID, &profile_id, sizeof(profile_id) } };
 	CK_RV rv;
 	unsigned long apdus;
 	const char *log = "test-find.apdu.log";
@@ -67,7 +72,7 @@ int main(void)
 	hs = ot_open(&t, OT_SIGN);
 
 	/* ---- authentication token before login ---- */
-	is_int(find(&t, ha, NULL, 0, all), 3, "empty template: 3 objects before login");
+	is_int(find(&t, ha, NULL, 0, all), 4, "empty template: 4 objects before login");
 	is_int(find(&t, ha, &t_cls, 1, o), 2, "class certificate: 2");
 	n = find(&t, ha, t_cert1, 2, o);
 	ok(n == 1 && value_is(&t, ha, o[0], "auth.der"), "category 1: the holder's certificate");
@@ -83,13 +88,14 @@ int main(void)
 	t_label.ulValueLen--;
 	is_int(find(&t, ha, &t_label, 1, o), 0, "a label prefix does not match");
 	is_int(find(&t, ha, &t_priv, 1, o), 0, "CKA_PRIVATE true: nothing before login");
-	is_int(find(&t, ha, &t_token, 1, o), 3, "CKA_TOKEN true: all");
+	is_int(find(&t, ha, &t_token, 1, o), 4, "CKA_TOKEN true: all");
+	is_int(find(&t, ha, t_profile, 2, o), 1, "the public-certificates profile (v3.0 §4.13)");
 	is_int(find(&t, ha, &t_short, 1, o), 0, "a 4-byte CKA_CLASS matches nothing");
 	is_int(find(&t, ha, &t_sens, 1, o), 0, "a sensitive attribute matches nothing");
 
 	/* Paging. */
 	is_int(t.f->C_FindObjectsInit(ha, NULL, 0), CKR_OK, "FindObjectsInit");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		rv = t.f->C_FindObjects(ha, o, 1, &n);
 		ok(rv == CKR_OK && n == 1 && o[0] == all[i], "page %lu: one object, in order", i);
 	}
@@ -116,21 +122,21 @@ int main(void)
 	/* (the find above is still active) */
 	is_int(ot_login(&t, ha, CKU_USER, 1, OT_AUTH), CKR_OK, "login during a find");
 	rv = t.f->C_FindObjects(ha, o, 16, &n);
-	ok(rv == CKR_OK && n == 3, "the snapshot from before login: 3 objects (%lu)", n);
+	ok(rv == CKR_OK && n == 4, "the snapshot from before login: 4 objects (%lu)", n);
 	is_int(t.f->C_FindObjectsFinal(ha), CKR_OK, "FindObjectsFinal");
-	is_int(find(&t, ha, NULL, 0, o), 4, "after login: 4 objects");
+	is_int(find(&t, ha, NULL, 0, o), 5, "after login: 5 objects");
 	is_int(find(&t, ha, &t_id, 1, o), 3, "CKA_ID: certificate, public and private key");
 	cls = CKO_PRIVATE_KEY;
 	is_int(find(&t, ha, &t_cls, 1, o), 1, "class private key: 1");
 	is_int(find(&t, ha, &t_priv, 1, o), 1, "CKA_PRIVATE true: the private key");
 	/* Another session of the same token shares the login (§6.7.1). */
 	ha2 = ot_open(&t, OT_AUTH);
-	is_int(find(&t, ha2, NULL, 0, o), 4, "a second session sees the private key too");
+	is_int(find(&t, ha2, NULL, 0, o), 5, "a second session sees the private key too");
 	/* Two finds in two sessions at once. */
 	ok(t.f->C_FindObjectsInit(ha, NULL, 0) == CKR_OK &&
 	   t.f->C_FindObjectsInit(ha2, &t_cls, 1) == CKR_OK, "finds in two sessions");
 	ok(t.f->C_FindObjects(ha2, o, 16, &n) == CKR_OK && n == 1, "second session: its own result");
-	ok(t.f->C_FindObjects(ha, o, 16, &n) == CKR_OK && n == 4, "first session: its own result");
+	ok(t.f->C_FindObjects(ha, o, 16, &n) == CKR_OK && n == 5, "first session: its own result");
 	t.f->C_FindObjectsFinal(ha);
 	t.f->C_FindObjectsFinal(ha2);
 
@@ -150,8 +156,8 @@ int main(void)
 	is_int(t.f->C_Logout(hs), CKR_OK, "sign logout");
 	n = find(&t, hs, NULL, 0, o);
 	ok(n == 1 && value_is(&t, hs, o[0], "sign-ca.der"), "after logout: the CA only again");
-	is_int(find(&t, ha, NULL, 0, o), 3,
-	       "the auth token was logged out by the same power cycle: 3 objects");
+	is_int(find(&t, ha, NULL, 0, o), 4,
+	       "the auth token was logged out by the same power cycle: 4 objects");
 
 	jp_emu_log_to(t.e, NULL);
 	remove(log);

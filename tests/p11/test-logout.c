@@ -201,11 +201,11 @@ int main(void)
 	is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &ha), CKR_OK,
 	       "both: an authentication session");
 	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_OK, "both: authentication login");
-	is_int(count_objects(ha), 4, "both: four authentication objects");
+	is_int(count_objects(ha), 5, "both: five authentication objects (with the profile)");
 	h = signing_login("both");
 	is_int(F->C_CloseSession(h), CKR_OK, "both: close the signature session");
 	gone("both");
-	is_int(nobjects(JP_KEY_AUTH), 4, "both: the authentication objects stay");
+	is_int(nobjects(JP_KEY_AUTH), 5, "both: the authentication objects stay");
 	{
 		CK_SESSION_INFO si;
 		F->C_GetSessionInfo(ha, &si);

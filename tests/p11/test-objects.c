@@ -7,12 +7,13 @@
 
 #include <openssl/x509v3.h>
 
+#include "jpki/pkcs11-3.h"
 #include "ops-test.h"
 
 #define CARD 1
 
 typedef struct objset {
-	CK_OBJECT_HANDLE cert, ca, pub, priv;
+	CK_OBJECT_HANDLE cert, ca, pub, priv, profile;
 	CK_ULONG n;
 	CK_OBJECT_HANDLE all[16];
 } objset;
@@ -32,6 +33,7 @@ static void objects(ot *t, CK_SESSION_HANDLE h, objset *s)
 	s->ca = ot_find1(t, h, CKO_CERTIFICATE, 2);
 	s->pub = ot_find1(t, h, CKO_PUBLIC_KEY, -1);
 	s->priv = ot_find1(t, h, CKO_PRIVATE_KEY, -1);
+	s->profile = ot_find1(t, h, CKO_PROFILE, -1);
 }
 
 static int attr(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
@@ -133,7 +135,8 @@ static void no_sign_card(jp_emu_no_sign how, const char *what)
 	ha = ot_open(&t, OT_AUTH);
 	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "%s: auth login", what);
 	objects(&t, ha, &s);
-	ok(s.n == 4 && s.cert && s.ca && s.pub && s.priv, "%s: the auth token is complete", what);
+	ok(s.n == 5 && s.cert && s.ca && s.pub && s.priv && s.profile,
+	   "%s: the auth token is complete", what);
 	rv = t.f->C_OpenSession(t.slot[OT_SIGN], CKF_SERIAL_SESSION, NULL, NULL, &hs);
 	if (rv == CKR_TOKEN_NOT_PRESENT) {
 		ok(1, "%s: no signing token", what);
@@ -171,15 +174,23 @@ int main(void)
 
 	/* ---- authentication token ---- */
 	objects(&t, ha, &a0);
-	ok(a0.n == 3 && a0.cert && a0.ca && a0.pub && !a0.priv,
-	   "auth token before login: certificate, CA, public key (%lu)", a0.n);
+	ok(a0.n == 4 && a0.cert && a0.ca && a0.pub && !a0.priv && a0.profile,
+	   "auth token before login: certificate, CA, public key, profile (%lu)", a0.n);
+	/* PKCS#11 v3.0 §4.13: the public-certificates profile, a public object. */
+	{
+		CK_ULONG id = 0, id_len = sizeof(id);
+		ok(attr(&t, ha, a0.profile, CKA_PROFILE_ID, &id, &id_len) && id_len == sizeof(id) &&
+		   id == CKP_PUBLIC_CERTIFICATES_TOKEN, "auth profile: CKP_PUBLIC_CERTIFICATES_TOKEN");
+		ok(bool_is(&t, ha, a0.profile, CKA_PRIVATE, 0) &&
+		   bool_is(&t, ha, a0.profile, CKA_TOKEN, 1), "the profile is a public token object");
+	}
 	ok(label_is(&t, ha, a0.cert, "JPKI User Authentication") &&
 	   label_is(&t, ha, a0.ca, "JPKI User Authentication CA") &&
 	   label_is(&t, ha, a0.pub, "JPKI User Authentication"), "auth labels");
 	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
 	objects(&t, ha, &a1);
-	ok(a1.n == 4 && a1.priv, "after login: and the private key");
-	ok(a1.cert == a0.cert && a1.ca == a0.ca && a1.pub == a0.pub,
+	ok(a1.n == 5 && a1.priv, "after login: and the private key");
+	ok(a1.cert == a0.cert && a1.ca == a0.ca && a1.pub == a0.pub && a1.profile == a0.profile,
 	   "the public objects keep their handles across the login");
 	ok(label_is(&t, ha, a1.priv, "JPKI User Authentication"), "auth key label");
 	ok(id_is(&t, ha, a1.cert, id_auth) && id_is(&t, ha, a1.pub, id_auth) &&
@@ -191,12 +202,13 @@ int main(void)
 
 	/* ---- signing token ---- */
 	objects(&t, hs, &s0);
-	ok(s0.n == 1 && s0.ca && !s0.cert && !s0.pub && !s0.priv,
+	ok(s0.n == 1 && s0.ca && !s0.cert && !s0.pub && !s0.priv && !s0.profile,
 	   "sign token before login: the CA certificate only (%lu)", s0.n);
 	ok(label_is(&t, hs, s0.ca, "JPKI Digital Signature CA"), "sign CA label");
 	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login");
 	objects(&t, hs, &s1);
 	ok(s1.n == 4 && s1.cert && s1.pub && s1.priv, "after the signing password: 4 objects");
+	ok(!s1.profile, "the signature token publishes no profile (its certificate is private)");
 	ok(s1.ca == s0.ca, "the CA keeps its handle");
 	ok(label_is(&t, hs, s1.cert, "JPKI Digital Signature") &&
 	   label_is(&t, hs, s1.pub, "JPKI Digital Signature") &&
@@ -216,22 +228,22 @@ int main(void)
 		CK_SESSION_HANDLE h = i == 0 ? ha : hs;
 
 		for (k = 0; k < s->n; k++) {
+			for (j = 0; j < nseen; j++)
+				dup |= seen[j] == s->all[k];
+			seen[nseen++] = s->all[k];
 			len = sizeof(label) - 1;
 			if (!attr(&t, h, s->all[k], CKA_LABEL, label, &len))
-				continue;
+				continue;     /* the profile object has none */
 			label[len] = 0;
 			for (j = 0; j < npers; j++)
 				if (strstr(label, pers[j])) {
 					diag("label \"%s\" contains \"%s\"", label, pers[j]);
 					leak = 1;
 				}
-			for (j = 0; j < nseen; j++)
-				dup |= seen[j] == s->all[k];
-			seen[nseen++] = s->all[k];
 		}
 	}
 	ok(!leak, "no label holds personal data from the signing certificate");
-	ok(!dup && nseen == 8, "8 objects, 8 distinct handles");
+	ok(!dup && nseen == 9, "9 objects, 9 distinct handles");
 
 	/* ---- logout: the signing objects go, the CA stays ---- */
 	is_int(t.f->C_Logout(hs), CKR_OK, "sign logout");
@@ -252,7 +264,7 @@ int main(void)
 	h2 = ot_open(&t, OT_AUTH);
 	is_int(ot_login(&t, h2, CKU_USER, CARD, OT_AUTH), CKR_OK, "login on the reinserted card");
 	objects(&t, h2, &a2);
-	ok(a2.n == 4, "4 objects again");
+	ok(a2.n == 5, "5 objects again");
 	for (dup = 0, k = 0; k < a2.n; k++)
 		dup |= in_set(&a1, a2.all[k]) || in_set(&s1, a2.all[k]);
 	ok(!dup, "no handle of the removed card was reused");
