@@ -1,9 +1,12 @@
 /* APDU traces with redaction (include/jpki/log.h).
  *
- * Two rules keep personal data out of the log:
+ * These rules keep secrets and personal data out of the log:
  *  - the command body of VERIFY (INS 20) and CHANGE REFERENCE DATA (INS 24)
- *    is the PIN (jpki-card.md): only the header and the Lc field are shown,
- *    for any CLA, whatever the length fields claim;
+ *    is the PIN (doc/card.md §4): only the header and the Lc field are
+ *    shown, for any CLA, whatever the length fields claim;
+ *  - so is the body of COMPUTE DIGITAL SIGNATURE (INS 2A): it is the data
+ *    to be signed (a DigestInfo, or whatever a CKM_RSA_PKCS caller gave),
+ *    which says what the holder signed;
  *  - jp_log_apdu() does not print the data of READ BINARY responses (and of
  *    the GET RESPONSE that may continue them): that data is certificate
  *    content, and the signing certificate holds the holder's name, address
@@ -37,7 +40,7 @@ static _Thread_local int jp_log_hide_rsp;
 
 /* Bytes of a command up to and including its Lc field (or the Le field of a
  * command without body): CLA INS P1 P2, then one byte (short), or 00 + two
- * bytes (extended). Anything after that may be PIN bytes. */
+ * bytes (extended). Anything after that may be PIN bytes or data to sign. */
 static size_t jp_log_apdu_header_len(const uint8_t *apdu, size_t len)
 {
 	size_t h = len;
@@ -64,9 +67,10 @@ static void jp_log_put(char *out, size_t outlen, size_t *pos, const char *s)
 	}
 }
 
-static int jp_log_is_pin_command(const uint8_t *apdu, size_t len)
+static int jp_log_hides_body(const uint8_t *apdu, size_t len)
 {
-	return len >= 2 && (apdu[1] == INS_VERIFY || apdu[1] == INS_CHANGE_REFERENCE_DATA);
+	return len >= 2 && (apdu[1] == INS_VERIFY || apdu[1] == INS_CHANGE_REFERENCE_DATA ||
+	                    apdu[1] == INS_COMPUTE_SIGNATURE);
 }
 
 void jp_log_format_apdu(char *out, size_t outlen, const uint8_t *apdu, size_t len, int is_command)
@@ -81,7 +85,7 @@ void jp_log_format_apdu(char *out, size_t outlen, const uint8_t *apdu, size_t le
 	if (apdu == NULL)
 		len = 0;
 	shown = len;
-	if (is_command && jp_log_is_pin_command(apdu, len)) {
+	if (is_command && jp_log_hides_body(apdu, len)) {
 		shown = jp_log_apdu_header_len(apdu, len);
 		redact = shown < len;
 	}

@@ -198,7 +198,7 @@ static void test_file(const char *dir)
 	static const uint8_t sel_rsp[] = { 0x6F, 0x03, 0x84, 0x01, 0x77, 0x90, 0x00 };
 	/* A signature is logged before the host checks it: a faulty one
 	 * would give the key away, so its bytes never reach the log. */
-	static const uint8_t sign_cmd[] = { 0x80, 0x2A, 0x00, 0x80, 0x02, 0x01, 0x02, 0x00 };
+	static const uint8_t sign_cmd[] = { 0x80, 0x2A, 0x00, 0x80, 0x04, 'T', 'B', 'S', 'D', 0x00 };
 	static const uint8_t sign_rsp[] = { 'F', 'A', 'U', 'L', 'T', 'Y', 0x90, 0x00 };
 	static const char *const secrets[] = {
 		"51 57 45 5A", "5157455A", "QWEZ",
@@ -206,6 +206,7 @@ static void test_file(const char *dir)
 		"4B 4A 48 47", "4B4A4847", "KJHG",
 		"4E 41 4D 45", "NAME", "41 44 44 52", "ADDR",
 		"46 41 55 4C", "FAULTY",
+		"54 42 53 44", "TBSD",
 	};
 	struct stat st;
 	char *log;
@@ -243,7 +244,8 @@ static void test_file(const char *dir)
 	ok(strstr(log, "00 B0 00 00 00") != NULL, "READ BINARY command logged");
 	ok(strstr(log, "** 10 data bytes not logged ** 90 00") != NULL, "READ BINARY data hidden, SW shown");
 	ok(strstr(log, "** 6 data bytes not logged ** 90 00") != NULL, "GET RESPONSE data after READ BINARY hidden");
-	ok(strstr(log, "80 2A 00 80 02 01 02 00") != NULL, "COMPUTE DIGITAL SIGNATURE command logged");
+	ok(strstr(log, "80 2A 00 80 04 ** redacted **") != NULL,
+	   "COMPUTE DIGITAL SIGNATURE header logged, the data to be signed is not");
 	ok(strstr(log, "** 6 data bytes not logged ** 90 00\n") != NULL &&
 	   strstr(log, "46 41") == NULL, "the signature is not logged, its SW is");
 	ok(strstr(log, "INFO: message with a newline\n") != NULL, "one record per line");
