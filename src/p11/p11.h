@@ -160,6 +160,11 @@ typedef struct jp_reader {
 /* ---- sessions (session.c) ---- */
 typedef enum jp_op_kind { JP_OP_NONE = 0, JP_OP_SIGN, JP_OP_VERIFY, JP_OP_DIGEST } jp_op_kind;
 
+/* An operation's mode (PKCS#11 v2.40 §5.10-5.12): open after Init; an
+ * Update or a Final length query makes it multi-part, a single-part length
+ * query single-part. A call of the other mode then ends it. */
+enum { JP_OP_MODE_OPEN = 0, JP_OP_MODE_SINGLE, JP_OP_MODE_MULTI };
+
 typedef struct jp_op {
 	CK_MECHANISM_TYPE mech;
 	CK_OBJECT_HANDLE key;          /* for sign/verify */
@@ -167,7 +172,7 @@ typedef struct jp_op {
 	                                  session.c frees it when the session dies */
 	uint8_t buf[JP_SIGN_INPUT_MAX];/* CKM_RSA_PKCS multi-part input */
 	size_t buf_len;
-	int multipart;                 /* an Update was called */
+	int mode;                      /* how the caller goes on with it: JP_OP_MODE_* */
 	int always_auth;               /* the key needs CKU_CONTEXT_SPECIFIC (set by SignInit) */
 	int context_login;             /* CKU_CONTEXT_SPECIFIC done for this operation
 	                                  (set by login.c, cleared by sign.c when
@@ -399,8 +404,9 @@ typedef CK_RV (*jp_op_finish_fn)(jp_session *s, const uint8_t *data, CK_ULONG le
                                  CK_BYTE_PTR out, CK_ULONG_PTR out_len);
 /* The whole C_xxxUpdate, C_xxx (single-part) and C_xxxFinal calls, around
  * the kind's finish: jp_enter/jp_leave, the active operation, the
- * argument checks, and the single-part call refused after an Update
- * (CKR_OPERATION_ACTIVE, the operation stays). */
+ * argument checks, and a call of the wrong mode (a single-part call after
+ * an Update, a Final or Update after a single-part length query) refused
+ * with CKR_OPERATION_ACTIVE, which ends the operation. */
 CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part, CK_ULONG len);
 CK_RV jp_op_single_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *data, CK_ULONG len,
                         CK_BYTE_PTR out, CK_ULONG_PTR out_len, jp_op_finish_fn finish);
