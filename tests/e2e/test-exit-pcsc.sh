@@ -19,6 +19,7 @@ w=$JP_HARNESS_DIR/work
 mkdir -p "$w"
 CPID=
 HPID=
+# shellcheck disable=SC2016 # expanded when the trap runs
 jp_traps 'exec 8>&- 9>&- 2>/dev/null; [ -z "$CPID" ] || kill "$CPID" 2>/dev/null; [ -z "$HPID" ] || kill "$HPID" 2>/dev/null'
 
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; }
