@@ -17,7 +17,7 @@
 
 jp_module jp_mod;
 
-#define JP_RESERVED_MAX 1024
+#define JP_RESERVED_MAX 4096
 
 CK_RV jp_check_init(void)
 {
@@ -160,13 +160,17 @@ CK_RV jp_p11_initialize(CK_VOID_PTR pargs)
 			rv = CKR_ARGUMENTS_BAD;
 			goto out;
 		}
-		/* The spec wants NULL here; p11-kit passes its x-init-reserved
-		 * string. Use it only if it really is a string. */
+		/* The spec wants NULL here (v2.40 §5.4: "must be set to
+		 * NULL_PTR"); p11-kit passes its x-init-reserved string and NSS
+		 * its module parameters. Take a readable string as options;
+		 * refuse anything else rather than guess what the caller meant. */
 		if (args->pReserved) {
-			if (read_reserved(args->pReserved, reserved, sizeof(reserved)))
-				opts = reserved;
-			else
-				JP_DEBUG("p11: pReserved is not an options string; ignored");
+			if (!read_reserved(args->pReserved, reserved, sizeof(reserved))) {
+				JP_WARN("p11: pReserved is neither NULL nor an options string");
+				rv = CKR_ARGUMENTS_BAD;
+				goto out;
+			}
+			opts = reserved;
 		}
 	}
 	jp_lock_setup(args);
@@ -188,6 +192,7 @@ CK_RV jp_p11_initialize(CK_VOID_PTR pargs)
 	jp_mod.next_session = 1;
 	jp_mod.next_reader_no = 0;
 	jp_mod.initialized = 1;
+	jp_exit_hook_install();   /* exit.c: no card left verified without C_Finalize */
 	jp_mutex_lock(jp_mod.lock);
 	(void)jp_slots_refresh_inlock(1);
 	jp_slots_clear_events_inlock();

@@ -15,6 +15,7 @@ src_p11_libjpp11_la_SOURCES = \
 	src/p11/entry.c \
 	src/p11/entry30.c \
 	src/p11/init.c \
+	src/p11/exit.c \
 	src/p11/lock.c \
 	src/p11/rv.c \
 	src/p11/options.c \

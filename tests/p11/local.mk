@@ -100,3 +100,14 @@ tests_p11_test_interface_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-trace
 TESTS += tests/p11/test-trace
 tests_p11_test_trace_LDADD = $(p11_test_ldadd)
+
+# The life of an operation: which calls end it (PKCS#11 v2.40 §5.10-5.12).
+check_PROGRAMS += tests/p11/test-oplife
+TESTS += tests/p11/test-oplife
+tests_p11_test_oplife_LDADD = $(p11_test_ldadd)
+
+# A program's end leaves the card unverified (exit without C_Finalize), and
+# always-authenticate's password serves one signature.
+check_PROGRAMS += tests/p11/test-exit
+TESTS += tests/p11/test-exit
+tests_p11_test_exit_LDADD = $(p11_test_ldadd)

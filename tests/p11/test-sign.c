@@ -174,6 +174,10 @@ static void auth_key(ot *t, CK_SESSION_HANDLE h)
 	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 10), CKR_OK, "SignUpdate");
 	is_int(t->f->C_Sign(h, (CK_BYTE_PTR)msg, 10, sig, &sig_len), CKR_OPERATION_ACTIVE,
 	       "C_Sign after C_SignUpdate: CKR_OPERATION_ACTIVE");
+	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 10, strlen(msg) - 10),
+	       CKR_OPERATION_NOT_INITIALIZED, "... which ended the operation");
+	is_int(t->f->C_SignInit(h, &mech, priv), CKR_OK, "SignInit (multi-part, again)");
+	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 10), CKR_OK, "SignUpdate");
 	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 10, strlen(msg) - 10), CKR_OK,
 	       "SignUpdate (rest)");
 	sig_len = 0;
@@ -183,7 +187,7 @@ static void auth_key(ot *t, CK_SESSION_HANDLE h)
 	sig_len = sizeof(sig);
 	rv = t->f->C_SignFinal(h, sig, &sig_len);
 	ok(rv == CKR_OK && ossl_verify(k, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), sig,
-	                               sig_len), "SignFinal after C_Sign was refused: verified");
+	                               sig_len), "SignFinal after the length queries: verified");
 
 	/* CKM_RSA_PKCS limits: 245 bytes (k - 11). */
 	mech.mechanism = CKM_RSA_PKCS;
@@ -301,8 +305,10 @@ static void sign_key(ot *t, CK_SESSION_HANDLE h)
 	       "... and the operation ended");
 
 	every_mechanism(t, h, priv, k, 1, "signing key");
-	is_int(steady_apdus(t, h, priv, 1), 4,
-	       "signing key with always-authenticate, steady state: 4 APDUs");
+	/* SELECT AP (the card was power-cycled after the previous signature),
+	 * SELECT PIN, VERIFY, SELECT key, sign. */
+	is_int(steady_apdus(t, h, priv, 1), 5,
+	       "signing key with always-authenticate, steady state: 5 APDUs");
 
 	/* The context login is for one operation only. */
 	sig_len = sizeof(sig);
@@ -334,6 +340,11 @@ int main(void)
 	sign_key(&t, hs);
 
 	/* Logged out: no signature. */
+	priv = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
+	/* The always-authenticate signatures power-cycled the card: the
+	 * authentication token was logged out with it (one verified state). */
+	is_int(t.f->C_Logout(ha), CKR_USER_NOT_LOGGED_IN, "auth logged out by the seal's power cycle");
+	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
 	priv = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
 	is_int(t.f->C_Logout(ha), CKR_OK, "auth logout");
 	rv = t.f->C_SignInit(ha, &mech, priv);
