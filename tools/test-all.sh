@@ -3,9 +3,10 @@
 #   1. strict build (-Werror) + make check: unit, card, p11, e2e (private
 #      pcscd + vpcd + emulator), fuzz-corpus replay
 #   2. AddressSanitizer + UBSan build + make check
-#   3. valgrind over the card and module paths (a short run)
-#   4. the libFuzzer targets, briefly
-#   5. make distcheck, as root (in CI) and as an ordinary user
+#   3. ThreadSanitizer build + the in-process tests (unit, emu, card, p11)
+#   4. valgrind over the card and module paths (a short run)
+#   5. the libFuzzer targets, briefly
+#   6. make distcheck, as root (in CI) and as an ordinary user
 # Each build lives in _ci/<name>. The last line is "N passed, N failed"
 # summed over every test log (automake .trs files).
 set -u
@@ -50,6 +51,30 @@ build() {
 build strict --enable-strict
 build sanitizers --enable-strict --enable-sanitizers
 
+# ThreadSanitizer (it cannot share a process with ASan: its own build).
+# The in-process tiers only (unit, emu, card, p11: the thread, removal and
+# slot-event tests among them); the e2e tier loads the module into programs
+# that were not built with TSan. A race report fails its test (exit 66).
+step "tsan: build + in-process tests"
+ts="$ci/tsan"
+mkdir -p "$ts"
+if (cd "$ts" && "$top/configure" -q --enable-strict --enable-tsan) >"$ci/tsan.configure.log" 2>&1 &&
+	make -C "$ts" -j"$jobs" >"$ci/tsan.make.log" 2>&1; then
+	ts_tests=$(printf 'jp-print-tests: ; @echo $(TESTS)\n' | make -s -C "$ts" -f Makefile -f - jp-print-tests |
+		tr ' ' '\n' | grep -E '^tests/(unit|emu|card|p11)/' | grep -v '\.sh$' | tr '\n' ' ')
+	if [ -z "$ts_tests" ]; then
+		fail "tsan: no in-process test programs found"
+	elif ! TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+		make -C "$ts" -j"$jobs" check TESTS="$ts_tests" >"$ci/tsan.check.log" 2>&1; then
+		grep -E '^(FAIL|ERROR|XPASS)' "$ci/tsan.check.log"
+		[ -f "$ts/test-suite.log" ] && cat "$ts/test-suite.log"
+		fail "tsan make check"
+	fi
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$ci/tsan.check.log" | tail -7
+else
+	tail -30 "$ci/tsan.make.log" 2>/dev/null; fail "tsan build"
+fi
+
 step "valgrind: card and module paths"
 if command -v valgrind >/dev/null 2>&1; then
 	vg_tests=""
@@ -83,11 +108,12 @@ fz="$ci/fuzz"
 mkdir -p "$fz"
 if (cd "$fz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers) >"$ci/fuzz.configure.log" 2>&1 &&
 	make -C "$fz" -j"$jobs" tests/fuzz/fuzz-der tests/fuzz/fuzz-cert tests/fuzz/fuzz-apdu-response \
-		>"$ci/fuzz.make.log" 2>&1; then
-	for t in der cert apdu-response; do
+		tests/fuzz/fuzz-p11-calls >"$ci/fuzz.make.log" 2>&1; then
+	for t in der cert apdu-response p11-calls; do
 		corpus=$(mktemp -d)
 		cp -r "$top/tests/fuzz/corpus/$t/." "$corpus/"
-		if "$fz/tests/fuzz/fuzz-$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
+		# top_srcdir: where fuzz-p11-calls finds the emulated cards.
+		if top_srcdir="$top" "$fz/tests/fuzz/fuzz-$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
 			-rss_limit_mb=2048 -artifact_prefix="$fz/crash-$t-" "$corpus" >"$fz/fuzz-$t.log" 2>&1; then
 			res=PASS
 		else

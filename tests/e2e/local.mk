@@ -65,6 +65,11 @@ TESTS += tests/e2e/test-gnutls.sh
 dist_check_SCRIPTS += tests/e2e/test-ssh.sh
 TESTS += tests/e2e/test-ssh.sh
 
+# Card faults (garbled signatures, a failing or pulled card at the sign
+# command, latency) under OpenSSL, NSS and OpenSSH with the shipped module.
+dist_check_SCRIPTS += tests/e2e/test-faults.sh
+TESTS += tests/e2e/test-faults.sh
+
 # PDF signing with poppler's pdfsig through NSS (NSS engineer).
 dist_check_SCRIPTS += tests/e2e/test-pdfsig.sh
 TESTS += tests/e2e/test-pdfsig.sh

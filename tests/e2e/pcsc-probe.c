@@ -11,7 +11,8 @@
  *     --wait-card SECS       wait until some reader has a card
  *     --wait-absent SECS     wait until no reader (or the -r one) has a card
  *     --wait-readers SECS    wait until at least one reader exists (works
- *                            when pcscd is started after this program)
+ *                            when pcscd is started after this program);
+ *                            prints "no readers yet" if it has to wait
  *     --wait-cycle SECS      wait until there are readers (prints "ready"),
  *                            then until they are gone (pcscd stopped) and
  *                            back again, on one context; prints "gone"
@@ -143,7 +144,11 @@ static int cond_readers(const jp_reader_status *rs, size_t n, const char *want)
 	return n > 0;
 }
 
-static jp_err wait_for(jp_transport *t, list_cond cond, const char *want, int secs)
+/* miss (may be NULL) is printed once, when the first listing does not
+ * satisfy cond: a caller that must act only once this program is waiting
+ * (start pcscd after it, say) waits for that line instead of sleeping. */
+static jp_err wait_for(jp_transport *t, list_cond cond, const char *want, int secs,
+                       const char *miss)
 {
 	const jp_transport_ops *ops = t->ops;
 	unsigned long long end = mono_ms() + (unsigned long long)secs * 1000ull;
@@ -161,6 +166,11 @@ static jp_err wait_for(jp_transport *t, list_cond cond, const char *want, int se
 			break;
 		if (cond(rs, n, want))
 			break;
+		if (miss != NULL) {
+			printf("%s\n", miss);
+			fflush(stdout);
+			miss = NULL;
+		}
 		now = mono_ms();
 		if (now >= end) {
 			rc = JP_E_TIMEOUT;
@@ -256,7 +266,8 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (o.wait_readers >= 0 && (rc = wait_for(t, cond_readers, NULL, o.wait_readers)) != JP_OK) {
+	if (o.wait_readers >= 0 &&
+	    (rc = wait_for(t, cond_readers, NULL, o.wait_readers, "no readers yet")) != JP_OK) {
 		fail("wait for readers", rc);
 		status = 1;
 		goto out;
@@ -266,16 +277,16 @@ int main(int argc, char **argv)
 		 * once this client holds a context that saw them (a test that
 		 * just slept could restart pcscd before the probe looked, and
 		 * then never see the readers go). */
-		rc = wait_for(t, cond_readers, NULL, o.wait_cycle);
+		rc = wait_for(t, cond_readers, NULL, o.wait_cycle, NULL);
 		if (rc == JP_OK) {
 			printf("ready\n");
 			fflush(stdout);
-			rc = wait_for(t, cond_no_readers, NULL, o.wait_cycle);
+			rc = wait_for(t, cond_no_readers, NULL, o.wait_cycle, NULL);
 		}
 		if (rc == JP_OK) {
 			printf("gone\n");
 			fflush(stdout);
-			rc = wait_for(t, cond_readers, NULL, o.wait_cycle);
+			rc = wait_for(t, cond_readers, NULL, o.wait_cycle, NULL);
 		}
 		if (rc != JP_OK) {
 			fail("wait for pcscd to go and come back", rc);
@@ -284,13 +295,13 @@ int main(int argc, char **argv)
 		}
 		printf("back\n");
 	}
-	if (o.wait_card >= 0 && (rc = wait_for(t, cond_card, o.reader, o.wait_card)) != JP_OK) {
+	if (o.wait_card >= 0 && (rc = wait_for(t, cond_card, o.reader, o.wait_card, NULL)) != JP_OK) {
 		fail("wait for a card", rc);
 		status = 1;
 		goto out;
 	}
 	if (o.wait_absent >= 0 &&
-	    (rc = wait_for(t, cond_absent, o.reader, o.wait_absent)) != JP_OK) {
+	    (rc = wait_for(t, cond_absent, o.reader, o.wait_absent, NULL)) != JP_OK) {
 		fail("wait for no card", rc);
 		status = 1;
 		goto out;

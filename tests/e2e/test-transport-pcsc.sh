@@ -32,7 +32,16 @@ fi
 jp_harness_prepare
 "$JP_PROBE" --wait-readers 30 --list >"$JP_HARNESS_DIR/late.out" 2>&1 &
 late=$!
-sleep 1
+# Start pcscd only once the client has looked and found nothing (bounded:
+# 30 s), so this tests a client that was there first, however late it ran.
+i=0
+while ! grep -q '^no readers yet' "$JP_HARNESS_DIR/late.out" 2>/dev/null && [ $i -lt 300 ] &&
+	kill -0 "$late" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q '^no readers yet' "$JP_HARNESS_DIR/late.out"
+tap_ok $? "a client started before pcscd sees no readers"
 jp_pcscd_start
 tap_ok $? "private pcscd + vpcd + emulator up"
 wait "$late"

@@ -348,7 +348,8 @@ static void test_wait(jp_link **lp)
 	}
 	wait_join(&w);
 	is_int(w.rc, JP_E_TIMEOUT, "wait_change with no change -> JP_E_TIMEOUT");
-	ok(w.ms >= 350 && w.ms < 3000, "... after about 400 ms (%llu)", w.ms);
+	/* Never early; the upper bound only catches a hang (make -j, ASan). */
+	ok(w.ms >= 350 && w.ms < 30000, "... after its 400 ms (%llu)", w.ms);
 
 	/* Cancelled from another thread. */
 	wait_start(&w, (unsigned)-1);
@@ -356,7 +357,9 @@ static void test_wait(jp_link **lp)
 	is_int(ops->cancel(tr), JP_OK, "cancel");
 	wait_join(&w);
 	is_int(w.rc, JP_E_CANCELLED, "wait_change(forever) -> JP_E_CANCELLED");
-	ok(w.ms >= 250 && w.ms < 2000, "... soon after the cancel (%llu ms)", w.ms);
+	/* No lower bound: a thread that started after the cancel finds it
+	 * pending and returns at once, which is right too. */
+	ok(w.ms < 30000, "... not at a timeout: it had none (%llu ms)", w.ms);
 
 	/* A cancel just before the wait is not lost, and is used up once. */
 	is_int(ops->cancel(tr), JP_OK, "cancel with nobody waiting");

@@ -54,6 +54,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
 static emu_reader g_readers[EMU_READERS_MAX];
 static unsigned long g_gen;
+static unsigned g_blocked;          /* threads in a cond wait below */
 
 static const jp_transport_ops emu_ops;
 
@@ -236,6 +237,16 @@ void jp_emu_reader_unreachable(int idx, int mode)
 	pthread_mutex_unlock(&g_lock);
 }
 
+unsigned jp_emu_blocked(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&g_lock);
+	n = g_blocked;
+	pthread_mutex_unlock(&g_lock);
+	return n;
+}
+
 /* ---- the ops table ---- */
 
 static jp_err emu_establish(jp_transport **out)
@@ -383,7 +394,9 @@ static jp_err emu_wait_change(jp_transport *tp, const jp_reader_status *known, s
 		ts_add_ms(&tick, 50);
 		if (timeout_ms != (unsigned)-1 && ts_cmp(&tick, &deadline) > 0)
 			tick = deadline;
+		g_blocked++;
 		pthread_cond_timedwait(&g_cond, &g_lock, &tick);
+		g_blocked--;
 	}
 	pthread_mutex_unlock(&g_lock);
 	return rc;
@@ -518,7 +531,9 @@ static jp_err acquire_inlock(emu_link *l, emu_reader **out)
 		rc = check_inlock(l, out);
 		if (rc != JP_OK || (*out)->tx_owner == NULL || (*out)->tx_owner == l)
 			break;
+		g_blocked++;
 		pthread_cond_wait(&g_cond, &g_lock);
+		g_blocked--;
 	}
 	return rc;
 }

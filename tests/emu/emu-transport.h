@@ -35,5 +35,10 @@ JP_EMU_API void jp_emu_reader_reset_by_other(int idx, int unpower);
 #define JP_EMU_LINKS_BROKEN 1
 #define JP_EMU_UNREACHABLE 2
 JP_EMU_API void jp_emu_reader_unreachable(int idx, int mode);
+/* How many threads are blocked in the transport now: waiting in
+ * wait_change, or in transmit/begin for another link's transaction. A test
+ * that checks "X wakes a blocked call" waits for this count first, so a
+ * thread that starts late cannot make the check pass without blocking. */
+JP_EMU_API unsigned jp_emu_blocked(void);
 
 #endif

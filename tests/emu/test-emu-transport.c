@@ -66,15 +66,27 @@ static void *wait_thread(void *arg)
 
 typedef struct holder {
 	jp_link *l;
-	volatile int done;
+	int done;                   /* atomic: read while the thread runs */
 } holder;
 
 static void *tx_thread(void *arg)
 {
 	holder *h = arg;
 	jp_err rc = xmit(h->l, SEL);
-	h->done = rc == JP_OK ? 1 : -1;
+	__atomic_store_n(&h->done, rc == JP_OK ? 1 : -1, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+/* Waits until n threads are blocked in the transport: the check that
+ * follows then tests a blocked call, whatever the scheduler did. The bound
+ * only catches a hang. */
+static int blocked(unsigned n)
+{
+	int ms;
+
+	for (ms = 0; ms < 30000 && jp_emu_blocked() < n; ms++)
+		usleep(1000);
+	return jp_emu_blocked() >= n;
 }
 
 int main(void)
@@ -123,7 +135,7 @@ int main(void)
 	w.count = n;
 	w.timeout = 5000;
 	pthread_create(&th, NULL, wait_thread, &w);
-	usleep(50000);
+	ok(blocked(1), "wait_change blocks");
 	jp_emu_reader_insert(r1, e2);
 	pthread_join(th, NULL);
 	is_int(w.rc, JP_OK, "insert wakes wait_change");
@@ -133,7 +145,7 @@ int main(void)
 	w.count = n;
 	w.timeout = (unsigned)-1;
 	pthread_create(&th, NULL, wait_thread, &w);
-	usleep(50000);
+	ok(blocked(1), "wait_change (forever) blocks");
 	ops->cancel(T);
 	pthread_join(th, NULL);
 	is_int(w.rc, JP_E_CANCELLED, "cancel wakes wait_change (forever)");
@@ -175,8 +187,8 @@ int main(void)
 	h.l = b;
 	h.done = 0;
 	pthread_create(&th, NULL, tx_thread, &h);
-	usleep(50000);
-	is_int(h.done, 0, "B's transmit waits while A holds the transaction");
+	ok(blocked(1), "B's transmit blocks while A holds the transaction");
+	is_int(__atomic_load_n(&h.done, __ATOMIC_SEQ_CST), 0, "  and has not gone through");
 	xmit(a, SEL);
 	is_int(ops->end(a), JP_OK, "A ends");
 	pthread_join(th, NULL);

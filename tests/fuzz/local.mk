@@ -13,7 +13,8 @@ fuzz_card_ldadd = src/card/libjpcard.la src/transport/libjptransport.la \
 fuzz_crypto_ldadd = src/crypto/libjpcrypto.la src/common/libjpcommon.la $(CRYPTO_LIBS) \
 	$(PTHREAD_LIBS)
 
-check_PROGRAMS += tests/fuzz/replay-der tests/fuzz/replay-cert tests/fuzz/replay-apdu-response
+check_PROGRAMS += tests/fuzz/replay-der tests/fuzz/replay-cert tests/fuzz/replay-apdu-response \
+	tests/fuzz/replay-p11-calls
 tests_fuzz_replay_der_SOURCES = tests/fuzz/fuzz-der.c tests/fuzz/replay-main.c $(fuzz_util)
 tests_fuzz_replay_der_LDADD = $(fuzz_card_ldadd)
 tests_fuzz_replay_cert_SOURCES = tests/fuzz/fuzz-cert.c tests/fuzz/replay-main.c $(fuzz_util)
@@ -21,6 +22,10 @@ tests_fuzz_replay_cert_LDADD = $(fuzz_crypto_ldadd)
 tests_fuzz_replay_apdu_response_SOURCES = tests/fuzz/fuzz-apdu-response.c \
 	tests/fuzz/replay-main.c $(fuzz_replay_transport) $(fuzz_util)
 tests_fuzz_replay_apdu_response_LDADD = $(fuzz_card_ldadd)
+# Sequences of Cryptoki calls against the test build of the module.
+tests_fuzz_replay_p11_calls_SOURCES = tests/fuzz/fuzz-p11-calls.c tests/fuzz/replay-main.c \
+	$(fuzz_util)
+tests_fuzz_replay_p11_calls_LDADD = src/p11/libjpki-test.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 # Seed recorder for fuzz-apdu-response (make-corpus.sh builds it on demand):
 # the same scenario against the emulator core, responses written out.
@@ -38,7 +43,8 @@ EXTRA_DIST += tests/fuzz/corpus
 if ENABLE_FUZZING
 # -Xcompiler: libtool passes the flag to the clang driver at link time.
 fuzz_ldflags = $(AM_LDFLAGS) -Xcompiler -fsanitize=fuzzer
-noinst_PROGRAMS += tests/fuzz/fuzz-der tests/fuzz/fuzz-cert tests/fuzz/fuzz-apdu-response
+noinst_PROGRAMS += tests/fuzz/fuzz-der tests/fuzz/fuzz-cert tests/fuzz/fuzz-apdu-response \
+	tests/fuzz/fuzz-p11-calls
 tests_fuzz_fuzz_der_SOURCES = tests/fuzz/fuzz-der.c $(fuzz_util)
 tests_fuzz_fuzz_der_LDADD = $(fuzz_card_ldadd)
 tests_fuzz_fuzz_der_LDFLAGS = $(fuzz_ldflags)
@@ -49,4 +55,7 @@ tests_fuzz_fuzz_apdu_response_SOURCES = tests/fuzz/fuzz-apdu-response.c \
 	$(fuzz_replay_transport) $(fuzz_util)
 tests_fuzz_fuzz_apdu_response_LDADD = $(fuzz_card_ldadd)
 tests_fuzz_fuzz_apdu_response_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_p11_calls_SOURCES = tests/fuzz/fuzz-p11-calls.c $(fuzz_util)
+tests_fuzz_fuzz_p11_calls_LDADD = src/p11/libjpki-test.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_fuzz_fuzz_p11_calls_LDFLAGS = $(fuzz_ldflags)
 endif

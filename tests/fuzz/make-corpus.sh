@@ -82,3 +82,43 @@ bin 0002 6110 0002 9000 > "$c/apdu-response/seed-61xx"
 bin 0002 6c20 0002 9000 > "$c/apdu-response/seed-6cxx"
 head -c 700 "$c/apdu-response/seed-normal" > "$c/apdu-response/seed-normal-cut"
 echo "corpus: $(find "$c" -type f | wc -l) files"
+
+# ---- p11-calls: call sequences (the argument order is in fuzz-p11-calls.c;
+# header: fault, its APDU, C_Initialize mode + two cards, card variant).
+# Pieces: slots = list every slot; find KEYCLASS = objects of that class into
+# the pool; sign20 = C_Sign of 20 bytes 0x11 into 256 bytes.
+mkdir -p "$c/p11-calls"
+d=1111111111111111111111111111111111111111
+slots=0201040101
+findpriv="0f000401000003000000000000000101 01"
+findpub="0f000401000002000000000000000101 01"
+findall="0f0007000101 01"
+sign20="1400030801${d}0101"
+verify20="18000003 01${d}01"
+p() { name=$1; shift; bin "$@" > "$c/p11-calls/seed-$name"; }
+# Authentication key: log in, sign SHA256-RSA, verify the result, log out.
+auth="$slots 090001 0c0010 $findpriv 1300000300 $sign20 $findpub 1700000301 $verify20 0d00"
+p auth-sign 00000100 $auth 0101
+# The signing key: its password, then the context-specific login C_Sign wants.
+p sign-key 00000100 $slots 090101 0c0011 $findpriv 1300000300 0c0021 $sign20 0d00
+# SHA-256 digest without a login.
+p digest 00000000 $slots 090000 1a000008 1b00000308 01${d}0101
+# Every object, their values (1024 bytes) and labels (a length query).
+p attributes 00000100 $slots 090000 $findall 10000002 0204c400 820300 10000102 0204c400 820300
+# The application's mutex callbacks, two cards, the first pulled and put back.
+p two-cards 00000082 $slots 090201 0c0010 1f00 0201040101 1f01 0201040101 090001 0c0010
+# Faults on the card while signing: garbled signatures, a failing, a
+# garbled and a missing answer, the card pulled mid-way, short responses.
+p garbled-signatures 06000100 $auth
+for n in 5 9 13 15; do
+	x=$(printf %02x "$n")
+	p fail-$n "01${x}0100" $auth
+	p garble-$n "02${x}0100" $auth
+	p drop-$n "03${x}0100" $auth
+	p remove-$n "04${x}0100" $auth
+	p short-$n "05${x}0100" $auth
+done
+# Options strings, a bad C_Initialize, and finalize + initialize mid-way.
+p tokens-auth 00000500 $slots 090001 0c0010
+p init-bad 00000300 $slots 0001 $slots 090001
+p reinit 00000100 $slots 090001 0101 0000 $slots 090001 0c0010

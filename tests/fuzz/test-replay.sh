@@ -4,10 +4,10 @@
 # sanitizer report. TAP output.
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
-targets="der cert apdu-response"
+targets="der cert apdu-response p11-calls"
 n=0
 fail=0
-echo "1..6"
+echo "1..8"
 for t in $targets; do
 	prog="$top_builddir/tests/fuzz/replay-$t"
 	dir="$top_srcdir/tests/fuzz/corpus/$t"

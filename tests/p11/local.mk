@@ -54,12 +54,8 @@ tests_p11_test_objects_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-threads
 TESTS += tests/p11/test-threads
 tests_p11_test_threads_LDADD = $(p11_test_ldadd)
-# Races and lock order: test-threads under valgrind's drd (slow, so not in
-# make check): make check-drd-threads
-check-drd-threads: tests/p11/test-threads
-	top_srcdir='$(abs_top_srcdir)' $(LIBTOOL) --mode=execute valgrind --tool=drd \
-		--error-exitcode=9 tests/p11/test-threads
-.PHONY: check-drd-threads
+# Races: configure --enable-tsan builds everything with ThreadSanitizer;
+# tools/test-all.sh runs the unit, emu, card and p11 programs that way.
 TESTS += tests/p11/test-exports.sh
 dist_check_SCRIPTS += tests/p11/test-exports.sh
 

@@ -14,8 +14,8 @@
  * that lock — the end of its card I/O — until thread 2 is done. A module
  * that kept the global lock across the I/O makes thread 2 wait for thread
  * 1 and thread 1 wait for thread 2: the hold times out and the check
- * fails. Run under valgrind's drd (make check-drd-threads, below) it also
- * looks for races. */
+ * fails. Built with configure --enable-tsan (tools/test-all.sh does, in
+ * CI) it also looks for races. */
 #include "config.h"
 
 #include <errno.h>
