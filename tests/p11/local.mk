@@ -86,3 +86,6 @@ EXTRA_DIST += tests/p11/host-provider.h
 check_PROGRAMS += tests/p11/test-host-openssl
 TESTS += tests/p11/test-host-openssl
 tests_p11_test_host_openssl_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-host-config
+TESTS += tests/p11/test-host-config
+tests_p11_test_host_config_LDADD = $(p11_test_ldadd)
