@@ -295,11 +295,12 @@ static void control_reentering(void)
 int main(void)
 {
 	results r;
+	OSSL_PROVIDER *rec = NULL, *def = NULL;
 
 	signal(SIGALRM, on_alarm);
 	alarm(300);   /* only to turn the reported hang into a failure */
-	if (!hp_register() || OSSL_PROVIDER_load(NULL, HP_NAME) == NULL ||
-	    OSSL_PROVIDER_load(NULL, "default") == NULL ||
+	if (!hp_register() || (rec = OSSL_PROVIDER_load(NULL, HP_NAME)) == NULL ||
+	    (def = OSSL_PROVIDER_load(NULL, "default")) == NULL ||
 	    EVP_set_default_properties(NULL, "?provider=" HP_NAME) != 1)
 		OT_BAIL("cannot set up the recording provider");
 	tctx = OSSL_LIB_CTX_new();
@@ -330,6 +331,8 @@ int main(void)
 	control_recording();
 	control_reentering();
 	OSSL_LIB_CTX_free(tctx);
+	OSSL_PROVIDER_unload(rec);
+	OSSL_PROVIDER_unload(def);
 	OSSL_LIB_CTX_free(hp.backing);
 	done_testing();
 }
