@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	doc/use/tls13.txt
 # LibreOffice engineer.
 EXTRA_DIST += doc/use/libreoffice.txt
-# What the card does (with sources) and how the project is built: the
+# What the card does (with sources), how the project is built and how the
+# private pcscd of the tests works: the
 # files code comments cite.
-EXTRA_DIST += doc/card.md doc/design.md
+EXTRA_DIST += doc/card.md doc/design.md doc/pcscd-testing.md
