@@ -11,6 +11,5 @@ EXTRA_DIST += \
 # LibreOffice engineer.
 EXTRA_DIST += doc/use/libreoffice.txt
 # What the card does (with sources), how the project is built and how the
-# private pcscd of the tests works: the
-# files code comments cite.
+# tests' private pcscd works: the files code comments cite.
 EXTRA_DIST += doc/card.md doc/design.md doc/pcscd-testing.md
