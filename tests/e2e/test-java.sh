@@ -151,6 +151,28 @@ p11 sign keytool -exportcert -alias "$SIGN_ALIAS" -file "$D/sign-export.der" >/d
 	cmp -s "$D/sign-export.der" "$CARD/sign.der"
 tap_ok $? "keytool -exportcert: the signing certificate byte for byte"
 
+echo "# a wrong PIN: one try, no retry by Java; a malformed one: none"
+# keytool -v prints the exception's causes (the PKCS#11 return value).
+n0=$(jp_log_mark)
+jp_with_module timeout 120 keytool -list -v -keystore NONE -storetype PKCS11 -addprovider SunPKCS11 \
+	-providerArg "$D/auth.cfg" -storepass 0000 </dev/null >"$D/bad.out" 2>&1
+rc=$?
+jp_clean_fail $rc && grep -q 'CKR_PIN_INCORRECT' "$D/bad.out"
+tap_ok $? "keytool with a wrong PIN: CKR_PIN_INCORRECT (rc $rc)"
+tries=$(jp_pin_tries auth)
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$tries" = 63C2 ]
+tap_ok $? "exactly one VERIFY, one try used ($tries)"
+n0=$(jp_log_mark)
+jp_with_module timeout 120 keytool -list -v -keystore NONE -storetype PKCS11 -addprovider SunPKCS11 \
+	-providerArg "$D/auth.cfg" -storepass 12 </dev/null >"$D/bad.out" 2>&1
+rc=$?
+jp_clean_fail $rc && grep -q 'CKR_PIN_LEN_RANGE' "$D/bad.out" && [ "$(jp_count_verify "$n0")" -eq 0 ]
+tap_ok $? "a 2-digit PIN: CKR_PIN_LEN_RANGE, refused before the card saw it (rc $rc)"
+p11 auth keytool -list >/dev/null 2>&1
+tries=$(jp_pin_tries auth)
+[ "$tries" = 63C3 ]
+tap_ok $? "the right PIN gives the 3 tries back ($tries)"
+
 echo "# jarsigner with the authentication key"
 n0=$(jp_log_mark)
 p11 auth jarsigner -sigfile AUTH -signedjar "$D/AUTH.jar" "$D/unsigned.jar" "$AUTH_ALIAS" >"$D/sign.out" 2>&1
