@@ -17,6 +17,19 @@ typedef enum jp_hash {
 
 size_t jp_hash_len(jp_hash h);
 
+/* ---- the module's own OpenSSL context (libctx.c) ---- */
+/* Every function below works only between jp_crypto_init and
+ * jp_crypto_fini (JP_E_CRYPTO otherwise): it uses a private OpenSSL library
+ * context with only the built-in default provider, never the
+ * application's default context, config file, providers or ENGINEs.
+ * jp_crypto_init may run the host's OpenSSL configuration, which may call
+ * back into the module: call it with no lock held. It does nothing when
+ * the context exists. Not thread-safe: the caller serialises the three. */
+jp_err jp_crypto_init(void);
+void jp_crypto_fini(void);
+/* In a forked child: drops the parent's context without touching it. */
+void jp_crypto_forget(void);
+
 /* ---- digests (digest.c) ---- */
 /* Output lengths here and in jp_digestinfo: *out_len is the buffer size on
  * entry (JP_E_ARGS if too small) and the bytes written on return. */

@@ -1,4 +1,5 @@
-/* SHA-1/224/256/384/512 through EVP, one-shot and streaming.
+/* SHA-1/224/256/384/512 through EVP, one-shot and streaming, with the
+ * digests fetched once from the module's own context (libctx.c).
  * Output buffers follow the project's convention: *out_len is the buffer
  * size on entry and the digest length on return. */
 #include "config.h"
@@ -25,30 +26,19 @@ size_t jp_hash_len(jp_hash h)
 	return (unsigned)h < JP_HASH__COUNT ? jp_hash_lens[h] : 0;
 }
 
-const EVP_MD *jp_crypto_md(jp_hash h)
-{
-	const EVP_MD *md = NULL;
-
-	switch (h) {
-	case JP_HASH_SHA1: md = EVP_sha1(); break;
-	case JP_HASH_SHA224: md = EVP_sha224(); break;
-	case JP_HASH_SHA256: md = EVP_sha256(); break;
-	case JP_HASH_SHA384: md = EVP_sha384(); break;
-	case JP_HASH_SHA512: md = EVP_sha512(); break;
-	default: break;
-	}
-	return md;
-}
-
 jp_err jp_digest(jp_hash h, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len)
 {
 	jp_err rv = JP_OK;
 	const EVP_MD *md = jp_crypto_md(h);
 	unsigned int n = 0;
 
-	if (md == NULL || (in == NULL && len > 0) || out == NULL || out_len == NULL ||
+	if (jp_hash_len(h) == 0 || (in == NULL && len > 0) || out == NULL || out_len == NULL ||
 	    *out_len < jp_hash_len(h)) {
 		rv = JP_E_ARGS;
+		goto out;
+	}
+	if (md == NULL) {   /* no context: never fall back to the default one */
+		rv = JP_E_CRYPTO;
 		goto out;
 	}
 	if (EVP_Digest(in != NULL ? in : (const uint8_t *)"", len, out, &n, md, NULL) != 1 ||
@@ -68,8 +58,12 @@ jp_err jp_digest_new(jp_hash h, jp_digest_ctx **out)
 	const EVP_MD *md = jp_crypto_md(h);
 	jp_digest_ctx *c = NULL;
 
-	if (md == NULL || out == NULL) {
+	if (jp_hash_len(h) == 0 || out == NULL) {
 		rv = JP_E_ARGS;
+		goto out;
+	}
+	if (md == NULL) {
+		rv = JP_E_CRYPTO;
 		goto out;
 	}
 	c = calloc(1, sizeof(*c));

@@ -5,6 +5,7 @@
 noinst_LTLIBRARIES += src/crypto/libjpcrypto.la
 src_crypto_libjpcrypto_la_SOURCES = \
 	src/crypto/crypto-int.h \
+	src/crypto/libctx.c \
 	src/crypto/digest.c \
 	src/crypto/digestinfo.c \
 	src/crypto/x509.c \

@@ -47,7 +47,13 @@ static jp_err verify_bn(const BIGNUM *bn_n, const BIGNUM *bn_e,
 		rv = JP_E_SIGNATURE_INVALID;
 		goto out;
 	}
-	bctx = BN_CTX_new();
+	/* The maths needs no provider, but the context's absence means the
+	 * crypto layer was not set up: refuse like every other function. */
+	if (jp_crypto_libctx() == NULL) {
+		rv = JP_E_CRYPTO;
+		goto out;
+	}
+	bctx = BN_CTX_new_ex(jp_crypto_libctx());
 	s = BN_bin2bn(sig, (int)sig_len, NULL);
 	m = BN_new();
 	if (bctx == NULL || s == NULL || m == NULL) {

@@ -82,7 +82,16 @@ jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	x = d2i_X509(NULL, &p, (long)len);
+	/* Created in the module's context first, so that decoding the public
+	 * key and the hashes OpenSSL computes while caching the extensions
+	 * use its providers, not the application's. */
+	x = jp_crypto_libctx() != NULL ? X509_new_ex(jp_crypto_libctx(), NULL) : NULL;
+	if (x == NULL) {
+		rv = JP_E_CRYPTO;
+		goto out;
+	}
+	/* On failure d2i frees x and sets it to NULL. */
+	(void)d2i_X509(&x, &p, (long)len);
 	/* Exactly one certificate: trailing bytes mean the caller sized the
 	 * object wrongly (or the card padded it) — refuse. */
 	if (x == NULL || p != der + len) {

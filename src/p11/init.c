@@ -126,10 +126,13 @@ static void module_teardown(int forget)
 		else
 			jp_mod.transport->ops->release(jp_mod.transport);
 	}
-	if (forget)
+	if (forget) {
 		jp_mutex_forget(jp_mod.lock);
-	else
+		jp_crypto_forget();
+	} else {
 		jp_mutex_free(jp_mod.lock);
+		jp_crypto_fini();
+	}
 	memset(&jp_mod, 0, sizeof(jp_mod));
 }
 
@@ -169,10 +172,23 @@ CK_RV jp_p11_initialize(CK_VOID_PTR pargs)
 				JP_DEBUG("p11: pReserved is not an options string; ignored");
 		}
 	}
+	/* The module's own OpenSSL context, made before any lock exists: it
+	 * may run the host's OpenSSL configuration, whose PKCS#11 provider
+	 * may initialise this module itself (then we are second). */
+	e = jp_crypto_init();
+	if (e != JP_OK) {
+		rv = jp_rv(e);
+		goto out;
+	}
+	if (jp_mod.initialized) {
+		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
+		goto out;
+	}
 	jp_lock_setup(args);
 	jp_options_load(&jp_mod.opts, opts);
 	jp_mod.lock = jp_mutex_new();
 	if (!jp_mod.lock) {
+		jp_crypto_fini();
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}

@@ -201,10 +201,10 @@ static uint16_t cmd_change(jp_emu *e, const emu_apdu *a)
 /* One RSA private-key operation. md NULL: PKCS#1 v1.5 type-01 padding of
  * the input as given (what P1 00 does, §4); else the DigestInfo of md, or
  * PSS with MGF1(md) and a digest-length salt. */
-static int rsa_sign(EVP_PKEY *key, const EVP_MD *md, int pss, const uint8_t *in, size_t in_len,
-                    uint8_t *out, size_t *out_len)
+static int rsa_sign(jp_emu *e, EVP_PKEY *key, const EVP_MD *md, int pss, const uint8_t *in,
+                    size_t in_len, uint8_t *out, size_t *out_len)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(e->libctx, key, NULL);
 	int rc = -1;
 
 	if (ctx == NULL || EVP_PKEY_sign_init(ctx) <= 0)
@@ -264,7 +264,7 @@ static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 		goto fail;
 	}
 	if (hash_on_card) {
-		if (EVP_Digest(in, in_len, hash, NULL, EVP_sha256(), NULL) != 1) {
+		if (EVP_Q_digest(e->libctx, "SHA256", NULL, in, in_len, hash, NULL) != 1) {
 			*sw = SW_INTERNAL;
 			goto fail;
 		}
@@ -273,7 +273,7 @@ static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 	}
 	if (e->opts.latency_sign_us)
 		usleep(e->opts.latency_sign_us);
-	if (rsa_sign(e->key[k], md, pss, in, in_len, rsp, &sig_len) != 0) {
+	if (rsa_sign(e, e->key[k], md, pss, in, in_len, rsp, &sig_len) != 0) {
 		*sw = SW_INTERNAL;
 		goto fail;
 	}

@@ -38,7 +38,7 @@ out:
 	return rc;
 }
 
-static EVP_PKEY *read_key(const char *dir, const char *name)
+static EVP_PKEY *read_key(OSSL_LIB_CTX *libctx, const char *dir, const char *name)
 {
 	emu_buf der = { NULL, 0 };
 	EVP_PKEY *k = NULL;
@@ -47,7 +47,7 @@ static EVP_PKEY *read_key(const char *dir, const char *name)
 	if (read_file(dir, name, &der) != 0)
 		goto out;
 	p = der.data;
-	k = d2i_AutoPrivateKey(NULL, &p, (long)der.len);
+	k = d2i_AutoPrivateKey_ex(NULL, &p, (long)der.len, libctx, NULL);
 	if (k == NULL)
 		fprintf(stderr, "jpki-emu: %s/%s: not a private key\n", dir, name);
 out:
@@ -103,8 +103,12 @@ int emu_files_load(jp_emu *e, const char *card_dir)
 	    read_file(card_dir, "auth-ca.der", &e->auth_ca) != 0 ||
 	    read_file(card_dir, "sign-ca.der", &e->sign_ca) != 0)
 		goto out;
-	e->key[EMU_AUTH] = read_key(card_dir, "auth.key.der");
-	e->key[EMU_SIGN] = read_key(card_dir, "sign.key.der");
+	/* With no provider loaded, the default one is loaded on first use. */
+	e->libctx = OSSL_LIB_CTX_new();
+	if (e->libctx == NULL)
+		goto out;
+	e->key[EMU_AUTH] = read_key(e->libctx, card_dir, "auth.key.der");
+	e->key[EMU_SIGN] = read_key(e->libctx, card_dir, "sign.key.der");
 	if (e->key[EMU_AUTH] == NULL || e->key[EMU_SIGN] == NULL)
 		goto out;
 	if (read_pins(e, card_dir) != 0)
@@ -125,6 +129,7 @@ void emu_files_free(jp_emu *e)
 	free(e->sign_ca.data);
 	EVP_PKEY_free(e->key[EMU_AUTH]);
 	EVP_PKEY_free(e->key[EMU_SIGN]);
+	OSSL_LIB_CTX_free(e->libctx);
 	OPENSSL_cleanse(e->pin, sizeof(e->pin));
 }
 

@@ -50,6 +50,10 @@ struct jp_emu {
 
 	/* Fixtures, loaded once. */
 	emu_buf auth_cert, sign_cert, auth_ca, sign_ca;
+	/* The emulator's own OpenSSL context: the card is not the host, and
+	 * tests that watch the process's default context (test-host-openssl)
+	 * must see only what the module does there. */
+	OSSL_LIB_CTX *libctx;
 	EVP_PKEY *key[2];
 	emu_pin pin[2];
 

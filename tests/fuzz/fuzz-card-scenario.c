@@ -43,6 +43,8 @@ void fuzz_card_scenario(jp_link *link)
 	const uint8_t *der;
 	size_t der_len, sig_len;
 
+	/* The crypto layer's private OpenSSL context (a no-op once made). */
+	FUZZ_ASSERT(jp_crypto_init() == JP_OK);
 	rc = jp_card_open(link, &card);
 	if (rc != JP_OK) {
 		/* jp_card_open took the link and disconnected it. */

@@ -437,13 +437,57 @@ static void test_fixtures(void)
 	}
 }
 
+/* Without the private context every function refuses (it never falls back
+ * to the application's default context); with it again, the same answers. */
+static void test_lifecycle(void)
+{
+	uint8_t got[JP_HASH_MAX], want[JP_HASH_MAX], sig[256];
+	size_t len = sizeof(got);
+	jp_digest_ctx *c = NULL;
+	jp_cert_info ci;
+
+	memset(sig, 0x11, sizeof(sig));
+	is_int(jp_crypto_init(), JP_OK, "init again while made: no-op");
+	is_int(jp_digest(JP_HASH_SHA256, (const uint8_t *)"abc", 3, want, &len), JP_OK,
+	       "digest after the second init");
+	jp_crypto_fini();
+	len = sizeof(got);
+	is_int(jp_digest(JP_HASH_SHA256, (const uint8_t *)"abc", 3, got, &len), JP_E_CRYPTO,
+	       "no context: digest refused");
+	is_int(jp_digest_new(JP_HASH_SHA256, &c), JP_E_CRYPTO, "no context: streaming refused");
+	ok(c == NULL, "no context: no streaming context");
+	is_int(jp_cert_parse(ee_der, ee_len, &ci), JP_E_CRYPTO, "no context: certificate refused");
+	is_int(jp_rsa_verify_raw_key(ee_info.modulus.data, ee_info.modulus.len,
+	                             ee_info.exponent.data, ee_info.exponent.len,
+	                             (const uint8_t *)"abc", 3, sig, sizeof(sig)), JP_E_CRYPTO,
+	       "no context: verification refused");
+	jp_crypto_fini();   /* twice: harmless */
+	is_int(jp_crypto_init(), JP_OK, "init after fini");
+	len = sizeof(got);
+	ok(jp_digest(JP_HASH_SHA256, (const uint8_t *)"abc", 3, got, &len) == JP_OK && len == 32 &&
+	   memcmp(got, want, 32) == 0, "digest after re-init: same value");
+	is_int(jp_cert_parse(ee_der, ee_len, &ci), JP_OK, "certificate after re-init");
+	ok(buf_is(&ci.modulus, ee_info.modulus.data, ee_info.modulus.len) &&
+	   buf_is(&ci.spki_sha1, ee_info.spki_sha1.data, ee_info.spki_sha1.len),
+	   "certificate after re-init: same fields");
+	jp_cert_info_free(&ci);
+}
+
 int main(void)
 {
+	uint8_t out[JP_HASH_MAX];
+	size_t len = sizeof(out);
+
+	is_int(jp_digest(JP_HASH_SHA1, (const uint8_t *)"abc", 3, out, &len), JP_E_CRYPTO,
+	       "before jp_crypto_init: digest refused");
+	is_int(jp_crypto_init(), JP_OK, "jp_crypto_init");
 	test_digests();
 	test_digestinfo();
 	test_certs();
 	test_verify();
 	test_fixtures();
+	test_lifecycle();
+	jp_crypto_fini();
 	jp_cert_info_free(&ca_info);
 	jp_cert_info_free(&ee_info);
 	EVP_PKEY_free(ca_key);
