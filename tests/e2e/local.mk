@@ -56,6 +56,10 @@ dist_check_SCRIPTS += tests/e2e/test-openssl.sh
 TESTS += tests/e2e/test-openssl.sh
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh
+# OpenSSL 3 through pkcs11-provider, the modern path (Debian 12: from
+# bookworm-backports, tools/setup-debian.sh), TLS against s_server too.
+dist_check_SCRIPTS += tests/e2e/test-openssl-provider.sh
+TESTS += tests/e2e/test-openssl-provider.sh
 
 # OpenSSH: ssh-keygen -D, ssh -I and ssh-agent against a private sshd, and
 # a p11-kit server socket forwarded with ssh -R (p11-kit/OpenSSH engineer).
