@@ -18,6 +18,9 @@
 . "$top_srcdir/tests/e2e/tls-lib.sh"
 
 jp_need "$OPENSSL" script setsid timeout
+# pkcs11-provider 1.0 dlopens the module with RTLD_DEEPBIND, which the ASan
+# runtime refuses (it aborts the process): the plain build runs this test.
+jp_heavy_program "pkcs11-provider (it loads the module with RTLD_DEEPBIND, which the ASan runtime refuses)"
 
 # pkcs11-provider (Debian: pkcs11-provider, from bookworm-backports on
 # Debian 12) in OpenSSL's module directory; libp11's engine for the mixed
