@@ -17,7 +17,7 @@
 
 jp_module jp_mod;
 
-#define JP_RESERVED_MAX 1024
+#define JP_RESERVED_MAX 4096
 
 CK_RV jp_check_init(void)
 {
@@ -163,13 +163,17 @@ CK_RV jp_p11_initialize(CK_VOID_PTR pargs)
 			rv = CKR_ARGUMENTS_BAD;
 			goto out;
 		}
-		/* The spec wants NULL here; p11-kit passes its x-init-reserved
-		 * string. Use it only if it really is a string. */
+		/* The spec wants NULL here (v2.40 §5.4: "must be set to
+		 * NULL_PTR"); p11-kit passes its x-init-reserved string and NSS
+		 * its module parameters. Take a readable string as options;
+		 * refuse anything else rather than guess what the caller meant. */
 		if (args->pReserved) {
-			if (read_reserved(args->pReserved, reserved, sizeof(reserved)))
-				opts = reserved;
-			else
-				JP_DEBUG("p11: pReserved is not an options string; ignored");
+			if (!read_reserved(args->pReserved, reserved, sizeof(reserved))) {
+				JP_WARN("p11: pReserved is neither NULL nor an options string");
+				rv = CKR_ARGUMENTS_BAD;
+				goto out;
+			}
+			opts = reserved;
 		}
 	}
 	/* The module's own OpenSSL context, made before any lock exists: it

@@ -8,10 +8,15 @@
  *  - Init on a session with an operation of that kind: CKR_OPERATION_ACTIVE.
  *  - Update, single-part or Final without one: CKR_OPERATION_NOT_INITIALIZED.
  *  - The single-part call "cannot be used to terminate a multi-part
- *    operation": after an Update it is refused with CKR_OPERATION_ACTIVE
- *    and the operation stays for Final.
- *  - Every other error ends the operation; so does a result. Only §5.2's
- *    length query and a too-small buffer keep it (jp_op_length_only). */
+ *    operation": after an Update (or a Final length query) it is refused
+ *    with CKR_OPERATION_ACTIVE. Likewise Final or Update after a
+ *    single-part length query: the caller chose the single-part call.
+ *  - Every call ends the operation — a result, any error, those refusals
+ *    included — except a successful length query and CKR_BUFFER_TOO_SMALL
+ *    (§5.2, jp_op_length_only): "a call to C_Sign always terminates the
+ *    active signing operation unless it returns CKR_BUFFER_TOO_SMALL or is
+ *    a successful call ... to determine the length" (v2.40 §5.11, and the
+ *    same words for C_SignFinal, C_Digest, C_DigestFinal, C_Verify...). */
 #include "config.h"
 
 #include <string.h>
@@ -163,9 +168,14 @@ CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part,
 	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
-	rv = (!part && len) ? CKR_ARGUMENTS_BAD : jp_op_update(op, part, len);
+	if (op->mode == JP_OP_MODE_SINGLE)
+		rv = CKR_OPERATION_ACTIVE;   /* a single-part length query came first */
+	else if (!part && len)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_op_update(op, part, len);
 	if (rv == CKR_OK)
-		op->multipart = 1;
+		op->mode = JP_OP_MODE_MULTI;
 	else
 		jp_op_end(s, k);     /* an error ends the operation */
 	jp_leave();
@@ -181,17 +191,25 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 	CK_RV rv;
 	jp_session *s;
 	jp_op *op;
+	int mode = single ? JP_OP_MODE_SINGLE : JP_OP_MODE_MULTI;
 
 	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
-	if (single && op->multipart) {
-		/* Refused; the operation stays for Final. */
+	if (op->mode != JP_OP_MODE_OPEN && op->mode != mode) {
+		/* The single-part call after an Update, Final after a
+		 * single-part length query: refused, and like every answer
+		 * but a length, it ends the operation. */
 		rv = CKR_OPERATION_ACTIVE;
+		jp_op_end(s, k);
 	} else if (!out_len || (!data && len)) {
 		rv = CKR_ARGUMENTS_BAD;
 		jp_op_end(s, k);
 	} else {
+		/* Set before finish: a length answer keeps the operation in
+		 * this mode; anything else ends it (finish may drop the
+		 * global lock for card I/O: s is not touched after it). */
+		op->mode = mode;
 		rv = finish(s, data, len, single, out, out_len);
 	}
 	jp_leave();

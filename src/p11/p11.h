@@ -22,7 +22,7 @@
  *   op.c         what those three share: the operation's life (Init checks,
  *                Update, single-part vs Final, §5.2 output lengths)     (p11-ops)
  *   unsupported.c every other function: CKR_FUNCTION_NOT_SUPPORTED after the init check
- *   options.c    module options (p11-kit x-init-reserved / config file)
+ *   options.c    module options (config files, [program] sections, pReserved)
  *
  * Locking (design.md §3): every C_* runs under the global lock (jp_enter ..
  * jp_leave) for the tables EXCEPT while it does card I/O: io.c's bracket
@@ -90,13 +90,39 @@ typedef struct jp_options {
 } jp_options;
 /* Whether the slot of this key is shown at all (options "tokens="). */
 #define JP_TOKEN_SHOWN(key) ((jp_mod.opts.tokens >> (unsigned)(key)) & 1u)
-/* Defaults, then the config file, then the x-init-reserved string (may be
- * NULL). Unknown keys are logged and ignored. */
+/* Defaults, built-in per-program defaults, the system file, the user's
+ * file, then the pReserved string (may be NULL); each overrides the ones
+ * before it. Unknown keys and bad values are logged and ignored. */
 void jp_options_load(jp_options *o, const char *reserved);
 /* Parses "key=value key=value" (separated by spaces, commas, semicolons or
  * newlines, '#' comments to end of line) into o. Returns the number of
  * options understood. Exposed for tests. */
 int jp_options_parse(jp_options *o, const char *text);
+/* ---- the seams of jp_options_load, exposed for tests ---- */
+#define JP_PROGRAM_NAMES 2
+#define JP_PROGRAM_NAME_MAX 256
+/* A config file's text: global lines, then "[program NAME...]" sections
+ * applied when a NAME is one of names (entries may be NULL or empty).
+ * origin names the file in log lines. Returns the options applied. */
+int jp_options_parse_config(jp_options *o, const char *text,
+                            const char *const names[JP_PROGRAM_NAMES], const char *origin);
+/* The running program's names: the basename of /proc/self/exe, and the
+ * basename it was started as (argv[0]) when different ("" otherwise). */
+void jp_options_program_names(char names[JP_PROGRAM_NAMES][JP_PROGRAM_NAME_MAX]);
+/* What decides the user's file. */
+typedef struct jp_options_env {
+	int secure;                    /* setuid/setgid (AT_SECURE): no user file */
+	const char *xdg_config_home;   /* $XDG_CONFIG_HOME (used if absolute) */
+	const char *home;              /* $HOME (if absolute), else the passwd entry */
+} jp_options_env;
+/* The user's file for env into out: 1, or 0 when there is none. */
+int jp_options_user_file(char *out, size_t max, const jp_options_env *env);
+/* The files and names jp_options_load_from reads (a NULL file: none). */
+typedef struct jp_options_src {
+	const char *system_file, *user_file;
+	const char *names[JP_PROGRAM_NAMES];
+} jp_options_src;
+void jp_options_load_from(jp_options *o, const jp_options_src *src, const char *reserved);
 
 /* ---- objects (object.c, attr.c) ---- */
 typedef struct jp_attr {
@@ -160,6 +186,11 @@ typedef struct jp_reader {
 /* ---- sessions (session.c) ---- */
 typedef enum jp_op_kind { JP_OP_NONE = 0, JP_OP_SIGN, JP_OP_VERIFY, JP_OP_DIGEST } jp_op_kind;
 
+/* An operation's mode (PKCS#11 v2.40 §5.10-5.12): open after Init; an
+ * Update or a Final length query makes it multi-part, a single-part length
+ * query single-part. A call of the other mode then ends it. */
+enum { JP_OP_MODE_OPEN = 0, JP_OP_MODE_SINGLE, JP_OP_MODE_MULTI };
+
 typedef struct jp_op {
 	CK_MECHANISM_TYPE mech;
 	CK_OBJECT_HANDLE key;          /* for sign/verify */
@@ -167,7 +198,7 @@ typedef struct jp_op {
 	                                  session.c frees it when the session dies */
 	uint8_t buf[JP_SIGN_INPUT_MAX];/* CKM_RSA_PKCS multi-part input */
 	size_t buf_len;
-	int multipart;                 /* an Update was called */
+	int mode;                      /* how the caller goes on with it: JP_OP_MODE_* */
 	int always_auth;               /* the key needs CKU_CONTEXT_SPECIFIC (set by SignInit) */
 	int context_login;             /* CKU_CONTEXT_SPECIFIC done for this operation
 	                                  (set by login.c, cleared by sign.c when
@@ -399,8 +430,9 @@ typedef CK_RV (*jp_op_finish_fn)(jp_session *s, const uint8_t *data, CK_ULONG le
                                  CK_BYTE_PTR out, CK_ULONG_PTR out_len);
 /* The whole C_xxxUpdate, C_xxx (single-part) and C_xxxFinal calls, around
  * the kind's finish: jp_enter/jp_leave, the active operation, the
- * argument checks, and the single-part call refused after an Update
- * (CKR_OPERATION_ACTIVE, the operation stays). */
+ * argument checks, and a call of the wrong mode (a single-part call after
+ * an Update, a Final or Update after a single-part length query) refused
+ * with CKR_OPERATION_ACTIVE, which ends the operation. */
 CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part, CK_ULONG len);
 CK_RV jp_op_single_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *data, CK_ULONG len,
                         CK_BYTE_PTR out, CK_ULONG_PTR out_len, jp_op_finish_fn finish);

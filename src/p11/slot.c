@@ -297,7 +297,9 @@ static void nap_ms(long ms)
 		;
 }
 
-/* A slot with an event pending: clears it. */
+/* A slot with an event pending: clears it. A slot the "tokens" option
+ * hides has no ID the application may use (C_GetSlotInfo refuses it):
+ * its events are dropped, never reported. */
 static int take_event_inlock(CK_SLOT_ID *slot)
 {
 	size_t i;
@@ -306,7 +308,9 @@ static int take_event_inlock(CK_SLOT_ID *slot)
 	for (i = 0; i < jp_mod.nreaders && !found; i++) {
 		jp_reader *r = jp_mod.readers[i];
 		for (k = 0; k < 2 && !found; k++) {
-			if (r->event_pending[k]) {
+			if (r->event_pending[k] && !JP_TOKEN_SHOWN(k)) {
+				r->event_pending[k] = 0;
+			} else if (r->event_pending[k]) {
 				r->event_pending[k] = 0;
 				*slot = jp_slot_id(r, (jp_key)k);
 				found = 1;

@@ -77,3 +77,8 @@ tests_p11_test_logout_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-replug
 TESTS += tests/p11/test-replug
 tests_p11_test_replug_LDADD = $(p11_test_ldadd)
+
+# The life of an operation: which calls end it (PKCS#11 v2.40 §5.10-5.12).
+check_PROGRAMS += tests/p11/test-oplife
+TESTS += tests/p11/test-oplife
+tests_p11_test_oplife_LDADD = $(p11_test_ldadd)

@@ -88,11 +88,16 @@ int main(void)
 	is_int(t.f->C_DigestUpdate(h, data, 10), CKR_OK, "DigestUpdate");
 	is_int(t.f->C_Digest(h, data, 10, out, &len), CKR_OPERATION_ACTIVE,
 	       "C_Digest after an update: refused");
+	len = sizeof(out);
+	is_int(t.f->C_DigestFinal(h, out, &len), CKR_OPERATION_NOT_INITIALIZED,
+	       "... and the refusal ended the operation");
+	is_int(t.f->C_DigestInit(h, &m), CKR_OK, "DigestInit");
+	is_int(t.f->C_DigestUpdate(h, data, 10), CKR_OK, "DigestUpdate");
 	EVP_Digest(data, 10, want, &want_len, EVP_sha256(), NULL);
 	len = sizeof(out);
 	rv = t.f->C_DigestFinal(h, out, &len);
 	ok(rv == CKR_OK && len == 32 && memcmp(out, want, 32) == 0,
-	   "... the operation stayed and finishes correctly");
+	   "... multi-part finishes correctly");
 	is_int(t.f->C_DigestInit(h, &m), CKR_OK, "DigestInit");
 	is_int(t.f->C_Digest(h, data, 10, out, NULL), CKR_ARGUMENTS_BAD, "NULL length pointer");
 	is_int(t.f->C_Digest(h, data, 10, out, &len), CKR_OPERATION_NOT_INITIALIZED,

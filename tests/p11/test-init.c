@@ -195,39 +195,53 @@ static void test_args(void)
 	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
 }
 
+/* pReserved: NULL or a readable options string (p11-kit's x-init-reserved,
+ * NSS's module parameters) is taken; anything else is CKR_ARGUMENTS_BAD
+ * and leaves the module uninitialized. */
 static void test_reserved(void)
 {
+	static unsigned char binary[64];
+	static char unterminated[8192], long_ok[3000];
+	struct {
+		const char *what;
+		void *p;
+		CK_RV want;
+		int always_auth;     /* the option's value after it (-1: not initialized) */
+	} t[] = {
+		{ "a p11-kit options string", (void *)"always-authenticate=no", CKR_OK, 0 },
+		{ "NULL", NULL, CKR_OK, 1 },
+		{ "an empty string", (void *)"", CKR_OK, 1 },
+		{ "a multi-line string", (void *)"tokens=both\nalways-authenticate=no\n", CKR_OK, 0 },
+		{ "a long string", long_ok, CKR_OK, 0 },
+		{ "binary data", binary, CKR_ARGUMENTS_BAD, -1 },
+		{ "an unterminated string", unterminated, CKR_ARGUMENTS_BAD, -1 },
+		{ "(void *)1", (void *)(uintptr_t)1, CKR_ARGUMENTS_BAD, -1 },
+		{ "a wild pointer", (void *)(uintptr_t)16, CKR_ARGUMENTS_BAD, -1 },
+	};
 	CK_C_INITIALIZE_ARGS a;
-	unsigned char binary[64];
-	char unterminated[4096];
-
-	memset(&a, 0, sizeof(a));
-	a.flags = CKF_OS_LOCKING_OK;
-	a.pReserved = (void *)"always-authenticate=no";
-	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: p11-kit options string");
-	is_int(jp_mod.opts.always_authenticate, 0, "the option took effect");
-	F->C_Finalize(NULL);
-
-	a.pReserved = NULL;
-	is_int(F->C_Initialize(&a), CKR_OK, "no pReserved");
-	is_int(jp_mod.opts.always_authenticate, 1, "always-authenticate by default");
-	F->C_Finalize(NULL);
+	CK_INFO info;
+	size_t i;
 
 	memset(binary, 0xA5, sizeof(binary));
 	binary[10] = 0;
-	a.pReserved = binary;
-	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: binary data is ignored");
-	is_int(jp_mod.opts.always_authenticate, 1, "no option from binary data");
-	F->C_Finalize(NULL);
-
 	memset(unterminated, 'x', sizeof(unterminated));
-	a.pReserved = unterminated;
-	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: an unterminated string is ignored");
-	F->C_Finalize(NULL);
-
-	a.pReserved = (void *)(uintptr_t)16;
-	is_int(F->C_Initialize(&a), CKR_OK, "pReserved: a wild pointer does not crash");
-	F->C_Finalize(NULL);
+	memset(long_ok, ' ', sizeof(long_ok));
+	memcpy(long_ok + sizeof(long_ok) - 30, "always-authenticate=no", 22);
+	long_ok[sizeof(long_ok) - 1] = '\0';
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.flags = CKF_OS_LOCKING_OK;
+		a.pReserved = t[i].p;
+		is_int(F->C_Initialize(&a), t[i].want, "pReserved: %s → 0x%lx", t[i].what, t[i].want);
+		if (t[i].always_auth >= 0) {
+			is_int(jp_mod.opts.always_authenticate, t[i].always_auth,
+			       "... always-authenticate=%s", t[i].always_auth ? "yes" : "no");
+			is_int(F->C_Finalize(NULL), CKR_OK, "... finalize");
+		} else {
+			is_int(F->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED,
+			       "... and the module stays uninitialized");
+		}
+	}
 }
 
 static void test_readers(void)

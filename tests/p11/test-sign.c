@@ -174,6 +174,10 @@ static void auth_key(ot *t, CK_SESSION_HANDLE h)
 	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 10), CKR_OK, "SignUpdate");
 	is_int(t->f->C_Sign(h, (CK_BYTE_PTR)msg, 10, sig, &sig_len), CKR_OPERATION_ACTIVE,
 	       "C_Sign after C_SignUpdate: CKR_OPERATION_ACTIVE");
+	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 10, strlen(msg) - 10),
+	       CKR_OPERATION_NOT_INITIALIZED, "... which ended the operation");
+	is_int(t->f->C_SignInit(h, &mech, priv), CKR_OK, "SignInit (multi-part, again)");
+	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 10), CKR_OK, "SignUpdate");
 	is_int(t->f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 10, strlen(msg) - 10), CKR_OK,
 	       "SignUpdate (rest)");
 	sig_len = 0;
@@ -183,7 +187,7 @@ static void auth_key(ot *t, CK_SESSION_HANDLE h)
 	sig_len = sizeof(sig);
 	rv = t->f->C_SignFinal(h, sig, &sig_len);
 	ok(rv == CKR_OK && ossl_verify(k, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), sig,
-	                               sig_len), "SignFinal after C_Sign was refused: verified");
+	                               sig_len), "SignFinal after the length queries: verified");
 
 	/* CKM_RSA_PKCS limits: 245 bytes (k - 11). */
 	mech.mechanism = CKM_RSA_PKCS;

@@ -204,9 +204,13 @@ int main(void)
 	is_int(t.f->C_VerifyUpdate(h, (CK_BYTE_PTR)msg, 5), CKR_OK, "VerifyUpdate");
 	is_int(t.f->C_Verify(h, (CK_BYTE_PTR)msg, 5, sig, sig_len), CKR_OPERATION_ACTIVE,
 	       "C_Verify after an update: refused");
+	is_int(t.f->C_VerifyFinal(h, sig, sig_len), CKR_OPERATION_NOT_INITIALIZED,
+	       "... and the refusal ended the operation");
+	is_int(t.f->C_VerifyInit(h, &mech, pub), CKR_OK, "VerifyInit");
+	is_int(t.f->C_VerifyUpdate(h, (CK_BYTE_PTR)msg, 5), CKR_OK, "VerifyUpdate");
 	is_int(t.f->C_VerifyUpdate(h, (CK_BYTE_PTR)msg + 5, strlen(msg) - 5), CKR_OK,
 	       "VerifyUpdate (rest)");
-	is_int(t.f->C_VerifyFinal(h, sig, sig_len), CKR_OK, "... the operation stayed: valid");
+	is_int(t.f->C_VerifyFinal(h, sig, sig_len), CKR_OK, "... multi-part: valid");
 	is_int(t.f->C_VerifyFinal(h, sig, sig_len), CKR_OPERATION_NOT_INITIALIZED,
 	       "VerifyFinal ended it");
 	is_int(t.f->C_VerifyRecoverInit(h, &mech, pub), CKR_FUNCTION_NOT_SUPPORTED,
