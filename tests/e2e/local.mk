@@ -66,6 +66,12 @@ if !ENABLE_SANITIZERS
 TESTS += tests/e2e/test-openssl-provider.sh
 endif
 
+# Java's SunPKCS11 (keytool, jarsigner: what Java document signers such as
+# JSignPdf use); the signing key through the per-program option. The JVM
+# runs with the sanitizer runtime preloaded, so both builds run it.
+dist_check_SCRIPTS += tests/e2e/test-java.sh
+TESTS += tests/e2e/test-java.sh
+
 # OpenSSH: ssh-keygen -D, ssh -I and ssh-agent against a private sshd, and
 # a p11-kit server socket forwarded with ssh -R (p11-kit/OpenSSH engineer).
 dist_check_SCRIPTS += tests/e2e/test-ssh.sh

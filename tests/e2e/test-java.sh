@@ -9,7 +9,8 @@
 # key asks for (CKA_ALWAYS_AUTHENTICATE), so the signing key needs the
 # module's per-program option "[program ...] always-authenticate=no" in the
 # per-user configuration file; without it the signature fails cleanly and
-# no try of the signing password is lost.
+# no try of the signing password is lost. The JVM runs under the sanitizer
+# runtime too (jp_with_module).
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
