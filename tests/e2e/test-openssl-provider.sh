@@ -6,8 +6,8 @@
 # signing key through the provider's context-specific login (typed at its
 # prompt, or from pkcs11-module-token-pin), cms -sign, TLS 1.2 client
 # authentication against a strictly verifying s_server (only with
-# RSA+SHA256: the card cannot do PSS) and the clean failure without that
-# setting, a process that has the provider AND uses libp11's engine, a wrong
+# RSA+SHA256: the card cannot do PSS), the clean failure without that
+# setting and against a server trusting another CA, a process that has the provider AND uses libp11's engine, a wrong
 # PIN. Every signature is checked by openssl against the card's
 # certificates; the retry counters say no PIN try was lost; every call runs
 # under timeout (the module once hung under the provider: its own OpenSSL
@@ -238,6 +238,8 @@ tries=$(jp_pin_tries sign)
 tap_ok $? "the signing password has all its tries ($tries)"
 
 echo "# TLS 1.2 client authentication against openssl s_server"
+# The server verifies the client's chain strictly (-Verify 1
+# -verify_return_error, tls-lib.sh).
 jp_tls_server_start "$CARD/auth-ca.pem"
 tap_ok $? "s_server on 127.0.0.1:$JP_TLS_PORT requiring a client certificate"
 s_client() {
@@ -254,12 +256,15 @@ page_ok() {
 		grep -q 'Verify return code: 0 (ok)' "$D/page" &&
 		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
 }
+subj=$(plain x509 -inform der -in "$CARD/auth.der" -noout -subject -nameopt oneline | sed 's/^subject=//')
 n0=$(jp_log_mark)
 s_client -tls1_2 -client_sigalgs RSA+SHA256
 rc=$?
 tap_ok $rc "s_client -tls1_2 -client_sigalgs RSA+SHA256 -key pkcs11:... (rc $rc)"
 page_ok
-tap_ok $? "the server verified the card's certificate; TLS 1.2, an RSA/SHA-256 CertificateVerify"
+tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
+jp_tls_verified "$subj"
+tap_ok $? "s_server verified the client '$subj' against the authentication CA"
 [ "$(jp_count_sign "$n0")" -eq 1 ]
 tap_ok $? "the handshake cost one SIGN APDU"
 
@@ -272,7 +277,21 @@ tap_ok $? "s_client -tls1_2: fails with 'CKM_RSA_PKCS_PSS unavailable' (rc $rc)"
 tries=$(jp_pin_tries auth)
 [ "$(jp_count_sign "$n0")" -eq 0 ] && [ "$tries" = 63C3 ]
 tap_ok $? "nothing sent to the card for signing, no PIN try lost ($tries)"
-srv=$JP_TLS_SERVER_PID
+
+# The negative twin: a server that trusts another CA ends the handshake
+# (the checks above cannot tell a verifying server from one that lets any
+# certificate in).
+echo "# a server trusting the wrong CA refuses the card's certificate"
+srv1=$JP_TLS_SERVER_PID
+jp_tls_server_stop
+jp_tls_server_start "$JP_TLS_WRONG_CA"
+tap_ok $? "s_server trusting the wrong CA (the signature CA) on 127.0.0.1:$JP_TLS_PORT"
+s_client -tls1_2 -client_sigalgs RSA+SHA256
+rc=$?
+jp_clean_fail $rc && jp_tls_refused && grep -q 'alert unknown ca' "$D/err" &&
+	! grep -q 'Protocol  :' "$D/page"
+tap_ok $? "wrong CA: s_client fails with the server's 'unknown ca' alert (rc $rc)"
+srv2=$JP_TLS_SERVER_PID
 jp_tls_server_stop
 
 echo "# the provider and libp11's engine in one process"
@@ -308,5 +327,5 @@ tries=$(jp_pin_tries auth)
 [ "$tries" = 63C3 ]
 tap_ok $? "the right PIN signs again and the PIN has its 3 tries back ($tries)"
 
-jp_nothing_left_running $srv
+jp_nothing_left_running "$srv1" "$srv2"
 tap_done
