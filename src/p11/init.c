@@ -208,6 +208,7 @@ CK_RV jp_p11_initialize(CK_VOID_PTR pargs)
 	jp_mod.next_session = 1;
 	jp_mod.next_reader_no = 0;
 	jp_mod.initialized = 1;
+	jp_exit_hook_install();   /* exit.c: no card left verified without C_Finalize */
 	jp_mutex_lock(jp_mod.lock);
 	(void)jp_slots_refresh_inlock(1);
 	jp_slots_clear_events_inlock();

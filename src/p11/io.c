@@ -116,9 +116,16 @@ static CK_RV reader_release(jp_io *io, jp_err e)
 		rv = CKR_DEVICE_REMOVED;
 	} else {
 		/* The card forgot both PINs (a reset by someone else, our own
-		 * power cycle), or one was due: both tokens are logged out. */
-		if (io->reset || e == JP_E_CARD_RESET || io->unverified || io->unverify_failed)
+		 * power cycle), or one was due: both tokens are logged out —
+		 * except the signing token after its own always-authenticate
+		 * power cycle (sign.c): its password is asked for again before
+		 * the next signature, so its login gates nothing the card
+		 * would still allow. */
+		if (io->reset || e == JP_E_CARD_RESET || io->unverify_failed ||
+		    (io->unverified && !io->seal))
 			jp_token_logout_all_inlock(r);
+		else if (io->unverified)
+			jp_token_logout_inlock(r, JP_KEY_AUTH);
 		if (io->unverified)
 			r->unpower_pending = 0;
 		else if (io->unpower || io->unverify_failed)

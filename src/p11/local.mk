@@ -11,6 +11,7 @@ src_p11_libjpp11_la_SOURCES = \
 	src/p11/p11.h \
 	src/p11/module.c \
 	src/p11/init.c \
+	src/p11/exit.c \
 	src/p11/lock.c \
 	src/p11/rv.c \
 	src/p11/options.c \

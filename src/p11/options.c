@@ -176,7 +176,7 @@ static int section_matches(char *line, const char *const names[JP_PROGRAM_NAMES]
 		return -1;
 	line[len - 1] = '\0';
 	word = strtok_r(line + 1, " \t", &save);
-	if (!word || strcmp(word, "program") != 0)
+	if (!word || strcasecmp(word, "program") != 0)
 		return -1;
 	while ((word = strtok_r(NULL, " \t", &save)) != NULL) {
 		nnames++;

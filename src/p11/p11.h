@@ -3,6 +3,7 @@
  *   module.c     the function list; C_GetFunctionList, C_GetInfo; the exported
  *                C_* entry points (thin trampolines to the jp_p11_* below)
  *   init.c       C_Initialize / C_Finalize: init args, locking choice, fork
+ *   exit.c       the process ends without C_Finalize: no card left verified
  *   lock.c       mutexes: the application's callbacks or pthreads
  *   rv.c         the ONE jp_err → CK_RV map
  *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
@@ -278,6 +279,8 @@ void jp_token_card_gone_inlock(jp_reader *r);
 /* token.c: module logout of BOTH tokens of the card in r (the card forgot
  * both PINs: a reset, or our own power cycle). Drops login-only objects. */
 void jp_token_logout_all_inlock(jp_reader *r);
+/* token.c: module logout of one token of r (drops its login-only objects). */
+void jp_token_logout_inlock(jp_reader *r, jp_key key);
 
 /* io.c: the card I/O bracket (see io.c's header for the rules). */
 typedef struct jp_io {
@@ -288,6 +291,9 @@ typedef struct jp_io {
 	int cleared;           /* no PIN is verified on the card any more (a reset
 	                          found on entering, or the power cycle done first):
 	                          no private operation, no context login */
+	int seal;              /* the power cycle (jp_io_unverify) ends an
+	                          always-authenticate signature: the signing
+	                          token stays logged in, the other is logged out */
 	/* for io.c */
 	int txn, opened, reset, unpower, unverified, unverify_failed;
 	jp_err open_err;       /* JP_IO_OPEN: why the card could not be opened */
@@ -444,6 +450,9 @@ CK_RV jp_op_final_call(CK_SESSION_HANDLE hs, jp_op_kind k, CK_BYTE_PTR out, CK_U
 /* init.c */
 CK_RV jp_p11_initialize(CK_VOID_PTR args);
 CK_RV jp_p11_finalize(CK_VOID_PTR reserved);
+/* exit.c: registers (once) the exit-time power cycle of the cards this
+ * process left verified; called by C_Initialize. */
+void jp_exit_hook_install(void);
 /* slot.c */
 CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count);
 CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info);

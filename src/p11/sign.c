@@ -83,9 +83,13 @@ static CK_RV copy_pubkey(const jp_object *o, pubkey *pk)
 
 /* The card signs msg; the result is checked on the host. The session's
  * operation has already ended: during the card I/O the session may go
- * (removal, another thread), so it is not touched here. */
-static CK_RV card_sign_inlock(jp_reader *r, jp_key key, const uint8_t *msg, size_t msg_len,
-                              const pubkey *pk, uint8_t out[JP_SIGNATURE_LEN])
+ * (removal, another thread), so it is not touched here. seal: the key
+ * wants its password for every signature (CKA_ALWAYS_AUTHENTICATE); the
+ * card is power-cycled right after the signature, so that password
+ * never stays verified beyond the one signature it was given for —
+ * whatever the process does next (stays open, crashes, is killed). */
+static CK_RV card_sign_inlock(jp_reader *r, jp_key key, int seal, const uint8_t *msg,
+                              size_t msg_len, const pubkey *pk, uint8_t out[JP_SIGNATURE_LEN])
 {
 	CK_RV rv;
 	jp_err e = JP_OK;
@@ -102,6 +106,15 @@ static CK_RV card_sign_inlock(jp_reader *r, jp_key key, const uint8_t *msg, size
 	refused = io.cleared || !io.logged_in[key];
 	if (!refused)
 		e = jp_card_sign(io.card, key, msg, msg_len, out, &out_len);
+	if (!refused && seal && !jp_err_is_removal(e)) {
+		/* Also after a failed signature: the password was verified
+		 * for it. The card has one verified state: this logs out the
+		 * authentication token too, here and in every other process
+		 * (io.c keeps this token's login: its password is asked for
+		 * again before each signature anyway). */
+		io.seal = 1;
+		(void)jp_io_unverify(&io);
+	}
 	rv = jp_card_leave(&io, e);
 	if (refused && rv == CKR_OK) {
 		rv = CKR_USER_NOT_LOGGED_IN;
@@ -149,6 +162,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	uint8_t msg[JP_SIGN_INPUT_MAX], out[JP_SIGNATURE_LEN];
 	size_t msg_len = 0;
 	pubkey pk = { .n_len = 0 };
+	int seal = op->always_auth;
 
 	if (!m) {
 		rv = CKR_GENERAL_ERROR;
@@ -183,7 +197,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	/* From here on the operation is over, whatever the card says. */
 	jp_op_end(s, JP_OP_SIGN);
 	if (rv == CKR_OK)
-		rv = card_sign_inlock(r, key, msg, msg_len, &pk, out);
+		rv = card_sign_inlock(r, key, seal, msg, msg_len, &pk, out);
 	if (rv == CKR_OK) {
 		memcpy(sig, out, JP_SIGNATURE_LEN);
 		*sig_len = JP_SIGNATURE_LEN;

@@ -45,23 +45,26 @@ void jp_token_card_gone_inlock(jp_reader *r)
 	r->card_gen++;
 }
 
+void jp_token_logout_inlock(jp_reader *r, jp_key key)
+{
+	jp_token *t = &r->tokens[key];
+
+	if (t->logged_in)
+		JP_INFO("p11: %s token logged out", key == JP_KEY_AUTH ? "authentication"
+		                                                        : "signature");
+	t->logged_in = 0;
+	/* The personal data goes now, whatever the session count. Objects
+	 * that stay keep their handles, and the list is right for the
+	 * logged-out state if it was right for the logged-in one, so
+	 * objects_built is unchanged. No caller holds an object pointer
+	 * across this. */
+	jp_objects_logout(t, key);
+}
+
 void jp_token_logout_all_inlock(jp_reader *r)
 {
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		jp_token *t = &r->tokens[k];
-		if (t->logged_in)
-			JP_INFO("p11: %s token logged out", k == JP_KEY_AUTH ? "authentication"
-			                                                      : "signature");
-		t->logged_in = 0;
-		/* The personal data goes now, whatever the session count
-		 * (jpki-card.md §7). Objects that stay keep their handles, and
-		 * the list is right for the logged-out state if it was right
-		 * for the logged-in one, so objects_built is unchanged. No
-		 * caller holds an object pointer across this. */
-		jp_objects_logout(t, (jp_key)k);
-	}
+	jp_token_logout_inlock(r, JP_KEY_AUTH);
+	jp_token_logout_inlock(r, JP_KEY_SIGN);
 	/* The card layer's copy of the signing certificate too (a power
 	 * cycle drops it as well, but this works when the card cannot be
 	 * reached). A busy card is another thread's until it gives it back:

@@ -100,3 +100,10 @@ dist_check_SCRIPTS += tests/e2e/test-libreoffice.sh
 if !ENABLE_SANITIZERS
 TESTS += tests/e2e/test-libreoffice.sh
 endif
+
+# The program's end (exit without C_Finalize) and always-authenticate's
+# signature leave the card unverified, through pcscd (tests/e2e/exit-client
+# is an application that ends like Chromium).
+check_PROGRAMS += tests/e2e/exit-client
+dist_check_SCRIPTS += tests/e2e/test-exit-pcsc.sh
+TESTS += tests/e2e/test-exit-pcsc.sh

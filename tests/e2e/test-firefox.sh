@@ -17,13 +17,17 @@
 #  - both retry counters still full, read while Firefox holds the card;
 #  - the Digital Signature slot disabled in the profile (modutil -disable):
 #    Firefox restarted, no more signature-token questions, login still works;
+#  - the module's built-in default for browsers (tokens=auth): without the
+#    user config this test starts with, Firefox sees only the
+#    authentication token and is never asked for the signing password;
 #  - the PIN blocked by confirming a wrong PIN three times (exactly three
 #    VERIFYs), after which a site fails without any APDU; nothing left
 #    running.
-# Firefox also asks for the signature token's password during every client
-# authentication (it looks for certificates on every token): the test
-# prompter cancels it, as doc/use/firefox.txt tells users to, until the
-# slot is disabled.
+# With both tokens, Firefox also asks for the signature token's password
+# during every client authentication (it looks for certificates on every
+# token): the test prompter cancels it, until the slot is disabled. Firefox
+# sees both tokens because the test's user config says so (the module shows
+# browsers only the authentication token by default; checked at the end).
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
@@ -130,7 +134,10 @@ jp_traps cleanup
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/jp-firefox.XXXXXX")
 P=$W/profile
-mkdir -p "$P" "$W/home"
+mkdir -p "$P" "$W/home/.config"
+# Firefox's own user config for the module (ff_start sets XDG_CONFIG_HOME):
+# both tokens, over the built-in tokens=auth for browsers.
+printf '[program firefox-esr firefox]\ntokens=both\n' >"$W/home/.config/jpki-pkcs11.conf"
 
 # The local server's own little PKI: a CA the profile trusts for web sites
 # and a certificate for 127.0.0.1.
@@ -429,6 +436,34 @@ check_page "$W/page6.html" "signature slot disabled"
 set -- "$@" $(counters)
 [ "$7" -gt "$3" ] && [ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ]
 tap_ok $? "one VERIFY, card signature made (INS 2A: $3 -> $7)"
+srv_stop
+
+# --- the built-in default for browsers: only the authentication token -----
+# The slot enabled again and the user config gone: the module itself shows
+# firefox-esr only the authentication token (tokens=auth for browsers).
+ff_stop
+jp_with_module modutil -dbdir "sql:$P" -enable "My Number Card" \
+	-slot "$JP_READER Digital Signature" -force >"$W/modutil-enable.log" 2>&1
+tap_ok $? "modutil -enable the Digital Signature slot again"
+rm -f "$W/home/.config/jpki-pkcs11.conf"
+ff_start
+tap_ok $? "Firefox started again, without the user config"
+marionette tokens
+grep -q '^token My Number Card (Authentication) loggedin=0 present=1 ' "$W/m.out" &&
+	! grep -q 'My Number Card (Signature)' "$W/m.out"
+tap_ok $? "built-in default: Firefox sees only the authentication token"
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2) on 127.0.0.1:$PORT"
+set -- $(counters)
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page7.html" asked
+grep -q '^get ok' "$W/m.out" && [ "$(answered)" -eq 1 ] && [ "$(cancelled)" -eq 0 ]
+tap_ok $? "built-in default: the site loads with one PIN question and no other"
+check_page "$W/page7.html" "built-in default"
+set -- "$@" $(counters)
+[ "$7" -gt "$3" ] && [ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ] && [ "$8" -eq "$4" ]
+tap_ok $? "one VERIFY of the PIN, none of the signing password (INS 2A: $3 -> $7)"
 srv_stop
 
 # --- the PIN blocked through Firefox ---------------------------------------

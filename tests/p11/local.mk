@@ -82,3 +82,9 @@ tests_p11_test_replug_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-oplife
 TESTS += tests/p11/test-oplife
 tests_p11_test_oplife_LDADD = $(p11_test_ldadd)
+
+# A program's end leaves the card unverified (exit without C_Finalize), and
+# always-authenticate's password serves one signature.
+check_PROGRAMS += tests/p11/test-exit
+TESTS += tests/p11/test-exit
+tests_p11_test_exit_LDADD = $(p11_test_ldadd)

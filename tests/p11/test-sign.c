@@ -305,8 +305,10 @@ static void sign_key(ot *t, CK_SESSION_HANDLE h)
 	       "... and the operation ended");
 
 	every_mechanism(t, h, priv, k, 1, "signing key");
-	is_int(steady_apdus(t, h, priv, 1), 4,
-	       "signing key with always-authenticate, steady state: 4 APDUs");
+	/* SELECT AP (the card was power-cycled after the previous signature),
+	 * SELECT PIN, VERIFY, SELECT key, sign. */
+	is_int(steady_apdus(t, h, priv, 1), 5,
+	       "signing key with always-authenticate, steady state: 5 APDUs");
 
 	/* The context login is for one operation only. */
 	sig_len = sizeof(sig);
@@ -338,6 +340,11 @@ int main(void)
 	sign_key(&t, hs);
 
 	/* Logged out: no signature. */
+	priv = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
+	/* The always-authenticate signatures power-cycled the card: the
+	 * authentication token was logged out with it (one verified state). */
+	is_int(t.f->C_Logout(ha), CKR_USER_NOT_LOGGED_IN, "auth logged out by the seal's power cycle");
+	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
 	priv = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
 	is_int(t.f->C_Logout(ha), CKR_OK, "auth logout");
 	rv = t.f->C_SignInit(ha, &mech, priv);
