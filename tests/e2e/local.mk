@@ -54,6 +54,12 @@ TESTS += tests/e2e/test-nss.sh
 dist_check_SCRIPTS += tests/e2e/tls-lib.sh
 dist_check_SCRIPTS += tests/e2e/test-openssl.sh
 TESTS += tests/e2e/test-openssl.sh
+
+# pkcs11-provider loading the module from openssl.cnf: storeutl, dgst and
+# pkcs11-tool return (the module's own OpenSSL never goes through the host's
+# providers; it used to hang).
+dist_check_SCRIPTS += tests/e2e/test-provider-hang.sh
+TESTS += tests/e2e/test-provider-hang.sh
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh
 # OpenSSL 3 through pkcs11-provider, the modern path (Debian 12: from

@@ -88,3 +88,15 @@ tests_p11_test_oplife_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-exit
 TESTS += tests/p11/test-exit
 tests_p11_test_exit_LDADD = $(p11_test_ldadd)
+
+# The module never uses the host's default OpenSSL context: a provider there
+# that records (and then calls back into the module and fails) is never
+# asked anything; and the host's config starting a provider that uses the
+# module during C_Initialize does not hang.
+EXTRA_DIST += tests/p11/host-provider.h
+check_PROGRAMS += tests/p11/test-host-openssl
+TESTS += tests/p11/test-host-openssl
+tests_p11_test_host_openssl_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-host-config
+TESTS += tests/p11/test-host-config
+tests_p11_test_host_config_LDADD = $(p11_test_ldadd)
