@@ -3,6 +3,7 @@ EXTRA_DIST += \
 	doc/use/firefox-thunderbird.txt \
 	doc/use/firefox.txt \
 	doc/use/gnutls.txt \
+	doc/use/java.txt \
 	doc/use/openssh.txt \
 	doc/use/openssl.txt \
 	doc/use/p11-kit.txt \

@@ -1,170 +1,281 @@
 #!/bin/sh
-# The whole test run (what CI runs, after tools/setup-debian.sh):
-#   1. strict build (-Werror) + make check: unit, card, p11, e2e (private
-#      pcscd + vpcd + emulator), fuzz-corpus replay
-#   2. AddressSanitizer + UBSan build + make check
-#   3. ThreadSanitizer build + the in-process tests (unit, emu, card, p11)
-#   4. valgrind over the card and module paths (a short run)
-#   5. the libFuzzer targets, briefly
-#   6. make distcheck, as root (in CI) and as an ordinary user
-# Each build lives in _ci/<name>. The last line is "N passed, N failed"
-# summed over every test log (automake .trs files).
+# The whole test run (what CI runs, after tools/setup-debian.sh). Each build
+# is one call at the bottom and keeps everything in _ci/<build>/: the test
+# results (automake .trs files; a step that is not `make check` writes its
+# own) and its logs.
+#   strict      -Werror build + make check: unit, card, p11, e2e (private
+#               pcscd + vpcd + emulator), fuzz-corpus replay
+#   sanitizers  ASan + UBSan build + make check
+#   tsan        ThreadSanitizer build + the in-process tests (unit, emu,
+#               card, p11: the thread, removal and slot-event tests among
+#               them)
+#   valgrind    the card and module paths (the strict build's programs)
+#               under valgrind
+#   fuzz        the libFuzzer targets, briefly: one result per target
+#   distcheck   make distcheck as root (in CI) and from the tarball as an
+#               ordinary user: one result each
+#
+# The summary: one line per build with its own passed/failed/skipped (each
+# result counted once, in the build that produced it), then the total, the
+# LAST line, which CI reads:
+#   "N passed, N failed"
+# N passed = the strict build's test results that passed + 1 for each other
+# build that ran and passed; N failed = the strict build's failed and
+# skipped results, its tests whose result count differs from
+# tests/counts.txt, + 1 for each other build that failed or could not run.
+# CI=true (set here unless given): every skip is a failure, in the tests
+# themselves and here. README ("Tests") says the same.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 ci="$top/_ci"
 jobs=$(nproc 2>/dev/null || echo 2)
-status=0
+: "${CI:=true}"
+export CI
+# The libFuzzer targets run by the fuzz build.
+fuzz_targets="der cert apdu-response p11-calls"
+# A list of tests: check_build runs only those (tsan_run sets it).
+only_tests=
 
 rm -rf "$ci"
 mkdir -p "$ci"
 cd "$top" || exit 1
 
 started=$(date +%s)
+builds=""
 step() { printf '\n==== %s [%ss] ====\n' "$*" "$(($(date +%s) - started))"; }
-fail() { printf '**** FAILED: %s\n' "$*"; status=1; }
 
-step "autoreconf"
-autoreconf -fi >"$ci/autoreconf.log" 2>&1 || { cat "$ci/autoreconf.log"; fail autoreconf; }
-
-# build NAME CONFIGURE-ARGS... : configure + make + make check in _ci/NAME
-build() {
-	name=$1; shift
-	step "$name: configure $*"
-	mkdir -p "$ci/$name"
-	(cd "$ci/$name" && "$top/configure" -q "$@") || { fail "$name configure"; return; }
-	step "$name: make"
-	make -C "$ci/$name" -j"$jobs" >"$ci/$name.make.log" 2>&1 || { tail -50 "$ci/$name.make.log"; fail "$name make"; return; }
-	if grep -q 'warning:' "$ci/$name.make.log"; then
-		grep 'warning:' "$ci/$name.make.log"; fail "$name: compiler warnings"
-	fi
-	step "$name: make check"
-	make -C "$ci/$name" -j"$jobs" check >"$ci/$name.check.log" 2>&1 || {
-		grep -E '^(FAIL|ERROR|XPASS)' "$ci/$name.check.log"
-		[ -f "$ci/$name/test-suite.log" ] && cat "$ci/$name/test-suite.log"
-		fail "$name make check"
-	}
-	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$ci/$name.check.log" | tail -7
-	grep -E '^SKIP' "$ci/$name.check.log" || true
+# begin NAME: a build starts; its results go to _ci/NAME.
+begin() {
+	cur=$1
+	builds="$builds $1"
+	mkdir -p "$ci/$1"
+	: >"$ci/$1.broken"
+}
+# broken WHAT: the current build could not do WHAT (it fails as a whole).
+broken() {
+	printf '**** FAILED: %s: %s\n' "$cur" "$*"
+	echo "$*" >>"$ci/$cur.broken"
+}
+# result NAME PASS|FAIL: one result of a step that is not make check.
+result() {
+	mkdir -p "$(dirname "$ci/$cur/$1")"
+	printf ':test-result: %s\n' "$2" >"$ci/$cur/$1.trs"
+	echo "$2: $cur/$1"
 }
 
-build strict --enable-strict
-build sanitizers --enable-strict --enable-sanitizers
-
-# ThreadSanitizer (it cannot share a process with ASan: its own build).
-# The in-process tiers only (unit, emu, card, p11: the thread, removal and
-# slot-event tests among them); the e2e tier loads the module into programs
-# that were not built with TSan. A race report fails its test (exit 66).
-step "tsan: build + in-process tests"
-ts="$ci/tsan"
-mkdir -p "$ts"
-if (cd "$ts" && "$top/configure" -q --enable-strict --enable-tsan) >"$ci/tsan.configure.log" 2>&1 &&
-	make -C "$ts" -j"$jobs" >"$ci/tsan.make.log" 2>&1; then
-	ts_tests=$(printf 'jp-print-tests: ; @echo $(TESTS)\n' | make -s -C "$ts" -f Makefile -f - jp-print-tests |
-		tr ' ' '\n' | grep -E '^tests/(unit|emu|card|p11)/' | grep -v '\.sh$' | tr '\n' ' ')
-	if [ -z "$ts_tests" ]; then
-		fail "tsan: no in-process test programs found"
-	elif ! TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-		make -C "$ts" -j"$jobs" check TESTS="$ts_tests" >"$ci/tsan.check.log" 2>&1; then
-		grep -E '^(FAIL|ERROR|XPASS)' "$ci/tsan.check.log"
-		[ -f "$ts/test-suite.log" ] && cat "$ts/test-suite.log"
-		fail "tsan make check"
+# check_build NAME CONFIGURE-ARGS...: configure + make + make check in
+# _ci/NAME, the result counts checked against the NAME column of
+# tests/counts.txt. With only_tests set (a list), make check runs those
+# tests alone and their counts are checked against the strict build's.
+check_build() {
+	begin "$1"
+	shift
+	step "$cur: configure $*"
+	(cd "$ci/$cur" && "$top/configure" -q "$@") >"$ci/$cur.configure.log" 2>&1 ||
+		{ tail -30 "$ci/$cur.configure.log"; broken configure; return; }
+	step "$cur: make"
+	make -C "$ci/$cur" -j"$jobs" >"$ci/$cur.make.log" 2>&1 ||
+		{ tail -50 "$ci/$cur.make.log"; broken make; return; }
+	if grep -q 'warning:' "$ci/$cur.make.log"; then
+		grep 'warning:' "$ci/$cur.make.log"
+		broken "compiler warnings"
 	fi
-	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$ci/tsan.check.log" | tail -7
-else
-	tail -30 "$ci/tsan.make.log" 2>/dev/null; fail "tsan build"
-fi
-
-step "valgrind: card and module paths"
-if command -v valgrind >/dev/null 2>&1; then
-	vg_tests=""
-	for t in tests/card/test-pin tests/card/test-sign tests/p11/test-login tests/p11/test-sign; do
-		[ -x "$ci/strict/$t" ] && vg_tests="$vg_tests $t"
-	done
-	if [ -n "$vg_tests" ]; then
-		mkdir -p "$ci/valgrind"
-		# Reuse the strict build's programs, but keep valgrind's logs and
-		# results apart from the plain run.
-		make -C "$ci/strict" check TESTS="$vg_tests" TEST_SUITE_LOG=valgrind-suite.log \
-			LOG_COMPILER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
-			>"$ci/valgrind.check.log" 2>&1 || {
-			cat "$ci/strict/valgrind-suite.log"; fail "valgrind"; }
-		for t in $vg_tests; do
-			for f in "$ci/strict/$t.trs"; do cp "$f" "$ci/valgrind/$(basename "$t").trs"; done
-		done
-		grep -E '^(PASS|FAIL|ERROR)' "$ci/valgrind.check.log"
+	step "$cur: make check${only_tests:+ (in-process tests)}"
+	make -C "$ci/$cur" -j"$jobs" check ${only_tests:+"TESTS=$only_tests"} \
+		>"$ci/$cur.check.log" 2>&1 || {
+		grep -E '^(FAIL|ERROR|XPASS|SKIP)' "$ci/$cur.check.log"
+		[ -f "$ci/$cur/test-suite.log" ] && cat "$ci/$cur/test-suite.log"
+		broken "make check"
+	}
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$ci/$cur.check.log" | tail -7
+	if [ -n "$only_tests" ]; then
+		# shellcheck disable=SC2086 # a list of tests
+		set -- strict $only_tests
 	else
-		fail "valgrind: no card/module test programs found"
+		set -- "$cur"
 	fi
-else
-	fail "valgrind not installed"
-fi
+	sh "$top/tools/check-counts.sh" "$ci/$cur" "$@" >"$ci/$cur.counts" || {
+		cat "$ci/$cur.counts"
+		broken "result counts differ from tests/counts.txt"
+	}
+}
 
-# The libFuzzer targets themselves (make check above only replays their
-# corpora): built with clang, ASan and UBSan, each run for a short while on
-# a copy of its corpus. Each run counts as one test result.
-step "fuzz: libFuzzer targets, ${FUZZ_SECONDS:-20} s each"
-fz="$ci/fuzz"
-mkdir -p "$fz"
-if (cd "$fz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers) >"$ci/fuzz.configure.log" 2>&1 &&
-	make -C "$fz" -j"$jobs" tests/fuzz/fuzz-der tests/fuzz/fuzz-cert tests/fuzz/fuzz-apdu-response \
-		tests/fuzz/fuzz-p11-calls >"$ci/fuzz.make.log" 2>&1; then
-	for t in der cert apdu-response p11-calls; do
+# tsan_run: ThreadSanitizer cannot share a process with ASan, so it is a
+# build of its own; it runs the in-process tiers only (the e2e tier loads
+# the module into programs not built with TSan). The test list is what the
+# strict build's make check runs there. A race report fails its test
+# (exit 66).
+tsan_run() {
+	# shellcheck disable=SC2016 # $(TESTS) is for make, not the shell
+	only_tests=$(printf 'jp-print-tests: ; @echo $(TESTS)\n' |
+		make -s -C "$ci/strict" -f Makefile -f - jp-print-tests 2>/dev/null |
+		tr ' ' '\n' | grep -E '^tests/(unit|emu|card|p11)/' | grep -v '\.sh$' | tr '\n' ' ')
+	if [ -z "$only_tests" ]; then
+		begin tsan
+		broken "no in-process test programs found"
+	else
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+			check_build tsan --enable-strict --enable-tsan
+	fi
+	only_tests=
+}
+
+# valgrind_run: the strict build's card and module tests under valgrind,
+# results and logs in _ci/valgrind (not in the strict build's tree).
+valgrind_run() {
+	begin valgrind
+	step "valgrind: card and module paths"
+	command -v valgrind >/dev/null 2>&1 || { broken "valgrind not installed"; return; }
+	vg_tests="tests/card/test-pin tests/card/test-sign tests/p11/test-login tests/p11/test-sign"
+	for t in $vg_tests; do
+		[ -x "$ci/strict/$t" ] || { broken "$t not built by the strict build"; continue; }
+		mkdir -p "$(dirname "$ci/valgrind/$t")"
+		top_srcdir=$top top_builddir=$ci/strict \
+			sh "$top/build-aux/tap-driver.sh" --test-name "$t" \
+			--log-file "$ci/valgrind/$t.log" --trs-file "$ci/valgrind/$t.trs" \
+			--color-tests no --enable-hard-errors yes --expect-failure no -- \
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--show-leak-kinds=definite "$ci/strict/$t" >/dev/null 2>&1
+		echo "$(sed -n 's/^:global-test-result: //p' "$ci/valgrind/$t.trs"): valgrind $t"
+	done
+	# The same tests, the same number of results as in the strict build.
+	# shellcheck disable=SC2086 # a list of tests
+	sh "$top/tools/check-counts.sh" "$ci/valgrind" strict $vg_tests >"$ci/valgrind.counts" ||
+		{ cat "$ci/valgrind.counts"; broken "result counts differ from the strict build's"; }
+}
+
+# fuzz_run: the libFuzzer targets (make check only replays their corpora),
+# built with clang, ASan and UBSan, each run for FUZZ_SECONDS on a copy of
+# its corpus: one result each.
+fuzz_run() {
+	begin fuzz
+	step "fuzz: libFuzzer targets, ${FUZZ_SECONDS:-20} s each"
+	fz=$ci/fuzz/build
+	mkdir -p "$fz"
+	progs=
+	for t in $fuzz_targets; do progs="$progs tests/fuzz/fuzz-$t"; done
+	# shellcheck disable=SC2086 # a list of targets
+	(cd "$fz" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers) \
+		>"$ci/fuzz.configure.log" 2>&1 &&
+		make -C "$fz" -j"$jobs" $progs >"$ci/fuzz.make.log" 2>&1 ||
+		{ tail -30 "$ci/fuzz.make.log" 2>/dev/null; broken "fuzz build"; return; }
+	for t in $fuzz_targets; do
 		corpus=$(mktemp -d)
 		cp -r "$top/tests/fuzz/corpus/$t/." "$corpus/"
 		# top_srcdir: where fuzz-p11-calls finds the emulated cards.
-		if top_srcdir="$top" "$fz/tests/fuzz/fuzz-$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
-			-rss_limit_mb=2048 -artifact_prefix="$fz/crash-$t-" "$corpus" >"$fz/fuzz-$t.log" 2>&1; then
-			res=PASS
+		if top_srcdir=$top "$fz/tests/fuzz/fuzz-$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
+			-rss_limit_mb=2048 -artifact_prefix="$ci/fuzz/crash-$t-" "$corpus" \
+			>"$ci/fuzz/fuzz-$t.log" 2>&1; then
+			result "fuzz-$t" PASS
 		else
-			res=FAIL; tail -30 "$fz/fuzz-$t.log"; fail "fuzz-$t found a problem (see $fz)"
+			tail -30 "$ci/fuzz/fuzz-$t.log"
+			result "fuzz-$t" FAIL
 		fi
-		printf ':test-result: %s\n' "$res" >"$fz/fuzz-$t.trs"
-		echo "$res: fuzz-$t ($(grep -o 'Done [0-9]* runs' "$fz/fuzz-$t.log" | tail -n 1))"
+		echo "  fuzz-$t: $(grep -o 'Done [0-9]* runs' "$ci/fuzz/fuzz-$t.log" | tail -n 1)"
 		rm -rf "$corpus"
 	done
-else
-	tail -30 "$ci/fuzz.make.log" 2>/dev/null; fail "fuzz build"
-fi
+}
 
-# make distcheck as whoever we are (root in CI), then from the tarball as
-# an ordinary user, as a user would get it: both must pass.
-step "distcheck (as $(id -un))"
-make -C "$ci/strict" distcheck >"$ci/distcheck-self.log" 2>&1 ||
-	{ tail -80 "$ci/distcheck-self.log"; fail "distcheck (as $(id -un))"; }
-tail -4 "$ci/distcheck-self.log"
-
-step "distcheck (from the tarball, as an ordinary user)"
-if make -C "$ci/strict" dist >"$ci/dist.log" 2>&1; then
+# distcheck_run: make distcheck as whoever we are (root in CI), then from
+# the tarball as an ordinary user, as a user would get it.
+distcheck_run() {
+	begin distcheck
+	step "distcheck (as $(id -un))"
+	if make -C "$ci/strict" distcheck >"$ci/distcheck/self.log" 2>&1; then
+		result self PASS
+	else
+		tail -80 "$ci/distcheck/self.log"
+		result self FAIL
+	fi
+	step "distcheck (from the tarball, as an ordinary user)"
+	make -C "$ci/strict" dist >"$ci/distcheck/dist.log" 2>&1 ||
+		{ tail -40 "$ci/distcheck/dist.log"; broken "make dist"; return; }
 	tarball=$(ls "$ci/strict"/jpki-pkcs11-*.tar.gz | head -n 1)
-	dc="$ci/distcheck"
+	dc=$ci/distcheck/user
 	mkdir -p "$dc"
 	tar -C "$dc" -xzf "$tarball"
 	src=$(ls -d "$dc"/jpki-pkcs11-*/ | head -n 1)
 	if [ "$(id -u)" -eq 0 ]; then
 		id jpkici >/dev/null 2>&1 || useradd --create-home --shell /bin/sh jpkici
 		chown -R jpkici "$dc"
-		run_user="runuser -u jpkici -- env HOME=/home/jpkici"
+		run_user="runuser -u jpkici -- env HOME=/home/jpkici CI=$CI"
 	else
 		run_user=""
 	fi
-	$run_user sh -c "cd '$src' && ./configure -q && make -j$jobs distcheck" >"$ci/distcheck.log" 2>&1 \
-		|| { tail -80 "$ci/distcheck.log"; fail "distcheck (as $($run_user id -un))"; }
-	tail -4 "$ci/distcheck.log"
-else
-	tail -40 "$ci/dist.log"; fail "make dist"
-fi
+	if $run_user sh -c "cd '$src' && ./configure -q && make -j$jobs distcheck" \
+		>"$ci/distcheck/user.log" 2>&1; then
+		result user PASS
+	else
+		tail -80 "$ci/distcheck/user.log"
+		result user FAIL
+	fi
+}
 
-# Sum every test result we kept (distcheck's own tree is deleted on success;
-# its check is counted by its success above, not twice here).
-passed=0; failed=0; skipped=0
-for f in $(find "$ci" -name '*.trs' -not -path "$ci/distcheck/*" 2>/dev/null); do
-	p=$(grep -c '^:test-result: PASS' "$f"); passed=$((passed + p))
-	x=$(grep -c '^:test-result: XFAIL' "$f"); passed=$((passed + x))
-	n=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS)' "$f"); failed=$((failed + n))
-	s=$(grep -c '^:test-result: SKIP' "$f"); skipped=$((skipped + s))
+# count DIR: "PASS FAIL SKIP XFAIL" over every result under DIR, each once
+# (a failed distcheck leaves its tree, with its own results, in
+# distcheck/user: those are the distcheck results, not counted again).
+count() {
+	find "$1" -name '*.trs' -not -path '*/jpki-pkcs11-*' -exec cat {} + 2>/dev/null | awk '
+		/^:test-result: PASS/ { p++ }
+		/^:test-result: (FAIL|ERROR|XPASS)/ { f++ }
+		/^:test-result: SKIP/ { s++ }
+		/^:test-result: XFAIL/ { x++ }
+		END { print p + 0, f + 0, s + 0, x + 0 }'
+}
+
+step "autoreconf"
+autoreconf -fi >"$ci/autoreconf.log" 2>&1 || cat "$ci/autoreconf.log"
+
+check_build strict --enable-strict
+check_build sanitizers --enable-strict --enable-sanitizers
+tsan_run
+valgrind_run
+fuzz_run
+distcheck_run
+
+# A sanitizer report in any test's log fails that build, whatever the
+# test's exit status said.
+for b in $builds; do
+	reports=$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|: runtime error: |WARNING: ThreadSanitizer' \
+		--include='*.log' --exclude=config.log "$ci/$b" 2>/dev/null)
+	if [ -n "$reports" ]; then
+		cur=$b
+		broken "sanitizer reports in: $(echo "$reports" | tr '\n' ' ')"
+	fi
 done
-[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
-echo
-echo "$passed passed, $failed failed, $skipped skipped"
-exit $status
+
+step "summary"
+total_p=0
+total_f=0
+for b in $builds; do
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(count "$ci/$b")
+	p=$1 f=$2 s=$3 x=$4
+	mism=$(grep -c '^count:' "$ci/$b.counts" 2>/dev/null)
+	why=$(tr '\n' ';' <"$ci/$b.broken" | sed 's/;$//; s/;/; /g')
+	line="$b: $p passed, $f failed, $s skipped"
+	[ "$x" -eq 0 ] || line="$line, $x expected failures (TODO)"
+	[ "${mism:-0}" -eq 0 ] || line="$line, $mism tests with another result count than tests/counts.txt"
+	if [ -n "$why" ]; then
+		line="$line -- FAILED: $why"
+	elif [ "$f" -ne 0 ] || [ "$s" -ne 0 ] || [ "${mism:-0}" -ne 0 ] || [ "$p" -eq 0 ]; then
+		line="$line -- FAILED"
+		why=results
+	fi
+	echo "$line"
+	if [ "$b" = strict ]; then
+		total_p=$((total_p + p))
+		total_f=$((total_f + f + s + ${mism:-0}))
+		# Broken without a failed result (configure, warnings): one failure.
+		[ -z "$why" ] || [ "$f" -ne 0 ] || [ "$s" -ne 0 ] || [ "${mism:-0}" -ne 0 ] ||
+			total_f=$((total_f + 1))
+	elif [ -n "$why" ]; then
+		total_f=$((total_f + 1))
+	else
+		total_p=$((total_p + 1))
+	fi
+done
+echo "total: the strict build's results, plus one per other build that passed (or failed)"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

@@ -5,7 +5,8 @@
 # harness and the TAP helpers.
 #
 #   jp_need PROG...         a missing program: SKIP the whole test locally,
-#                           FAIL it in CI (CI=true installs everything)
+#                           FAIL it in CI (tap_skip_all: CI=true installs
+#                           everything)
 #   jp_need_file FILE WHAT HOW
 #                           the same for a file (a plugin, a library): WHAT
 #                           names it, HOW says how to install it
@@ -41,8 +42,9 @@
 # The harness around a test:
 #   jp_consumer_start [EMULATOR OPTIONS...]
 #                           SKIPs the whole test when the harness cannot run
-#                           here; else jp_pcscd_start (one TAP line), and a
-#                           test with no card ends there; sets JP_PIN_*
+#                           here (a failure under CI=true); else
+#                           jp_pcscd_start (one TAP line), and a test with
+#                           no card ends there; sets JP_PIN_*
 #   jp_still_running PID... prints those of the PIDs that are still alive
 #   jp_nothing_left_running [PID...]
 #                           jp_pcscd_stop, then one TAP line: its pcscd and
@@ -62,8 +64,10 @@
 #                           (auth-tries, sign-pin...)
 #   jp_pin_tries auth|sign  the card's retry counter answer (63Cx), asked
 #                           over a second PC/SC client: it costs no try
-#   jp_clean_fail RC        true when RC is a failure that is neither a
-#                           timeout (124) nor a signal (>= 128)
+#   jp_clean_fail RC        true when RC is an ordinary failure: not 0, not
+#                           timeout's 124-127 (timed out, could not run,
+#                           not found), not a signal (>= 128), not a
+#                           sanitizer report (TAP_SAN_EXIT, tap-sh.sh)
 #
 # p11-kit remoting (test-p11-kit-remote.sh, test-ssh.sh):
 #   JP_P11KIT_CLIENT        p11-kit-client.so (package p11-kit-modules)
@@ -104,10 +108,6 @@ JP_MODULE="$top_builddir/src/p11/.libs/jpki-pkcs11.so"
 }
 
 jp_missing() {
-	if [ "${CI:-}" = true ]; then
-		tap_ok 1 "$1 is missing (CI must install it)"
-		tap_done
-	fi
 	tap_skip_all "$1 not installed ($2)"
 }
 
@@ -225,7 +225,7 @@ jp_pin_tries() {
 }
 
 jp_clean_fail() {
-	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
+	[ "$1" -ne 0 ] && [ "$1" -lt 124 ] && [ "$1" -ne "$TAP_SAN_EXIT" ]
 }
 
 # p11-kit-client.so sits in p11-kit's module directory.

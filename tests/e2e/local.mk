@@ -69,6 +69,21 @@ TESTS += tests/e2e/test-pkcs11-provider.sh
 endif
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh
+# OpenSSL 3 through pkcs11-provider, the modern path (Debian 12: from
+# bookworm-backports, tools/setup-debian.sh), TLS against s_server too.
+# pkcs11-provider dlopens the module with RTLD_DEEPBIND, which the ASan
+# runtime refuses: not in the sanitizer build (the plain build and
+# distcheck run it).
+dist_check_SCRIPTS += tests/e2e/test-openssl-provider.sh
+if !ENABLE_SANITIZERS
+TESTS += tests/e2e/test-openssl-provider.sh
+endif
+
+# Java's SunPKCS11 (keytool, jarsigner: what Java document signers such as
+# JSignPdf use); the signing key through the per-program option. The JVM
+# runs with the sanitizer runtime preloaded, so both builds run it.
+dist_check_SCRIPTS += tests/e2e/test-java.sh
+TESTS += tests/e2e/test-java.sh
 
 # OpenSSH: ssh-keygen -D, ssh -I and ssh-agent against a private sshd, and
 # a p11-kit server socket forwarded with ssh -R (p11-kit/OpenSSH engineer).

@@ -94,14 +94,15 @@ EOF
 }
 
 # srv_start PORT [s_server options]: a TLS server on 127.0.0.1 that requires
-# a client certificate issued by the JPKI authentication CA and prints the
-# session (with the peer certificate) as its web page.
+# a client certificate issued by SRV_CA (the JPKI authentication CA) and
+# prints the session (with the peer certificate) as its web page.
+SRV_CA=$CARD/auth-ca.pem
 srv_start() {
 	_port=$1
 	shift
 	openssl s_server -accept "127.0.0.1:$_port" -www -no_cache \
 		-cert "$W/server.pem" -key "$W/server.key" \
-		-Verify 1 -verify_return_error -CAfile "$CARD/auth-ca.pem" \
+		-Verify 1 -verify_return_error -CAfile "$SRV_CA" \
 		"$@" >"$W/s_server-$_port.log" 2>&1 </dev/null &
 	SRV_PID=$!
 	wait_listen "$_port"
@@ -299,6 +300,25 @@ tap_ok $? "one VERIFY of the authentication PIN, none of the signing password, n
 grep -q 'verify return:1' "$W/s_server-$PORT.log" &&
 	! grep -qi 'verify error' "$W/s_server-$PORT.log"
 tap_ok $? "s_server verified the certificate chain against the JPKI auth CA"
+srv_stop
+
+# --- the negative twin: a server that trusts another CA ---------------------
+# The same handshake (the token is still logged in) against a server whose
+# CA did not issue the card's certificate must fail: the checks above cannot
+# tell a verifying server from one that lets any certificate in. The server
+# names no CA in its request (-no_ca_names): Firefox would otherwise not
+# offer a certificate from another CA at all, and the server's verification
+# would not be what is tested.
+PORT=$(free_port)
+SRV_CA=$JP_CA_DIR/sign-ca.pem
+srv_start "$PORT" -tls1_2 -no_ca_names
+tap_ok $? "s_server trusting the wrong CA (the signature CA) on 127.0.0.1:$PORT"
+SRV_CA=$CARD/auth-ca.pem
+marionette asked
+marionette "get:https://127.0.0.1:$PORT/:$W/page-wrong-ca.html" asked
+grep '^get error' "$W/m.out" | grep -q 'about:neterror' &&
+	grep -q '^verify error:num=20:unable to get local issuer certificate' "$W/s_server-$PORT.log"
+tap_ok $? "wrong CA: the server refuses the card's certificate, Firefox shows an error page"
 srv_stop
 
 # --- explicit login first (Security Devices → Log In), then a handshake ----

@@ -143,6 +143,23 @@ if ! jp_san_exit_hang gnutls-cli; then
 	[ "$(jp_count_sign)" -eq "$n0" ]
 	tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
 
+	# The negative twin of the client authentication: a server that trusts
+	# another CA ends the handshake (the checks above cannot tell a
+	# verifying server from one that lets any certificate in).
+	echo "# a server trusting the wrong CA refuses the card's certificate"
+	jp_tls_server_stop
+	jp_tls_server_start "$JP_TLS_WRONG_CA"
+	tap_ok $? "s_server trusting the wrong CA (the signature CA) on 127.0.0.1:$JP_TLS_PORT"
+	GNUTLS_PIN=$JP_PIN_AUTH g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
+		--priority NORMAL:-VERS-TLS1.3
+	rc=$?
+	jp_clean_fail $rc && jp_tls_refused && grep -q 'Received alert \[48\]: CA is unknown' "$D/page" &&
+		! grep -q 'Protocol  :' "$D/page"
+	tap_ok $? "wrong CA: gnutls-cli fails with the server's 'CA is unknown' alert (rc $rc)"
+	jp_tls_server_stop
+	jp_tls_server_start "$CARD/auth-ca.pem"
+	tap_ok $? "s_server trusting the authentication CA again on 127.0.0.1:$JP_TLS_PORT"
+
 	echo "# a wrong PIN costs one try, and GnuTLS does not retry it"
 	GNUTLS_PIN=0000 g_cli --x509keyfile "$AUTH_KEY" --x509certfile "$AUTH_CERT" \
 		--priority NORMAL:-VERS-TLS1.3 </dev/null

@@ -148,15 +148,14 @@ opts=$(printf '{"SignPDF":{"type":"boolean","value":"true"},"SignCertificateSubj
 	"$subject" "$JP_PIN_SIGN")
 mkdir -p "$w/plain"
 lo_soffice --convert-to "pdf:writer_pdf_Export:$opts" --outdir "$w/plain" "$w/doc.odt"
-if [ -s "$w/plain/doc.pdf" ]; then
-	echo "# soffice --convert-to signed headless: LibreOffice answers the token password now"
-	pdfsig "$w/plain/doc.pdf" 2>&1 | grep -q 'Signature is Valid'
-	tap_ok $? "soffice --convert-to pdf with SignCertificateSubjectName signed (valid)"
-else
-	grep -q 'Error' "$w/soffice.out" && [ "$(jp_count_sign "$n0")" -eq 0 ]
-	tap_ok $? "soffice --convert-to pdf with SignCertificateSubjectName: no PDF, an error, no SIGN (LibreOffice 7.4 asks the token password through an interaction handler, headless nobody answers)"
-fi
-[ "$(jp_count_verify "$n0")" -eq 0 ] || [ -s "$w/plain/doc.pdf" ]
+# LibreOffice 7.4 (Debian 12) asks the token password through an
+# interaction handler; headless nobody answers, so no PDF. A LibreOffice
+# that takes SignaturePassword for the token would sign here: this check
+# then fails, and lo-sign.py is no longer the only headless way
+# (doc/use/libreoffice.txt).
+[ ! -s "$w/plain/doc.pdf" ] && grep -q 'Error' "$w/soffice.out" && [ "$(jp_count_sign "$n0")" -eq 0 ]
+tap_ok $? "soffice --convert-to pdf with SignCertificateSubjectName: no PDF, an error, no SIGN (LibreOffice 7.4 asks the token password through an interaction handler, headless nobody answers)"
+[ "$(jp_count_verify "$n0")" -eq 0 ]
 tap_ok $? "... and the card saw no PIN at all (no try lost)"
 
 # ---- PDF through lo-sign.py, the signing password only ----

@@ -156,7 +156,7 @@ tap_ok $? "the server's page: a TLS 1.2 session"
 jp_tls_page_cert "$w/tls12.out" "$w/peer.der" && cmp -s "$w/peer.der" "$card/auth.der"
 tap_ok $? "the client certificate the server received is the card's authentication certificate"
 subj=$(openssl x509 -inform DER -in "$card/auth.der" -noout -subject -nameopt oneline | sed 's/^subject=//')
-grep -qF "depth=0 $subj" "$JP_TLS_SERVER_LOG"
+jp_tls_verified "$subj"
 tap_ok $? "s_server verified the client '$subj' against the authentication CA"
 grep -q 'Peer signature type: RSA$' "$w/tls12.out"
 tap_ok $? "the client's CertificateVerify is RSA PKCS#1 v1.5 (not PSS)"
@@ -180,6 +180,19 @@ grep -q 'peer did not return a certificate' "$JP_TLS_SERVER_LOG"
 tap_ok $? "TLS 1.3: the server saw no client certificate"
 [ "$tries_a" = 63C3 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(jp_pin_tries auth))"
+jp_tls_server_stop
+
+# The negative twin: a server that trusts another CA must end the handshake
+# (the checks above cannot tell a verifying server from one that lets any
+# certificate in).
+jp_tls_server_start "$JP_TLS_WRONG_CA" "$w/srv.pem" "$w/srv.key"
+tap_ok $? "s_server trusting the wrong CA (the signature CA) on 127.0.0.1:$JP_TLS_PORT"
+tls tls1.2 -W "$w/pw" >"$w/tls12-wrong-ca.out" 2>&1
+rc=$?
+# 254: tstclnt's exit status for a failed handshake (EXIT_CODE_HANDSHAKE_FAILED).
+[ "$rc" -eq 254 ] && jp_tls_refused && grep -q 'SSL_ERROR_UNKNOWN_CA_ALERT' "$w/tls12-wrong-ca.out" &&
+	! grep -q 'Protocol  :' "$w/tls12-wrong-ca.out"
+tap_ok $? "wrong CA: the server refuses the card's certificate, tstclnt's handshake fails (rc $rc)"
 jp_tls_server_stop
 
 # ---- S/MIME with cmsutil (Thunderbird's NSS path) ----

@@ -197,6 +197,31 @@ tap_ok $? "s_client -tls1_3 -client_sigalgs RSA+SHA256: no usable certificate, t
 [ "$(jp_count_sign)" -eq "$n0" ]
 tap_ok $? "no SIGN APDU for either"
 
+# The negative twin of the TLS 1.2 client authentication: a server that
+# trusts another CA ends the handshake (the checks above cannot tell a
+# verifying server from one that lets any certificate in).
+echo "# a server trusting the wrong CA refuses the card's certificate"
+jp_tls_server_stop
+jp_tls_server_start "$JP_TLS_WRONG_CA"
+tap_ok $? "s_server trusting the wrong CA (the signature CA) on 127.0.0.1:$JP_TLS_PORT"
+s_client -tls1_2 -client_sigalgs RSA+SHA256
+rc=$?
+jp_clean_fail $rc && jp_tls_refused && grep -q 'alert unknown ca' "$D/err" &&
+	! grep -q 'Protocol  :' "$D/page"
+tap_ok $? "wrong CA: s_client fails with the server's 'unknown ca' alert (rc $rc)"
+if ! jp_san_exit_hang curl; then
+	OPENSSL_CONF=$D/openssl-tls.cnf jp_with_module timeout 30 curl -sS --engine pkcs11 --key-type ENG \
+		--key "$AUTH_KEY;pin-value=$JP_PIN_AUTH" --cert "$D/auth.pem" \
+		--cacert "$JP_TLS_SERVER_CERT" --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$JP_TLS_PORT/" \
+		>"$D/page" 2>"$D/err"
+	rc=$?
+	jp_clean_fail $rc && jp_tls_refused && grep -q 'unknown ca' "$D/err"
+	tap_ok $? "wrong CA: curl fails with the server's 'unknown ca' alert (rc $rc)"
+fi
+jp_tls_server_stop
+jp_tls_server_start "$CARD/auth-ca.pem"
+tap_ok $? "s_server trusting the authentication CA again on 127.0.0.1:$JP_TLS_PORT"
+
 echo "# curl"
 if ! jp_san_exit_hang curl; then
 	c_url() {

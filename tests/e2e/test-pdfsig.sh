@@ -134,14 +134,12 @@ tap_ok $? "NSS database: module with the default always-authenticate=yes"
 n0=$(jp_log_mark)
 sign_pdf "$w/db-aa" "$w/in.pdf" "$w/out-aa.pdf" >"$w/sign-aa.out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ]; then
-	echo "# pdfsig signed with always-authenticate=yes (it answers twice now)"
-	jp_pdf_cms_verify "$w/out-aa.pdf"
-	tap_ok $? "always-authenticate=yes: pdfsig signed; openssl verifies the signature"
-else
-	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
-	tap_ok $? "always-authenticate=yes: pdfsig fails cleanly (rc $rc), no SIGN, no output"
-fi
+# pdfsig 22.12 (Debian 12) fails here, with its exit status 3 (signing
+# failed). A poppler whose callback answers the context-specific login too
+# would sign: this check then fails, and the module option is no longer
+# needed with it (doc/use/pdf.txt says which version needs it).
+[ "$rc" -eq 3 ] && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-aa.pdf" ]
+tap_ok $? "always-authenticate=yes: pdfsig 22.12 fails cleanly (rc $rc), no SIGN, no output"
 [ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "... and the signing password lost no try ($(jp_pin_tries sign))"
 
@@ -152,14 +150,13 @@ tap_ok $? "NSS database: module with always-authenticate=no, both slots enabled"
 n0=$(jp_log_mark)
 sign_pdf "$w/db-both" "$w/in.pdf" "$w/out-both.pdf" >"$w/sign-both.out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ]; then
-	echo "# pdfsig signed with both tokens enabled"
-	jp_pdf_cms_verify "$w/out-both.pdf"
-	tap_ok $? "both tokens: pdfsig signed; openssl verifies the signature"
-else
-	jp_clean_fail "$rc" && [ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
-	tap_ok $? "both tokens: pdfsig fails cleanly (rc $rc: $(head -n 1 "$w/sign-both.out")), no SIGN"
-fi
+# pdfsig 22.12 (Debian 12) gives its one password to the first token NSS
+# asks about and exits with status 2. A poppler that answers every token's
+# question would sign: this check then fails, and the tokens=sign advice in
+# doc/use/pdf.txt is no longer needed with it.
+[ "$rc" -eq 2 ] && grep -q 'Password was not accepted' "$w/sign-both.out" &&
+	[ "$(jp_count_sign "$n0")" -eq 0 ] && [ ! -s "$w/out-both.pdf" ]
+tap_ok $? "both tokens: pdfsig 22.12 fails cleanly (rc $rc: $(head -n 1 "$w/sign-both.out")), no SIGN"
 [ "$(jp_pin_tries sign)" = 63C5 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "... and neither PIN lost a try"
 

@@ -7,7 +7,12 @@
 #   jp_tls_server_start CAFILE [CERT KEY]
 #                                openssl s_server -www on 127.0.0.1, a free
 #                                port (the kernel picks it), -Verify 1
-#                                against CAFILE; its own certificate CERT
+#                                -verify_return_error against CAFILE (a
+#                                client certificate that does not chain to
+#                                CAFILE ends the handshake: without
+#                                -verify_return_error s_server only logs the
+#                                error and serves the page); its own
+#                                certificate CERT
 #                                (default: a self-signed one made now); sets
 #                                JP_TLS_PORT, JP_TLS_SERVER_PID,
 #                                JP_TLS_SERVER_CERT (for -CAfile) and
@@ -16,6 +21,16 @@
 #   jp_tls_traps                 EXIT/INT/TERM: server, then the harness
 #   jp_tls_page_cert PAGE OUT    the client certificate the server printed
 #                                in its -www page, as DER into OUT
+#   jp_tls_verified SUBJECT      the server's log shows it verified the
+#                                client certificate SUBJECT (one line) and
+#                                its issuer, with no verify error
+#   jp_tls_refused               the server's log shows it refused the
+#                                client's certificate: no chain to its CA
+#                                (the negative twin of each client-auth
+#                                test: the server started with the wrong CA)
+#   JP_TLS_WRONG_CA              that wrong CA: the test PKI's signature CA,
+#                                which did not issue the authentication
+#                                certificate
 #   jp_san_exit_hang PROG        true (and a TAP comment saying so) in a
 #                                sanitizer build for programs that hang at
 #                                exit with the ASan runtime preloaded
@@ -47,7 +62,7 @@ jp_tls_server_start() {
 	# OPENSSL_CONF=/dev/null: the server must not load the engine.
 	OPENSSL_CONF=/dev/null setsid "$OPENSSL" s_server -accept 127.0.0.1:0 \
 		-key "$_key" -cert "$JP_TLS_SERVER_CERT" \
-		-Verify 1 -CAfile "$_ca" -www \
+		-Verify 1 -verify_return_error -CAfile "$_ca" -www \
 		>"$JP_TLS_SERVER_LOG" 2>&1 </dev/null &
 	JP_TLS_SERVER_PID=$!
 	_n=0
@@ -68,6 +83,19 @@ jp_tls_server_stop() {
 		_jp_kill_wait "$JP_TLS_SERVER_PID"
 		JP_TLS_SERVER_PID=
 	fi
+}
+
+JP_TLS_WRONG_CA=$JP_CA_DIR/sign-ca.pem
+
+jp_tls_verified() {
+	! grep -q '^verify error' "$JP_TLS_SERVER_LOG" &&
+		grep -A1 -F "depth=0 $1" "$JP_TLS_SERVER_LOG" | grep -q '^verify return:1$' &&
+		grep -A1 '^depth=1 ' "$JP_TLS_SERVER_LOG" | grep -q '^verify return:1$'
+}
+
+jp_tls_refused() {
+	grep -q '^verify error:num=20:unable to get local issuer certificate' "$JP_TLS_SERVER_LOG" &&
+		grep -q 'certificate verify failed' "$JP_TLS_SERVER_LOG"
 }
 
 jp_tls_traps() {

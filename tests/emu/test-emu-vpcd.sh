@@ -6,18 +6,11 @@
 
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
+. "$top_srcdir/tests/e2e/tap-sh.sh"
 . "$top_srcdir/tests/e2e/pcscd-harness.sh"
 
-n=0
-failed=0
 ok() { # ok COND-EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
+	tap_ok "$@"
 }
 is() { # is GOT WANT DESCRIPTION
 	[ "$1" = "$2" ]
@@ -26,21 +19,13 @@ is() { # is GOT WANT DESCRIPTION
 	[ $_r -eq 0 ] || echo "#   got '$1', want '$2'"
 }
 
+# Without the harness: SKIP (a failure under CI=true). A harness that should
+# run but does not start is a failure.
 reason=$(jp_harness_skip_reason)
-if [ -n "$reason" ]; then
-	echo "1..0 # SKIP $reason"
-	exit 0
-fi
+[ -z "$reason" ] || tap_skip_all "$reason"
 jp_pcscd_start >/dev/null 2>&1
-rc=$?
-if [ $rc -eq 77 ]; then
-	echo "1..0 # SKIP harness cannot start here"
-	exit 0
-fi
-if [ $rc -ne 0 ]; then
-	echo "Bail out! private pcscd + emulator did not start"
-	exit 1
-fi
+ok $? "private pcscd + vpcd + emulator up"
+[ -n "${JP_READER:-}" ] || tap_done
 
 probe() { "$JP_PROBE" -r "$JP_READER" "$@" 2>/dev/null; }
 hex() { od -An -v -tx1 "$1" | tr -d ' \n' | tr 'a-f' 'A-F'; }
@@ -127,5 +112,4 @@ ok $? "  and removed its PID file"
 JP_EMU_PID=
 
 jp_pcscd_stop >/dev/null 2>&1
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

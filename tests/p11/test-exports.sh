@@ -5,19 +5,14 @@
 # (its function lists hold hidden functions: test-interpose checks what
 # that buys), and loads with dlopen (p11-kit's way) without undefined
 # symbols.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/e2e/tap-sh.sh"
 so="${top_builddir:-.}/src/p11/.libs/jpki-pkcs11.so"
-n=0
-fail=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+t() { tap_ok "$@"; }
 
-if [ ! -f "$so" ]; then
-	echo "1..0 # SKIP $so not built"
-	exit 0
-fi
-if ! command -v nm >/dev/null 2>&1; then
-	echo "1..0 # SKIP no nm"
-	exit 0
-fi
+# make check builds the module first: its absence is a failure, not a skip.
+[ -f "$so" ] || { t 1 "$so built"; tap_done; }
+command -v nm >/dev/null 2>&1 || tap_skip_all "no nm (binutils)"
 syms=$(nm -D --defined-only "$so" | awk '{print $3}' | sort)
 others=$(printf '%s\n' "$syms" | grep -v '^C_' | grep -v '^$')
 [ -z "$others" ]; t $? "only C_* symbols exported${others:+ (also: $(echo $others))}"
@@ -43,9 +38,10 @@ if command -v python3 >/dev/null 2>&1; then
 	if ldd "$so" 2>/dev/null | grep -q libasan; then
 		preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 	fi
-	LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
+	LD_PRELOAD="$preload" ASAN_OPTIONS="detect_leaks=0:$ASAN_OPTIONS" \
 		python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)" "$so"
 	t $? "dlopen with RTLD_NOW resolves every symbol"
+else
+	tap_skip "dlopen with RTLD_NOW resolves every symbol" "no python3"
 fi
-echo "1..$n"
-exit $fail
+tap_done
