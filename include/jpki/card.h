@@ -1,5 +1,5 @@
 /* The JPKI application on the My Number Card: plain bytes and jp_err, no
- * Cryptoki. See shared/jpki-card.md for every fact used here.
+ * Cryptoki. See doc/card.md for every fact used here.
  *   apdu.c        APDU encoding (short/extended, cases 1-4), SW extraction
  *   sw.c          the one status-word → jp_err table
  *   der.c         sizing a DER object from its header, hostile lengths refused
@@ -151,7 +151,7 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t *out_len);
 /* Leaves the card provably unverified: power cycles it (selecting the AP
- * again is not enough: jpki-card.md §6). Forgets the selection and the
+ * again is not enough: doc/card.md §6). Forgets the selection and the
  * signing certificate. */
 jp_err jp_card_unverify(jp_card *card);
 

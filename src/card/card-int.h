@@ -4,7 +4,7 @@
 
 #include "jpki/card.h"
 
-/* jpki-card.md §2-3 */
+/* doc/card.md §2-3 */
 #define JP_FID_SIGN_CERT    0x0001
 #define JP_FID_SIGN_CA      0x0002
 #define JP_FID_TOKEN_INFO   0x0006
@@ -16,7 +16,7 @@
 #define JP_FID_SIGN_PIN     0x001B
 
 #define JP_LABEL_LEN 32
-/* Certificates are 1.3-1.6 KB (jpki-card.md §4); anything claiming more
+/* Certificates are 1.3-1.6 KB (doc/card.md §4); anything claiming more
  * than this is hostile or broken. */
 #define JP_CERT_MAX 8192
 
@@ -34,7 +34,7 @@ struct jp_card {
 
 	/* What we selected. ap_selected survives between transactions (a
 	 * needless re-SELECT of the AP may clear the verified PINs on some
-	 * cards, jpki-card.md §6); ef is trusted only inside the transaction
+	 * cards, doc/card.md §6); ef is trusted only inside the transaction
 	 * that selected it: outside one, another process may select another EF
 	 * of the same AP, and a READ or a signature would then go to the wrong
 	 * file. ap_confirmed: a SELECT succeeded in this transaction, so a 6A82

@@ -8,7 +8,7 @@
 #include "jpki/log.h"
 #include "card-int.h"
 
-/* jpki-card.md §2 */
+/* doc/card.md §2 */
 static const uint8_t jpki_aid[] = { 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
 
 uint16_t jp_key_pin_fid(jp_key key)
@@ -137,7 +137,7 @@ out:
 }
 
 /* Whether the JPKI AP is still the current application, found without
- * re-selecting it (which may clear the verified PINs, jpki-card.md §6):
+ * re-selecting it (which may clear the verified PINs, doc/card.md §6):
  * EF 0006 exists on every JPKI card and selecting an EF clears nothing. */
 static jp_err confirm_ap_inlock(jp_card *card)
 {
@@ -189,7 +189,7 @@ jp_err jp_card_select_key_ef_inlock(jp_card *card, jp_key key, uint16_t fid)
 	jp_err rc = JP_E_NO_KEY;
 
 	/* Remembered: a card without the signing key (holders under 15,
-	 * jpki-card.md §3) is asked once per insertion, not per call. */
+	 * doc/card.md §3) is asked once per insertion, not per call. */
 	if (card->key_absent[key])
 		goto out;
 	rc = jp_card_select_ef_inlock(card, fid);
@@ -236,7 +236,7 @@ void jp_card_end(jp_card *card)
 	}
 }
 
-/* Reads the 32-byte label at the start of EF 0006 (jpki-card.md §3). */
+/* Reads the 32-byte label at the start of EF 0006 (doc/card.md §3). */
 static jp_err read_label_inlock(jp_card *card)
 {
 	jp_err rc;
@@ -411,7 +411,7 @@ jp_err jp_card_unverify(jp_card *card)
 		goto out;
 	/* Re-selecting the AP is not enough: by the one real-card report the
 	 * verified state survives it and a warm reset; only a power cycle
-	 * clears it (jpki-card.md §6). */
+	 * clears it (doc/card.md §6). */
 	rc = card->link->ops->unpower(card->link);
 	jp_card_lost_state(card);
 	/* The transport reconnected: a reset is what we asked for. */

@@ -1,4 +1,4 @@
-/* Certificate reads and their cache (jpki-card.md §3-4 READ BINARY).
+/* Certificate reads and their cache (doc/card.md §3-4 READ BINARY).
  * Extended length: SELECT EF + one READ BINARY with Le = 65536 reads the
  * whole EF; short: 256 bytes, size from the DER header, then the rest in
  * 256-byte chunks. Either way the certificate is sized from its DER header,
@@ -81,7 +81,7 @@ static jp_err read_object_inlock(jp_card *card, jp_cert_id which, jp_buf *out, i
 		if (rc == JP_E_SECURITY_STATUS && which == JP_CERT_SIGN &&
 		    card->verified[JP_KEY_SIGN]) {
 			/* 6982 although we verified the signing password: this
-			 * card has no signing certificate (jpki-card.md §3). */
+			 * card has no signing certificate (doc/card.md §3). */
 			*denied = 1;
 			rc = JP_E_NO_KEY;
 			goto out;

@@ -1,4 +1,4 @@
-/* PIN rules (jpki-card.md §5), checked before any APDU: the card simply
+/* PIN rules (doc/card.md §5), checked before any APDU: the card simply
  * compares bytes and burns a try on anything that does not match, and there
  * is no unblock command for citizens, so a malformed PIN must never reach
  * it. */

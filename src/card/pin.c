@@ -1,4 +1,4 @@
-/* Retry query, VERIFY and CHANGE REFERENCE DATA (jpki-card.md §4).
+/* Retry query, VERIFY and CHANGE REFERENCE DATA (doc/card.md §4).
  * PIN bytes never reach a log from here (jp_transport_transmit logs
  * through jp_log_apdu, which redacts INS 20 and 24 bodies), and every
  * buffer that held them is wiped before it goes out of scope. */
@@ -15,7 +15,7 @@ static int key_ok(jp_key key)
 }
 
 /* SELECT the PIN EF of key. JP_E_NO_KEY when the card has none (a card
- * without the signing certificate, jpki-card.md §3). */
+ * without the signing certificate, doc/card.md §3). */
 static jp_err select_pin_inlock(jp_card *card, jp_key key)
 {
 	return jp_card_select_key_ef_inlock(card, key, jp_key_pin_fid(key));
@@ -47,7 +47,7 @@ jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries)
 	t = jp_sw_tries(sw);
 	if (t >= 0) {
 		/* 63Cx; and 63C0 or 6984/6983 alike mean blocked (the
-		 * answer on a blocked PIN is [open], jpki-card.md §4). */
+		 * answer on a blocked PIN is [open], doc/card.md §4). */
 		*tries = t;
 	} else if (sw == 0x9000) {
 		/* This card answers 63Cx even when verified; a card that says

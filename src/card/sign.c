@@ -1,4 +1,4 @@
-/* COMPUTE DIGITAL SIGNATURE (jpki-card.md §4): SELECT the key EF, then
+/* COMPUTE DIGITAL SIGNATURE (doc/card.md §4): SELECT the key EF, then
  * 80 2A 00 80 Lc data 00. P1 00: the card adds PKCS#1 v1.5 type-01 padding
  * to the 1..245 bytes it gets and returns the 256-byte RSA-2048 result. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* The one status-word → jp_err table (jpki-card.md §4 "Status words"). */
+/* The one status-word → jp_err table (doc/card.md §4 "Status words"). */
 #include "config.h"
 
 #include "jpki/card.h"
@@ -59,6 +59,6 @@ int jp_sw_tries(uint16_t sw)
 	if ((sw & 0xFFF0) == 0x63C0)
 		tries = sw & 0x000F;
 	else if (sw == 0x6983 || sw == 0x6984)
-		tries = 0;    /* blocked (jpki-card.md §4 VERIFY) */
+		tries = 0;    /* blocked (doc/card.md §4 VERIFY) */
 	return tries;
 }

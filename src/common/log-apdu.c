@@ -14,7 +14,7 @@
  *  - nor the data of COMPUTE DIGITAL SIGNATURE (INS 2A) responses: the
  *    signature is logged before the host has verified it, and a faulty one
  *    (next to the signed DigestInfo in the command) can give the private
- *    key away; such a signature is never released (design.md §3), so it
+ *    key away; such a signature is never released (doc/design.md §3), so it
  *    must not reach a log either. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* Host verification of card signatures (design.md §3: every signature is
+/* Host verification of card signatures (doc/design.md §3: every signature is
  * checked before it is returned, against RSA fault attacks). The card
  * pads with PKCS#1 v1.5 type 01 (RFC 8017 §9.2) around whatever bytes it
  * was given, so we recover the payload and compare it with those bytes,

@@ -1,6 +1,6 @@
 /* The certificate fields the Cryptoki objects need (CKA_SUBJECT, CKA_ISSUER,
  * CKA_SERIAL_NUMBER, CKA_MODULUS, CKA_ID, dates...), read with OpenSSL.
- * Only RSA keys: both JPKI keys are RSA-2048 (jpki-card.md). */
+ * Only RSA keys: both JPKI keys are RSA-2048 (doc/card.md). */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* C_Initialize / C_Finalize: argument checks, the locking choice, options,
  * the transport, and fork handling (a child forgets its parent's PC/SC
  * handles instead of closing them: closing would end the parent's
- * transactions and connections; design.md §2, OpenSC's practice). */
+ * transactions and connections; doc/design.md §2, OpenSC's practice). */
 #define _GNU_SOURCE 1
 #include "config.h"
 
@@ -269,7 +269,7 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 		nap_ms(2);
 		jp_mutex_lock(jp_mod.lock);
 	}
-	/* Leave no card verified behind us (jpki-card.md §6). */
+	/* Leave no card verified behind us (doc/card.md §6). */
 	for (i = 0; i < jp_mod.nreaders; i++) {
 		jp_reader *r = jp_mod.readers[i];
 		if (r->card && (r->tokens[0].logged_in || r->tokens[1].logged_in))

@@ -1,4 +1,4 @@
-/* The card I/O bracket (design.md §3: a global lock for the tables and a
+/* The card I/O bracket (doc/design.md §3: a global lock for the tables and a
  * per-reader lock held across card I/O and its PC/SC transaction; order
  * global → reader). Every C_* that talks to a card does it here:
  *
@@ -168,7 +168,7 @@ CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags)
 		if (e == JP_E_CARD_RESET) {
 			/* Someone reset the card: this process is logged out (the
 			 * link is usable again). A warm reset may leave the PINs we
-			 * verified verified (jpki-card.md §6): power cycle the card
+			 * verified verified (doc/card.md §6): power cycle the card
 			 * so our PIN does not outlive our login. */
 			JP_INFO("p11: card in \"%s\" was reset by another program", r->name);
 			io->reset = 1;

@@ -1,6 +1,6 @@
 /* C_Login, C_Logout, C_SetPIN. The login state is the module's, per token
- * and per process (design.md §3): the card cannot say whether a PIN is
- * verified (jpki-card.md §4), and another process may have verified it.
+ * and per process (doc/design.md §3): the card cannot say whether a PIN is
+ * verified (doc/card.md §4), and another process may have verified it.
  * Every PIN is checked against the rules before the card sees it, is
  * never retried, and every copy is wiped before returning. */
 #include "config.h"

@@ -2,12 +2,12 @@
  * read it, so they always agree. Signing happens on the card (CKF_HW), the
  * matching verification and the digests on the host (OpenSSL). PKCS#1 v1.5
  * only: the card's P1=00 sign command pads with type 01 and nothing else is
- * confirmed by more than one source (jpki-card.md §4), so no PSS. */
+ * confirmed by more than one source (doc/card.md §4), so no PSS. */
 #include "config.h"
 
 #include "p11.h"
 
-/* RSA-2048 on both keys (jpki-card.md §7). */
+/* RSA-2048 on both keys (doc/card.md §7). */
 #define RSA_BITS 2048UL
 #define RSA_FLAGS (CKF_HW | CKF_SIGN | CKF_VERIFY)
 

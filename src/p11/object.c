@@ -4,7 +4,7 @@
  * the bytes C_GetAttributeValue returns, so a length query and the fetch
  * that follows always agree and never touch the card.
  *
- * The signing certificate is personal data (jpki-card.md §7): it and what
+ * The signing certificate is personal data (doc/card.md §7): it and what
  * derives from it (the public key, the private key's modulus) are built
  * only while the signing token is logged in in this process. Building is
  * idempotent and follows the token's state: objects that stay keep their
@@ -228,7 +228,7 @@ static void add_pub(builder *b)
 	add_bool(b, CKA_TRUSTED, 0);
 }
 
-/* The card only signs (jpki-card.md §4: no decryption, no raw RSA); the key
+/* The card only signs (doc/card.md §4: no decryption, no raw RSA); the key
  * never leaves it. CKA_ALWAYS_AUTHENTICATE on the signing key by default:
  * a signature with it is legally binding (options.c can turn it off). */
 static void add_priv(builder *b, jp_key key)
@@ -422,7 +422,7 @@ static jp_err parse_cert(const jp_buf *der, jp_cert_info *ci, int *have)
 
 /* Whether an object of role exists for key while the token is logged out:
  * everything from the signing certificate is personal data and exists only
- * after the signing password was given in this process (jpki-card.md §7);
+ * after the signing password was given in this process (doc/card.md §7);
  * the authentication certificate and every CA certificate are public. */
 static int shown_logged_out(jp_key key, int ro)
 {
@@ -564,7 +564,7 @@ jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h)
 	jp_object *o = jp_object_find_inlock(t, h);
 
 	/* Private objects exist for this process only after C_Login (the
-	 * module's own login state, never the card's: jpki-card.md §6). */
+	 * module's own login state, never the card's: doc/card.md §6). */
 	if (o && o->is_private && !t->logged_in)
 		o = NULL;
 	return o;

@@ -29,7 +29,7 @@
  *   unsupported.c what the card cannot do: the usual checks, then the refusal
  *   options.c    module options (config files, [program] sections, pReserved)
  *
- * Locking (design.md §3): every C_* runs under the global lock (jp_enter ..
+ * Locking (doc/design.md §3): every C_* runs under the global lock (jp_enter ..
  * jp_leave) for the tables EXCEPT while it does card I/O: io.c's bracket
  * (jp_card_enter_inlock .. jp_card_leave) pins and takes the reader (busy
  * flag + the reader's lock, held across the I/O and its PC/SC transaction)
@@ -154,7 +154,7 @@ typedef struct jp_object {
 typedef struct jp_token {
 	int present;               /* a token is in this slot */
 	int logged_in;             /* this process presented the PIN (module state,
-	                              never inferred from the card: jpki-card.md §6) */
+	                              never inferred from the card: doc/card.md §6) */
 	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
 	int objects_built;         /* objects reflect the current login state */
 	jp_object **objects;       /* owned (object.c) */
@@ -335,7 +335,7 @@ void jp_sessions_drop_reader_inlock(const jp_reader *r);
 void jp_session_ops_clear(jp_session *s);
 
 /* login.c: logs out (module state, both tokens) and power-cycles the card
- * so it is provably unverified (jpki-card.md §6). */
+ * so it is provably unverified (doc/card.md §6). */
 CK_RV jp_logout_card_inlock(jp_reader *r);
 /* token.c: leaves the card in r provably unverified (a power cycle): through
  * the module's connection, else through a fresh one (a stale handle, a

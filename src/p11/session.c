@@ -99,7 +99,7 @@ static jp_token *session_close_at(size_t i)
 }
 
 /* PKCS#11 v2.40 §5.6: closing the last session logs the token out. The
- * card is power-cycled so no PIN stays verified (jpki-card.md §6). */
+ * card is power-cycled so no PIN stays verified (doc/card.md §6). */
 static CK_RV last_session_logout_inlock(jp_reader *r, jp_token *t)
 {
 	CK_RV rv = CKR_OK;

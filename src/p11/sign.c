@@ -1,10 +1,10 @@
 /* C_SignInit / C_Sign / C_SignUpdate / C_SignFinal (PKCS#11 v2.40 §5.11).
  * The card does the RSA private-key operation on what we give it (PKCS#1
- * v1.5 type-01 padding, jpki-card.md §4); hashing and the DigestInfo are
+ * v1.5 type-01 padding, doc/card.md §4); hashing and the DigestInfo are
  * done here on the host. Every signature the card returns is verified on
  * the host against the key's modulus and exponent before it is released: a
  * mismatch (a fault, a wrong key) is wiped and reported as
- * CKR_DEVICE_ERROR (design.md §3, RSA fault attacks).
+ * CKR_DEVICE_ERROR (doc/design.md §3, RSA fault attacks).
  *
  * Locking: the global lock is held for the call (jp_enter) except around
  * the card I/O, which runs under the reader's lock and a PC/SC transaction
@@ -101,7 +101,7 @@ static CK_RV card_sign_inlock(jp_reader *r, jp_key key, int seal, const uint8_t 
 	if (rv != CKR_OK)
 		goto out;
 	/* A reset found on entering, or a logout while we waited for the
-	 * reader: no signature without a fresh login (design.md §3, the
+	 * reader: no signature without a fresh login (doc/design.md §3, the
 	 * module's login state). */
 	refused = io.cleared || !io.logged_in[key];
 	if (!refused)
@@ -120,7 +120,7 @@ static CK_RV card_sign_inlock(jp_reader *r, jp_key key, int seal, const uint8_t 
 		rv = CKR_USER_NOT_LOGGED_IN;
 	} else if (e == JP_E_CARD_RESET) {
 		/* The bracket logged both tokens out (the card forgot both
-		 * PINs, jpki-card.md §6): the caller must log in again. */
+		 * PINs, doc/card.md §6): the caller must log in again. */
 		rv = CKR_USER_NOT_LOGGED_IN;
 	} else if (e == JP_E_SECURITY_STATUS && rv != CKR_DEVICE_REMOVED) {
 		/* The card says no PIN is verified although this process
@@ -177,7 +177,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	if (jp_op_length_only(sig, sig_len, JP_SIGNATURE_LEN, &rv))
 		goto out;
 	/* The module's login state gates every private operation, never the
-	 * card's (jpki-card.md §6: another process may have left it
+	 * card's (doc/card.md §6: another process may have left it
 	 * verified). */
 	o = jp_object_find_inlock(t, op->key);
 	if (!t->logged_in)

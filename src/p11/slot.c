@@ -1,4 +1,4 @@
-/* Readers → slots (two per reader, design.md §3), C_GetSlotList,
+/* Readers → slots (two per reader, doc/design.md §3), C_GetSlotList,
  * C_GetSlotInfo and C_WaitForSlotEvent. Listing readers sends no APDU. */
 #include "config.h"
 

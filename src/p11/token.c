@@ -168,7 +168,7 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	}
 	if ((e == JP_OK || e == JP_E_NO_KEY) && JP_TOKEN_SHOWN(JP_KEY_SIGN)) {
 		/* The signing password's EF tells whether there is a signing
-		 * key (holders under 15 have none: jpki-card.md §3). */
+		 * key (holders under 15 have none: doc/card.md §3). */
 		e = jp_card_pin_tries(io->card, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
 		p->present[JP_KEY_SIGN] = (e != JP_E_NO_KEY);
 		if (e == JP_E_NO_KEY)
@@ -261,7 +261,7 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	memcpy(info->serialNumber, r->serial, strlen(r->serial));
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
 	              CKF_WRITE_PROTECTED;
-	/* The retry counter (jpki-card.md §4: empty VERIFY, no try used). */
+	/* The retry counter (doc/card.md §4: empty VERIFY, no try used). */
 	max = jp_pin_max_tries(key);
 	if (t->tries == 0)
 		info->flags |= CKF_USER_PIN_LOCKED;

@@ -17,7 +17,7 @@
  * No daemon. SCardEstablishContext fails with SCARD_E_NO_SERVICE when pcscd
  * is not running (or not reachable through PCSCLITE_CSOCK_NAME). That is
  * not an error here: the context is established lazily and again after it
- * is lost, so a pcscd started later is found (design.md §3: C_Initialize
+ * is lost, so a pcscd started later is found (doc/design.md §3: C_Initialize
  * succeeds with no pcscd). */
 #include "config.h"
 
@@ -758,7 +758,7 @@ static jp_err pcsc_unpower(jp_link *lp)
 		goto out;
 	}
 	/* Power off + on: the only way to leave the card provably unverified
-	 * (jpki-card.md §6). Reaches the card even while other handles are
+	 * (doc/card.md §6). Reaches the card even while other handles are
 	 * connected in shared mode; they then see SCARD_W_RESET_CARD. */
 	rv = SCardReconnect(l->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 	                    SCARD_UNPOWER_CARD, &proto);

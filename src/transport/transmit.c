@@ -18,11 +18,11 @@
 static int is_read_binary(uint8_t ins)
 {
 	/* READ BINARY data may be the signing certificate, which is personal
-	 * data (jpki-card.md §7): its bytes never reach a log. */
+	 * data (doc/card.md §7): its bytes never reach a log. */
 	return ins == 0xB0 || ins == 0xB1;
 }
 
-/* VERIFY and CHANGE REFERENCE DATA carry a PIN (jpki-card.md §4). */
+/* VERIFY and CHANGE REFERENCE DATA carry a PIN (doc/card.md §4). */
 static int is_pin_command(uint8_t ins)
 {
 	return ins == 0x20 || ins == 0x24;
@@ -140,7 +140,7 @@ jp_err jp_transport_transmit(jp_link *l, const uint8_t *cmd, size_t cmd_len,
 			/* Wrong Le: the card says how many bytes it has. Resend
 			 * once; a second 6Cxx is returned to the caller. Never
 			 * for a command that carries a PIN: a try may already be
-			 * gone, and a PIN is sent once per call (design.md §3). */
+			 * gone, and a PIN is sent once per call (doc/design.md §3). */
 			uint8_t again[JP_CMD_MAX + 1];
 			size_t again_len = set_short_le(cur, cur_len, sw2, again, sizeof(again));
 

@@ -183,7 +183,7 @@ static void reset_by_other(int unpower, int clear_on_reset)
 	is_int(tries, 3, "[%s] tries 3", how);
 	a0 = jp_emu_apdu_count(c.e);
 	/* The card keeps a verified PIN across a warm reset in the worst case
-	 * (jpki-card.md §6); after a power cycle it is gone. */
+	 * (doc/card.md §6); after a power cycle it is gone. */
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len),
 	       gone ? JP_E_SECURITY_STATUS : JP_OK,
 	       "[%s] signing cert: cache dropped, read again", how);

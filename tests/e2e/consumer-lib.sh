@@ -193,7 +193,7 @@ jp_log_from() {
 }
 
 # The emulator logs "> CLA INS P1 P2 Lc" of a VERIFY and masks the PIN
-# (tests/emu/emu-core.c): P2 = 8x is a PIN reference (jpki-card.md).
+# (tests/emu/emu-core.c): P2 = 8x is a PIN reference (doc/card.md).
 jp_count_apdus() {
 	jp_log_from "${1:-0}" | grep -c '^>'
 }

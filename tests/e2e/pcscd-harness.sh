@@ -27,7 +27,7 @@
 #   JP_CARD_DIR          the card fixture in use
 #   JP_READER            the name of the reader holding the card
 #
-# Why it looks like this (shared/pcsc-testing.md):
+# Why it looks like this (doc/pcscd-testing.md):
 #  - pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME: the socket is handed over
 #    systemd-style by systemd-socket-activate;
 #  - pcscd -c DIR reads our reader.conf.d; a vpcd entry "DEVICENAME

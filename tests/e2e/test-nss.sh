@@ -261,7 +261,7 @@ tap_ok $? "cmsutil signs with always-authenticate=no; openssl verifies"
 tap_ok $? "always-authenticate=no: 1 VERIFY, 1 SIGN ($(jp_count_verify "$n0")/$(jp_count_sign "$n0"))"
 
 # The signing password typed in lower case: the module upper-cases it, as
-# J-LIS's software does (jpki-card.md), so it signs and costs no try.
+# J-LIS's software does (doc/card.md), so it signs and costs no try.
 printf '%s:%s\n' "$JP_LABEL_SIGN" "$(printf '%s' "$JP_PIN_SIGN" | tr '[:upper:]' '[:lower:]')" >"$w/pw-lower"
 n0=$(jp_log_mark)
 nss cmsutil -S -d "$db" -N "$nick_s" -Y NONE -f "$w/pw-lower" -i "$w/msg" -o "$w/msg4.p7m" \

@@ -277,7 +277,7 @@ static void test_unpower_clears(jp_link *l)
 	is_int(xmit(l, cmd), JP_OK, "A: VERIFY sent");
 	is_int(sw(), 0x9000, "A: VERIFY auth PIN -> 9000");
 
-	/* The verified state is card-wide (jpki-card.md §6): another process
+	/* The verified state is card-wide (doc/card.md §6): another process
 	 * can sign now. This is what the unpower below must undo. */
 	is_int(run_probe(sign_apdus, out, sizeof(out)), 0, "B: raw SELECT AP + SELECT key + sign");
 	ok(strlen(last_line(out)) == 2 * 258 && strcmp(last_line(out) + 512, "9000") == 0,

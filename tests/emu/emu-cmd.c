@@ -1,4 +1,4 @@
-/* The JPKI AP's commands as jpki-card.md §2–§4 describes them: SELECT,
+/* The JPKI AP's commands as doc/card.md §2–§4 describes them: SELECT,
  * READ BINARY, VERIFY, CHANGE REFERENCE DATA, COMPUTE DIGITAL SIGNATURE. */
 #include "config.h"
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #define SW_NO_SM           0x6882
 #define SW_INTERNAL        0x6F00
 
-/* jpki-card.md §2 */
+/* doc/card.md §2 */
 static const uint8_t aid_jpki[10] = { 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
 /* Other applications on the card (券面事項入力補助AP …04 08, 券面事項確認AP
  * …04 02, 住基AP …04 01): selecting one clears the JPKI state (§1). */

@@ -10,7 +10,7 @@
 
 /* A T=1 ATR: TS 3B, T0 8A (TD1, 10 historical bytes), TD1 80, TD2 01
  * (T=1), historical bytes, TCK = XOR of T0..last historical byte. Clients
- * must not detect the card by ATR (jpki-card.md §1). */
+ * must not detect the card by ATR (doc/card.md §1). */
 static const uint8_t emu_atr[JP_EMU_ATR_LEN] = {
 	0x3B, 0x8A, 0x80, 0x01, 0x80, 0x31, 0xF8, 0x73, 0xF7, 0x41, 0xE0, 0x82, 0x90, 0x00, 0x75
 };
@@ -96,7 +96,7 @@ void jp_emu_power_off(jp_emu *e)
 
 void jp_emu_power_on(jp_emu *e)
 {
-	/* Cold reset: volatile state gone (jpki-card.md §6). */
+	/* Cold reset: volatile state gone (doc/card.md §6). */
 	if (!e->removed)
 		power_event(e, 1, 1, "power on");
 }

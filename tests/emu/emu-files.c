@@ -1,5 +1,5 @@
 /* The emulated card's files and keys: loaded from a fixture directory made
- * by make-test-pki.sh, and shown as the JPKI AP's EFs (jpki-card.md §3). */
+ * by make-test-pki.sh, and shown as the JPKI AP's EFs (doc/card.md §3). */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -113,7 +113,7 @@ int emu_files_load(jp_emu *e, const char *card_dir)
 		goto out;
 	if (read_pins(e, card_dir) != 0)
 		goto out;
-	/* jpki-card.md §5: 3 tries for the auth PIN, 5 for the password. */
+	/* doc/card.md §5: 3 tries for the auth PIN, 5 for the password. */
 	e->pin[EMU_AUTH].max_tries = e->pin[EMU_AUTH].tries = 3;
 	e->pin[EMU_SIGN].max_tries = e->pin[EMU_SIGN].tries = 5;
 	rc = 0;
@@ -169,7 +169,7 @@ static void put_u32(uint8_t *dst, uint32_t v)
 }
 
 /* EF 0006: a 32-byte space-padded label, then the rest of a CK_TOKEN_INFO
- * with 32-bit big-endian integers (jpki-card.md §3): manufacturer 32,
+ * with 32-bit big-endian integers (doc/card.md §3): manufacturer 32,
  * model 16, serial 16, 11 integers, two versions, utcTime 16 = 160. */
 static void token_info(const jp_emu *e, uint8_t *p)
 {
@@ -206,7 +206,7 @@ static int copy_cert(const jp_emu *e, const emu_buf *src, int zero, emu_buf *out
 	} else {
 		memcpy(p, src->data, src->len);
 		/* Filler after the DER object: clients must size the certificate
-		 * from its header (jpki-card.md §3). */
+		 * from its header (doc/card.md §3). */
 		memset(p + src->len, 0xFF, e->opts.cert_filler);
 	}
 	out->data = p;

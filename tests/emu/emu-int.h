@@ -13,7 +13,7 @@
 #define EMU_AUTH 0
 #define EMU_SIGN 1
 
-/* jpki-card.md §3 */
+/* doc/card.md §3 */
 #define EF_SIGN_CERT    0x0001
 #define EF_SIGN_CA      0x0002
 #define EF_TOKEN_INFO   0x0006

@@ -1,5 +1,5 @@
 /* The JPKI card emulator core: one state machine that plays the JPKI
- * application as shared/jpki-card.md describes, with every [open] point as
+ * application as doc/card.md describes, with every [open] point as
  * an option, fault injection and latency for tests and benchmarks, and an
  * APDU log (PIN bodies masked) that tests read to count round trips.
  * Front ends: emu-transport.c (in-process jp_transport backend) and
@@ -30,7 +30,7 @@ typedef enum jp_emu_kind {
 
 typedef struct jp_emu_options {
 	jp_emu_kind kind;
-	/* Security state lifetime (jpki-card.md §6). Defaults (0) are the worst
+	/* Security state lifetime (doc/card.md §6). Defaults (0) are the worst
 	 * case: kept across re-selecting the JPKI AP and across a warm reset. */
 	int clear_on_reselect;      /* re-SELECT of the JPKI AP clears verified PINs */
 	int clear_on_reset;         /* a warm reset clears verified PINs */

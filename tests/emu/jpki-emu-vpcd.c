@@ -1,5 +1,5 @@
 /* jpki-emu-vpcd: the emulated JPKI card behind the real pcscd, through
- * vsmartcard's vpcd reader driver (shared/pcsc-testing.md).
+ * vsmartcard's vpcd reader driver (doc/pcscd-testing.md).
  *
  * vpcd listens on PORT; we connect to 127.0.0.1:PORT (loopback only) and
  * are "the card in the reader" while connected. Every message either way is

@@ -5,7 +5,7 @@
 #
 #   tests/emu/make-test-pki.sh [OUTDIR]      (default: the script's cards/)
 #
-# Shape follows shared/jpki-card.md §7: two self-signed RSA-2048 CAs (auth,
+# Shape follows doc/card.md §7: two self-signed RSA-2048 CAs (auth,
 # sign) with a subjectKeyIdentifier, and per card an authentication and a
 # signing certificate with the real cards' extensions, but every name says
 # TEST and every personal value is fictitious.

@@ -46,7 +46,7 @@ is "$(echo "$out" | sed -n 3p)" "$(hex "$JP_CARD_DIR/auth.der")9000" \
 	"extended READ BINARY returns auth.der"
 
 # 3. Round trips are fast: with TCP_QUICKACK 200 APDUs take well under a
-#    second; without it about 8 s (shared/pcsc-testing.md).
+#    second; without it about 8 s (doc/pcscd-testing.md).
 i=0
 : >"$JP_HARNESS_DIR/many"
 while [ $i -lt 200 ]; do echo 00B0000004 >>"$JP_HARNESS_DIR/many"; i=$((i + 1)); done
@@ -70,7 +70,7 @@ grep '^> 00200080' "$JP_EMU_LOG" | grep -q '\*\*\*\*\*\*\*\*' &&
 ok $? "APDU log masks the VERIFY body"
 
 # 5. Unpower (SCARD_UNPOWER_CARD) reaches the emulator as a power cycle:
-#    the verified state is gone (jpki-card.md §6).
+#    the verified state is gone (doc/card.md §6).
 out=$(probe $SEL 00A4020C020018 "0020008004$pin_hex" 00A4020C020017 802A0080010100)
 is "$(echo "$out" | sed -n 3p)" 9000 "right PIN"
 case "$(echo "$out" | sed -n 5p)" in *9000) r=0 ;; *) r=1 ;; esac

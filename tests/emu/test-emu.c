@@ -1,5 +1,5 @@
 /* Self-test of the emulator core with raw APDUs: if the emulator lies, every
- * test above it lies too. Each expectation cites jpki-card.md. */
+ * test above it lies too. Each expectation cites doc/card.md. */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>

@@ -274,7 +274,7 @@ static void test_reset_by_other(void)
 	       "after another program's reset: not logged in");
 	is_int(state_of(a), CKS_RO_PUBLIC_SESSION, "the session is public again");
 	/* The emulator's default keeps PINs verified across a warm reset
-	 * (jpki-card.md §6): logged out must mean unverified. */
+	 * (doc/card.md §6): logged out must mean unverified. */
 	is_int(jp_emu_verified(e, 0), 0, "and the card is no longer verified for us");
 	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "log in again");
 	is_int(sign_sha256(a, ka[0], -1, &len), CKR_OK, "and sign");

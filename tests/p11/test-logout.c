@@ -1,5 +1,5 @@
 /* What logging out leaves behind. The signing certificate is personal data
- * (jpki-card.md §7): at C_Logout, at the close of the last session (by
+ * (doc/card.md §7): at C_Logout, at the close of the last session (by
  * C_CloseSession or C_CloseAllSessions) its objects — the certificate, its
  * public key, the private key with its modulus — and the card layer's
  * cached copy must be gone at once, whatever the session count, and the

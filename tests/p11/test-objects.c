@@ -82,7 +82,7 @@ static int in_set(const objset *s, CK_OBJECT_HANDLE h)
 }
 
 /* The strings of the signing certificate that are personal: subject
- * values and subjectAltName otherName strings (jpki-card.md §7). */
+ * values and subjectAltName otherName strings (doc/card.md §7). */
 static size_t personal_strings(char out[32][256])
 {
 	X509 *x = ot_cert(CARD, "sign.der");
@@ -277,7 +277,7 @@ int main(void)
 	       "an old handle is invalid in the new session");
 	ot_stop(&t);
 
-	/* ---- cards without a signing certificate (jpki-card.md §3) ---- */
+	/* ---- cards without a signing certificate (doc/card.md §3) ---- */
 	no_sign_card(JP_EMU_SIGN_NOT_FOUND, "EF 0001 missing", 0);
 	no_sign_card(JP_EMU_SIGN_DENIED, "EF 0001 refused after VERIFY", 1);
 	no_sign_card(JP_EMU_SIGN_EMPTY, "EF 0001 zero-filled", 1);

@@ -4,7 +4,7 @@
  * cards at once, with the application's mutex callbacks and with OS
  * locking. The emulator's signature count must match exactly.
  *
- * Then: card I/O must not hold the global lock (design.md §3). While
+ * Then: card I/O must not hold the global lock (doc/design.md §3). While
  * thread 1 signs on reader A (a slow card: 300 ms), thread 2's
  * C_GetSlotInfo / C_GetTokenInfo / C_GetSessionInfo on reader B and on A
  * itself (no card I/O needed), and a whole signature on reader B, must

@@ -1,5 +1,5 @@
 /* The PC/SC backend's argument checks leave its locks as they found them
- * (one exit path per function, design.md): a list or a wait refused for a
+ * (one exit path per function, doc/design.md): a list or a wait refused for a
  * bad argument, then the same call done right, must return — a lock left
  * held would hang it (the alarm turns a hang into a failure). No daemon is
  * reached: PCSCLITE_CSOCK_NAME points nowhere, so the backend sees "no

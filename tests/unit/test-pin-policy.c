@@ -1,4 +1,4 @@
-/* PIN policy (jpki-card.md §5): what may reach the card and in what form. */
+/* PIN policy (doc/card.md §5): what may reach the card and in what form. */
 #include "config.h"
 
 #include "jpki/card.h"

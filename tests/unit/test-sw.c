@@ -1,4 +1,4 @@
-/* The status-word table (jpki-card.md §4 "Status words"). */
+/* The status-word table (doc/card.md §4 "Status words"). */
 #include "config.h"
 
 #include "jpki/card.h"
