@@ -61,11 +61,8 @@ TESTS += tests/e2e/test-openssl.sh
 # RTLD_DEEPBIND, which the sanitizer runtime refuses: the plain build runs
 # it; the sanitizer build runs the in-process tests/p11/test-host-*.
 dist_check_SCRIPTS += tests/e2e/test-provider-hang.sh
-# OpenSSL 3 through pkcs11-provider: the PKCS#11 v3.0 interface.
-dist_check_SCRIPTS += tests/e2e/test-pkcs11-provider.sh
 if !ENABLE_SANITIZERS
 TESTS += tests/e2e/test-provider-hang.sh
-TESTS += tests/e2e/test-pkcs11-provider.sh
 endif
 dist_check_SCRIPTS += tests/e2e/test-gnutls.sh
 TESTS += tests/e2e/test-gnutls.sh

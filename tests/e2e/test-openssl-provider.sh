@@ -87,8 +87,9 @@ printf '[engine_sect]\npkcs11 = engine_pkcs11_sect\n[engine_pkcs11_sect]\nengine
 	"$JP_MODULE" >>"$D/both.cnf"
 OPENSSL_CONF=$D/prov.cnf
 export OPENSSL_CONF
-# The module's errors, for a look when something fails.
-JPKI_PKCS11_DEBUG="level:1,file:$D/p11.log"
+# The module's trace: which interface the provider took, never a PIN (and
+# the module's errors, for a look when something fails).
+JPKI_PKCS11_DEBUG="level:5,file:$D/p11.log"
 export JPKI_PKCS11_DEBUG
 
 # The checks run with OpenSSL's own configuration only: nothing of the
@@ -148,6 +149,10 @@ tap_ok $? "exactly the authentication certificate and both CA certificates, byte
 tap_ok $? "not the signing certificate (its personal data needs the password)"
 [ "$(jp_count_verify "$n0")" -eq 0 ]
 tap_ok $? "no PIN was sent to the card"
+# C_GetInfo of the 3.0 list is its own entry: pkcs11-provider asks for the
+# newest interface first.
+grep -q '> C_GetInfo30' "$D/p11.log"
+tap_ok $? "pkcs11-provider reached the module through the PKCS#11 3.0 interface"
 n0=$(jp_log_mark)
 OPENSSL_CONF=$D/prov-login.cnf ossl storeutl -certs "$JP_TOKEN_SIGN?pin-value=$JP_PIN_SIGN" >"$D/certs.out" 2>&1
 rc=$?
@@ -326,6 +331,11 @@ ossl pkeyutl -sign -inkey "$AUTH_KEY" -in "$D/msg.sha256" -pkeyopt digest:sha256
 tries=$(jp_pin_tries auth)
 [ "$tries" = 63C3 ]
 tap_ok $? "the right PIN signs again and the PIN has its 3 tries back ($tries)"
+
+# (the messages only: a time stamp may hold a PIN's digits by chance)
+grep -q '> C_Login ' "$D/p11.log" &&
+	! sed 's/^[^]]*] [A-Z]*: //' "$D/p11.log" | grep -qF -e "$JP_PIN_AUTH" -e "$JP_PIN_SIGN"
+tap_ok $? "the module's trace shows the logins, never a PIN"
 
 jp_nothing_left_running "$srv1" "$srv2"
 tap_done
