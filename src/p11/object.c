@@ -260,27 +260,50 @@ static const CK_OBJECT_CLASS role_class[ROLE__COUNT] = {
 	CKO_CERTIFICATE, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY, CKO_PROFILE
 };
 
+/* An empty object of class cls for key, with room for its attributes;
+ * NULL when out of memory. */
+static jp_object *object_alloc(CK_OBJECT_CLASS cls, jp_key key)
+{
+	jp_object *o = calloc(1, sizeof(*o));
+
+	if (o) {
+		o->attrs = calloc(ATTRS_MAX, sizeof(*o->attrs));
+		if (!o->attrs) {
+			free(o);
+			o = NULL;
+		}
+	}
+	if (o) {
+		o->cls = cls;
+		o->key = key;
+	}
+	return o;
+}
+
+/* Ends building o: gives it a handle, or frees it (and returns NULL) when
+ * an attribute could not be added. */
+static jp_object *object_finish_inlock(jp_object *o, const builder *b)
+{
+	if (b->failed) {
+		free_object(o);
+		o = NULL;
+	} else {
+		o->handle = next_handle_inlock();
+	}
+	return o;
+}
+
 /* The profile object (§4.13): its class and CKA_PROFILE_ID are all the
  * spec defines; the storage attributes say what every object of this
  * token is (on the token, public, read-only), for applications that
  * filter on them. No label: nothing to pick it by mistake. */
 static jp_object *profile_new_inlock(jp_key key, CK_PROFILE_ID id)
 {
-	jp_object *o;
-	builder b = { NULL, 0 };
+	jp_object *o = object_alloc(CKO_PROFILE, key);
+	builder b = { o, 0 };
 
-	o = calloc(1, sizeof(*o));
 	if (!o)
 		goto out;
-	o->attrs = calloc(ATTRS_MAX, sizeof(*o->attrs));
-	if (!o->attrs) {
-		free(o);
-		o = NULL;
-		goto out;
-	}
-	b.o = o;
-	o->cls = CKO_PROFILE;
-	o->key = key;
 	add_ulong(&b, CKA_CLASS, CKO_PROFILE);
 	add_bool(&b, CKA_TOKEN, 1);
 	add_bool(&b, CKA_PRIVATE, 0);
@@ -288,12 +311,7 @@ static jp_object *profile_new_inlock(jp_key key, CK_PROFILE_ID id)
 	add_bool(&b, CKA_COPYABLE, 0);
 	add_bool(&b, CKA_DESTROYABLE, 0);
 	add_ulong(&b, CKA_PROFILE_ID, id);
-	if (b.failed) {
-		free_object(o);
-		o = NULL;
-		goto out;
-	}
-	o->handle = next_handle_inlock();
+	o = object_finish_inlock(o, &b);
 out:
 	return o;
 }
@@ -303,26 +321,16 @@ out:
 static jp_object *object_new_inlock(jp_key key, role ro, const jp_cert_info *ci,
                                     const uint8_t *der, size_t len)
 {
-	jp_object *o;
-	builder b = { NULL, 0 };
+	jp_object *o = object_alloc(role_class[ro], key);
+	builder b = { o, 0 };
 	/* The auth private key needs the PIN; everything from the signing
 	 * certificate needs the signing password (it is personal data). */
 	int is_private = ro == ROLE_PRIV || (key == JP_KEY_SIGN && ro != ROLE_CA);
 
-	o = calloc(1, sizeof(*o));
 	if (!o)
 		goto out;
-	o->attrs = calloc(ATTRS_MAX, sizeof(*o->attrs));
-	if (!o->attrs) {
-		free(o);
-		o = NULL;
-		goto out;
-	}
-	b.o = o;
-	o->cls = role_class[ro];
 	o->is_private = is_private;
 	o->can_sign = ro == ROLE_PRIV;
-	o->key = key;
 	add_common(&b, o->cls, is_private, labels[key][ro]);
 	if (ro == ROLE_CERT || ro == ROLE_CA)
 		add_cert(&b, ci, der, len, ro == ROLE_CERT ? 1 : 2);
@@ -335,12 +343,7 @@ static jp_object *object_new_inlock(jp_key key, role ro, const jp_cert_info *ci,
 	if (jp_buf_set(&o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
 	    jp_buf_set(&o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
 		b.failed = 1;
-	if (b.failed) {
-		free_object(o);
-		o = NULL;
-		goto out;
-	}
-	o->handle = next_handle_inlock();
+	o = object_finish_inlock(o, &b);
 out:
 	return o;
 }
