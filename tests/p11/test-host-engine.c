@@ -135,7 +135,6 @@ static ENGINE *eng_make(void)
 	}
 	eng_rsa = RSA_meth_dup(RSA_PKCS1_OpenSSL());
 	if (e == NULL || eng_rsa == NULL || !RSA_meth_set_init(eng_rsa, eng_rsa_init) ||
-	    !RSA_meth_set_finish(eng_rsa, NULL) ||
 	    !ENGINE_set_id(e, "jpcount") || !ENGINE_set_name(e, "counting test ENGINE") ||
 	    !ENGINE_set_digests(e, eng_digests) || !ENGINE_set_RSA(e, eng_rsa) ||
 	    !ENGINE_add(e))
