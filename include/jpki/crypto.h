@@ -21,10 +21,11 @@ size_t jp_hash_len(jp_hash h);
 /* Every function below works only between jp_crypto_init and
  * jp_crypto_fini (JP_E_CRYPTO otherwise): it uses a private OpenSSL library
  * context with only the built-in default provider, never the
- * application's default context, config file or providers. (OpenSSL 3
- * still consults its process-wide ENGINE table when a digest starts: an
- * ENGINE made the default for SHA digests would be used. The RSA
- * verification is plain BIGNUM maths, which no ENGINE reroutes.)
+ * application's default context, config file, providers or ENGINEs.
+ * (OpenSSL 3 still consults its process-wide ENGINE table when an EVP
+ * digest starts or an RSA key is made, so digests call the provider's
+ * functions directly, certificates are decoded without building a key,
+ * and the RSA verification is plain BIGNUM maths.)
  * jp_crypto_init may run the host's OpenSSL configuration, which may call
  * back into the module: call it with no lock held. It does nothing when
  * the context exists. Not thread-safe: the caller serialises the three. */

@@ -1,5 +1,6 @@
-/* SHA-1/224/256/384/512 through EVP, one-shot and streaming, with the
- * digests fetched once from the module's own context (libctx.c).
+/* SHA-1/224/256/384/512, one-shot and streaming, with the functions of
+ * the module's own default provider called directly (libctx.c says why
+ * not EVP_DigestInit_ex: the process-wide ENGINE table).
  * Output buffers follow the project's convention: *out_len is the buffer
  * size on entry and the digest length on return. */
 #include "config.h"
@@ -12,7 +13,8 @@
 #include "crypto-int.h"
 
 struct jp_digest_ctx {
-	EVP_MD_CTX *md;
+	const jp_md_impl *md;
+	void *pctx;   /* the provider's digest context */
 	jp_hash hash;
 };
 
@@ -26,43 +28,39 @@ size_t jp_hash_len(jp_hash h)
 	return (unsigned)h < JP_HASH__COUNT ? jp_hash_lens[h] : 0;
 }
 
+/* The one-shot digest is the streaming one: the default provider has no
+ * separate one-shot function for these digests. */
 jp_err jp_digest(jp_hash h, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len)
 {
 	jp_err rv = JP_OK;
-	const EVP_MD *md = jp_crypto_md(h);
-	unsigned int n = 0;
+	jp_digest_ctx *c = NULL;
 
 	if (jp_hash_len(h) == 0 || (in == NULL && len > 0) || out == NULL || out_len == NULL ||
 	    *out_len < jp_hash_len(h)) {
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	if (md == NULL) {   /* no context: never fall back to the default one */
-		rv = JP_E_CRYPTO;
-		goto out;
-	}
-	if (EVP_Digest(in != NULL ? in : (const uint8_t *)"", len, out, &n, md, NULL) != 1 ||
-	    n != jp_hash_len(h)) {
-		ERR_clear_error();
-		rv = JP_E_CRYPTO;
-		goto out;
-	}
-	*out_len = n;
+	rv = jp_digest_new(h, &c);
+	if (rv == JP_OK)
+		rv = jp_digest_update(c, in, len);
+	if (rv == JP_OK)
+		rv = jp_digest_final(c, out, out_len);
 out:
+	jp_digest_free(c);
 	return rv;
 }
 
 jp_err jp_digest_new(jp_hash h, jp_digest_ctx **out)
 {
 	jp_err rv = JP_OK;
-	const EVP_MD *md = jp_crypto_md(h);
+	const jp_md_impl *md = jp_crypto_md(h);
 	jp_digest_ctx *c = NULL;
 
 	if (jp_hash_len(h) == 0 || out == NULL) {
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	if (md == NULL) {
+	if (md == NULL) {   /* no context: never fall back to the default one */
 		rv = JP_E_CRYPTO;
 		goto out;
 	}
@@ -72,19 +70,20 @@ jp_err jp_digest_new(jp_hash h, jp_digest_ctx **out)
 		goto out;
 	}
 	c->hash = h;
-	c->md = EVP_MD_CTX_new();
-	if (c->md == NULL) {
+	c->md = md;
+	c->pctx = md->newctx(md->provctx);
+	if (c->pctx == NULL) {
 		rv = JP_E_NO_MEMORY;
 		goto out;
 	}
-	if (EVP_DigestInit_ex(c->md, md, NULL) != 1) {
-		ERR_clear_error();
+	if (md->init(c->pctx, NULL) != 1) {
 		rv = JP_E_CRYPTO;
 		goto out;
 	}
 	*out = c;
 	c = NULL;
 out:
+	ERR_clear_error();
 	jp_digest_free(c);
 	return rv;
 }
@@ -97,7 +96,7 @@ jp_err jp_digest_update(jp_digest_ctx *c, const uint8_t *in, size_t len)
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	if (len > 0 && EVP_DigestUpdate(c->md, in, len) != 1) {
+	if (len > 0 && c->md->update(c->pctx, in, len) != 1) {
 		ERR_clear_error();
 		rv = JP_E_CRYPTO;
 	}
@@ -108,13 +107,13 @@ out:
 jp_err jp_digest_final(jp_digest_ctx *c, uint8_t *out, size_t *out_len)
 {
 	jp_err rv = JP_OK;
-	unsigned int n = 0;
+	size_t n = 0;
 
 	if (c == NULL || out == NULL || out_len == NULL || *out_len < jp_hash_len(c->hash)) {
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(c->md, out, &n) != 1 || n != jp_hash_len(c->hash)) {
+	if (c->md->final(c->pctx, out, &n, *out_len) != 1 || n != jp_hash_len(c->hash)) {
 		ERR_clear_error();
 		rv = JP_E_CRYPTO;
 		goto out;
@@ -127,7 +126,10 @@ out:
 void jp_digest_free(jp_digest_ctx *c)
 {
 	if (c != NULL) {
-		EVP_MD_CTX_free(c->md);
+		/* The provider's context holds the hash state of the data:
+		 * its freectx wipes it. */
+		if (c->pctx != NULL)
+			c->md->freectx(c->pctx);
 		free(c);
 	}
 }

@@ -13,6 +13,10 @@
  * finalise, and the module calls them with its lock NOT held. */
 #include "config.h"
 
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/core_dispatch.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -22,13 +26,19 @@
 
 static OSSL_LIB_CTX *jp_libctx;
 static OSSL_PROVIDER *jp_default_prov;
-/* Fetched once per context: an explicit fetch per call would cost a
- * method-store lookup (a lock and a hash) on every digest. */
-static EVP_MD *jp_mds[JP_HASH__COUNT];
+/* The default provider's digest functions, resolved once per context.
+ * Not an EVP_MD through EVP_DigestInit_ex: OpenSSL 3 looks every digest
+ * init up in the process-wide ENGINE table first (by the digest's NID,
+ * whatever context the EVP_MD came from), so a host that made an ENGINE
+ * the default for SHA digests would get our hashing, and its code would
+ * run while the module holds its lock. Calling the provider's own
+ * functions leaves no table to consult. */
+static jp_md_impl jp_mds[JP_HASH__COUNT];
 
+/* One of the names the default provider gives each digest. */
 static const char *const jp_md_names[JP_HASH__COUNT] = {
-	[JP_HASH_SHA1] = "SHA1", [JP_HASH_SHA224] = "SHA224", [JP_HASH_SHA256] = "SHA256",
-	[JP_HASH_SHA384] = "SHA384", [JP_HASH_SHA512] = "SHA512",
+	[JP_HASH_SHA1] = "SHA1", [JP_HASH_SHA224] = "SHA2-224", [JP_HASH_SHA256] = "SHA2-256",
+	[JP_HASH_SHA384] = "SHA2-384", [JP_HASH_SHA512] = "SHA2-512",
 };
 
 OSSL_LIB_CTX *jp_crypto_libctx(void)
@@ -36,15 +46,77 @@ OSSL_LIB_CTX *jp_crypto_libctx(void)
 	return jp_libctx;
 }
 
-const EVP_MD *jp_crypto_md(jp_hash h)
+const jp_md_impl *jp_crypto_md(jp_hash h)
 {
-	return (unsigned)h < JP_HASH__COUNT ? jp_mds[h] : NULL;
+	return (unsigned)h < JP_HASH__COUNT && jp_mds[h].newctx != NULL ? &jp_mds[h] : NULL;
+}
+
+/* Whether the ':'-separated list of an algorithm's names holds name. */
+static int jp_names_hold(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = names;
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, name, n) == 0 && (p[n] == ':' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ':');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+/* Takes the five functions every provider digest has from its dispatch
+ * table; 0 if one is missing. */
+static int jp_md_from_dispatch(const OSSL_DISPATCH *d, void *provctx, jp_md_impl *m)
+{
+	for (; d->function_id != 0; d++) {
+		switch (d->function_id) {
+		case OSSL_FUNC_DIGEST_NEWCTX: m->newctx = OSSL_FUNC_digest_newctx(d); break;
+		case OSSL_FUNC_DIGEST_INIT: m->init = OSSL_FUNC_digest_init(d); break;
+		case OSSL_FUNC_DIGEST_UPDATE: m->update = OSSL_FUNC_digest_update(d); break;
+		case OSSL_FUNC_DIGEST_FINAL: m->final = OSSL_FUNC_digest_final(d); break;
+		case OSSL_FUNC_DIGEST_FREECTX: m->freectx = OSSL_FUNC_digest_freectx(d); break;
+		default: break;
+		}
+	}
+	m->provctx = provctx;
+	return m->newctx != NULL && m->init != NULL && m->update != NULL && m->final != NULL &&
+	       m->freectx != NULL;
+}
+
+static jp_err jp_resolve_mds(void)
+{
+	jp_err rv = JP_OK;
+	const OSSL_ALGORITHM *algs, *a;
+	void *provctx = OSSL_PROVIDER_get0_provider_ctx(jp_default_prov);
+	int no_cache = 0, i;
+
+	algs = OSSL_PROVIDER_query_operation(jp_default_prov, OSSL_OP_DIGEST, &no_cache);
+	if (algs == NULL || provctx == NULL) {
+		rv = JP_E_CRYPTO;
+		goto out;
+	}
+	for (i = 0; i < JP_HASH__COUNT; i++) {
+		for (a = algs; a->algorithm_names != NULL; a++)
+			if (jp_names_hold(a->algorithm_names, jp_md_names[i]))
+				break;
+		if (a->algorithm_names == NULL ||
+		    !jp_md_from_dispatch(a->implementation, provctx, &jp_mds[i])) {
+			rv = JP_E_CRYPTO;
+			goto out;
+		}
+	}
+out:
+	if (algs != NULL)
+		OSSL_PROVIDER_unquery_operation(jp_default_prov, OSSL_OP_DIGEST, algs);
+	return rv;
 }
 
 jp_err jp_crypto_init(void)
 {
 	jp_err rv = JP_OK;
-	int i;
 
 	/* Let OpenSSL finish its own process-wide start-up now, the way the
 	 * host's first OpenSSL call would: it loads the host's openssl.cnf
@@ -73,13 +145,7 @@ jp_err jp_crypto_init(void)
 		rv = JP_E_CRYPTO;
 		goto out;
 	}
-	for (i = 0; i < JP_HASH__COUNT; i++) {
-		jp_mds[i] = EVP_MD_fetch(jp_libctx, jp_md_names[i], NULL);
-		if (jp_mds[i] == NULL) {
-			rv = JP_E_CRYPTO;
-			goto out;
-		}
-	}
+	rv = jp_resolve_mds();
 out:
 	if (rv != JP_OK) {
 		ERR_clear_error();
@@ -90,12 +156,8 @@ out:
 
 void jp_crypto_fini(void)
 {
-	int i;
-
-	for (i = 0; i < JP_HASH__COUNT; i++) {
-		EVP_MD_free(jp_mds[i]);
-		jp_mds[i] = NULL;
-	}
+	/* The functions belong to the provider: gone with it. */
+	memset(jp_mds, 0, sizeof(jp_mds));
 	if (jp_default_prov != NULL)
 		(void)OSSL_PROVIDER_unload(jp_default_prov);
 	jp_default_prov = NULL;
@@ -105,13 +167,10 @@ void jp_crypto_fini(void)
 
 void jp_crypto_forget(void)
 {
-	int i;
-
 	/* A forked child drops its parent's context without freeing it: a
 	 * lock inside may have been held by a parent thread at fork time.
 	 * The child's next C_Initialize creates its own. */
-	for (i = 0; i < JP_HASH__COUNT; i++)
-		jp_mds[i] = NULL;
+	memset(jp_mds, 0, sizeof(jp_mds));
 	jp_default_prov = NULL;
 	jp_libctx = NULL;
 }

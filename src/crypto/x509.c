@@ -1,20 +1,91 @@
 /* The certificate fields the Cryptoki objects need (CKA_SUBJECT, CKA_ISSUER,
- * CKA_SERIAL_NUMBER, CKA_MODULUS, CKA_ID, dates...), read with OpenSSL.
- * Only RSA keys: both JPKI keys are RSA-2048 (doc/card.md). */
+ * CKA_SERIAL_NUMBER, CKA_MODULUS, CKA_ID, dates...), read with OpenSSL's
+ * DER decoder. Only RSA keys: both JPKI keys are RSA-2048 (doc/card.md §7).
+ *
+ * Not with d2i_X509: decoding an X509 decodes its public key at once, and
+ * OpenSSL 3 builds that RSA key with RSA_new, which takes the process-wide
+ * default RSA ENGINE when the host set one (ENGINE_set_default_RSA, as
+ * "openssl -engine" or a PKCS#11 engine does) and calls that ENGINE's
+ * init; reading the extensions then hashes the whole certificate with
+ * SHA-1 through EVP, which looks the ENGINE table up too. Either would run
+ * the host's ENGINE code inside the module's lock. The certificate is read
+ * here with templates of its own that keep the key as a plain BIT STRING
+ * and decode no extension but the two wanted; the RSA key's two INTEGERs
+ * are read the same way. Nothing in them calls an ENGINE. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
+#include <openssl/asn1t.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "crypto-int.h"
+
+/* SubjectPublicKeyInfo (RFC 5280 §4.1), the key left undecoded. */
+typedef struct JP_SPKI {
+	X509_ALGOR *alg;
+	ASN1_BIT_STRING *key;
+} JP_SPKI;
+
+ASN1_SEQUENCE(JP_SPKI) = {
+	ASN1_SIMPLE(JP_SPKI, alg, X509_ALGOR),
+	ASN1_SIMPLE(JP_SPKI, key, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(JP_SPKI)
+
+/* TBSCertificate (RFC 5280 §4.1). */
+typedef struct JP_TBS {
+	ASN1_INTEGER *version;
+	ASN1_INTEGER *serial;
+	X509_ALGOR *sig_alg;
+	X509_NAME *issuer;
+	X509_VAL *validity;
+	X509_NAME *subject;
+	JP_SPKI *spki;
+	ASN1_BIT_STRING *issuer_uid;
+	ASN1_BIT_STRING *subject_uid;
+	STACK_OF(X509_EXTENSION) *exts;
+} JP_TBS;
+
+ASN1_SEQUENCE(JP_TBS) = {
+	ASN1_EXP_OPT(JP_TBS, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(JP_TBS, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(JP_TBS, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(JP_TBS, issuer, X509_NAME),
+	ASN1_SIMPLE(JP_TBS, validity, X509_VAL),
+	ASN1_SIMPLE(JP_TBS, subject, X509_NAME),
+	ASN1_SIMPLE(JP_TBS, spki, JP_SPKI),
+	ASN1_IMP_OPT(JP_TBS, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(JP_TBS, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(JP_TBS, exts, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END(JP_TBS)
+
+typedef struct JP_CERT {
+	JP_TBS *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *sig;
+} JP_CERT;
+
+ASN1_SEQUENCE(JP_CERT) = {
+	ASN1_SIMPLE(JP_CERT, tbs, JP_TBS),
+	ASN1_SIMPLE(JP_CERT, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(JP_CERT, sig, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(JP_CERT)
+
+/* RSAPublicKey (RFC 8017 §A.1.1). */
+typedef struct JP_RSAPUB {
+	ASN1_INTEGER *n;
+	ASN1_INTEGER *e;
+} JP_RSAPUB;
+
+ASN1_SEQUENCE(JP_RSAPUB) = {
+	ASN1_SIMPLE(JP_RSAPUB, n, ASN1_INTEGER),
+	ASN1_SIMPLE(JP_RSAPUB, e, ASN1_INTEGER),
+} static_ASN1_SEQUENCE_END(JP_RSAPUB)
 
 /* i2d of an OpenSSL object into a jp_buf. */
 #define JP_I2D_BUF(fn, obj, buf, rv) do { \
@@ -27,22 +98,56 @@
 	OPENSSL_free(der_); \
 } while (0)
 
-static jp_err jp_x509_bn_param(const EVP_PKEY *pkey, const char *name, jp_buf *out)
+/* A positive INTEGER's value, big-endian without leading zeros. */
+static jp_err jp_x509_uint(const ASN1_INTEGER *i, jp_buf *out)
 {
 	jp_err rv = JP_OK;
-	BIGNUM *bn = NULL;
-	uint8_t buf[1024];
-	int n;
+	const uint8_t *d = i != NULL ? ASN1_STRING_get0_data(i) : NULL;
+	int n = i != NULL ? ASN1_STRING_length(i) : 0;
 
-	if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1 || BN_num_bytes(bn) > (int)sizeof(buf)) {
+	while (d != NULL && n > 0 && d[0] == 0) {
+		d++;
+		n--;
+	}
+	if (d == NULL || n <= 0 || n > 1024 || ASN1_STRING_type(i) != V_ASN1_INTEGER) {
 		rv = JP_E_BAD_CERT;
 		goto out;
 	}
-	/* Minimal big-endian: BN_bn2bin never emits a leading zero. */
-	n = BN_bn2bin(bn, buf);
-	rv = jp_buf_set(out, buf, (size_t)n);
+	rv = jp_buf_set(out, d, (size_t)n);
 out:
-	BN_free(bn);
+	return rv;
+}
+
+/* Modulus and exponent from the subjectPublicKey of an rsaEncryption key. */
+static jp_err jp_x509_rsa_key(const JP_SPKI *spki, jp_cert_info *out)
+{
+	jp_err rv = JP_OK;
+	JP_RSAPUB *k = NULL;
+	const unsigned char *p;
+	unsigned top;
+
+	/* Whole bytes only (no unused bits), as a DER RSAPublicKey is. */
+	if (OBJ_obj2nid(spki->alg->algorithm) != NID_rsaEncryption || spki->key->length <= 0 ||
+	    ((spki->key->flags & ASN1_STRING_FLAG_BITS_LEFT) && (spki->key->flags & 0x07))) {
+		rv = JP_E_BAD_CERT;
+		goto out;
+	}
+	p = spki->key->data;
+	k = (JP_RSAPUB *)ASN1_item_d2i(NULL, &p, spki->key->length, ASN1_ITEM_rptr(JP_RSAPUB));
+	if (k == NULL || p != spki->key->data + spki->key->length) {
+		rv = JP_E_BAD_CERT;
+		goto out;
+	}
+	rv = jp_x509_uint(k->n, &out->modulus);
+	if (rv == JP_OK)
+		rv = jp_x509_uint(k->e, &out->exponent);
+	if (rv != JP_OK)
+		goto out;
+	out->modulus_bits = (unsigned)out->modulus.len * 8;
+	for (top = out->modulus.data[0]; (top & 0x80) == 0; top <<= 1)
+		out->modulus_bits--;
+out:
+	ASN1_item_free((ASN1_VALUE *)k, ASN1_ITEM_rptr(JP_RSAPUB));
 	return rv;
 }
 
@@ -66,15 +171,13 @@ out:
 jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 {
 	jp_err rv = JP_OK;
-	X509 *x = NULL;
+	JP_CERT *c = NULL;
 	const unsigned char *p = der;
-	EVP_PKEY *pkey;
-	const ASN1_BIT_STRING *bits;
-	const ASN1_OCTET_STRING *skid;
+	const JP_TBS *tbs;
+	ASN1_OCTET_STRING *skid = NULL;
+	BASIC_CONSTRAINTS *bc = NULL;
 	uint8_t sha1[JP_HASH_MAX];
 	size_t sha1_len = sizeof(sha1);
-	uint32_t flags;
-	int bits_n;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
@@ -82,32 +185,19 @@ jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 		rv = JP_E_ARGS;
 		goto out;
 	}
-	/* Created in the module's context first, so that decoding the public
-	 * key and the hashes OpenSSL computes while caching the extensions
-	 * use its providers, not the application's. */
-	x = jp_crypto_libctx() != NULL ? X509_new_ex(jp_crypto_libctx(), NULL) : NULL;
-	if (x == NULL) {
-		rv = JP_E_CRYPTO;
-		goto out;
-	}
-	/* On failure d2i frees x and sets it to NULL. */
-	(void)d2i_X509(&x, &p, (long)len);
+	c = (JP_CERT *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(JP_CERT));
 	/* Exactly one certificate: trailing bytes mean the caller sized the
 	 * object wrongly (or the card padded it) — refuse. */
-	if (x == NULL || p != der + len) {
+	if (c == NULL || p != der + len) {
 		rv = JP_E_BAD_CERT;
 		goto out;
 	}
-	pkey = X509_get0_pubkey(x);
-	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		rv = JP_E_BAD_CERT;
-		goto out;
-	}
+	tbs = c->tbs;
 
-	JP_I2D_BUF(i2d_X509_NAME, X509_get_subject_name(x), &out->subject, rv);
+	JP_I2D_BUF(i2d_X509_NAME, tbs->subject, &out->subject, rv);
 	if (rv != JP_OK)
 		goto out;
-	JP_I2D_BUF(i2d_X509_NAME, X509_get_issuer_name(x), &out->issuer, rv);
+	JP_I2D_BUF(i2d_X509_NAME, tbs->issuer, &out->issuer, rv);
 	if (rv != JP_OK)
 		goto out;
 	/* OpenSSL keeps a name's bytes as received and hands them back from
@@ -119,59 +209,48 @@ jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 		rv = JP_E_BAD_CERT;
 		goto out;
 	}
-	JP_I2D_BUF(i2d_ASN1_INTEGER, X509_get0_serialNumber(x), &out->serial, rv);
+	JP_I2D_BUF(i2d_ASN1_INTEGER, tbs->serial, &out->serial, rv);
 	if (rv != JP_OK)
 		goto out;
 
-	rv = jp_x509_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &out->modulus);
+	rv = jp_x509_rsa_key(tbs->spki, out);
 	if (rv != JP_OK)
 		goto out;
-	rv = jp_x509_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &out->exponent);
-	if (rv != JP_OK)
-		goto out;
-	bits_n = EVP_PKEY_get_bits(pkey);
-	if (bits_n <= 0) {
-		rv = JP_E_BAD_CERT;
-		goto out;
-	}
-	out->modulus_bits = (unsigned)bits_n;
 
 	/* The key identifier of RFC 5280 §4.2.1.2 method (1): SHA-1 of the
 	 * subjectPublicKey BIT STRING value (without tag, length, unused-bits). */
-	bits = X509_get0_pubkey_bitstr(x);
-	if (bits == NULL) {
-		rv = JP_E_BAD_CERT;
-		goto out;
-	}
-	rv = jp_digest(JP_HASH_SHA1, bits->data, (size_t)bits->length, sha1, &sha1_len);
+	rv = jp_digest(JP_HASH_SHA1, tbs->spki->key->data, (size_t)tbs->spki->key->length, sha1,
+	               &sha1_len);
 	if (rv != JP_OK)
 		goto out;
 	rv = jp_buf_set(&out->spki_sha1, sha1, sha1_len);
 	if (rv != JP_OK)
 		goto out;
 
-	/* Also computes the extension flags used below. */
-	skid = X509_get0_subject_key_id(x);
+	/* An extension that is absent, undecodable or present twice reads
+	 * as absent (NULL), as OpenSSL's own extension cache has it. */
+	skid = X509V3_get_d2i(tbs->exts, NID_subject_key_identifier, NULL, NULL);
 	if (skid != NULL && skid->length > 0)
 		rv = jp_buf_set(&out->subject_key_id, skid->data, (size_t)skid->length);
 	if (rv != JP_OK)
 		goto out;
 
-	rv = jp_x509_date(X509_get0_notBefore(x), out->not_before);
+	rv = jp_x509_date(tbs->validity->notBefore, out->not_before);
 	if (rv != JP_OK)
 		goto out;
-	rv = jp_x509_date(X509_get0_notAfter(x), out->not_after);
+	rv = jp_x509_date(tbs->validity->notAfter, out->not_after);
 	if (rv != JP_OK)
 		goto out;
 
-	flags = X509_get_extension_flags(x);
-	out->is_ca = (flags & EXFLAG_BCONS) && (flags & EXFLAG_CA);
+	bc = X509V3_get_d2i(tbs->exts, NID_basic_constraints, NULL, NULL);
+	out->is_ca = bc != NULL && bc->ca;
 out:
-	if (rv != JP_OK) {
-		ERR_clear_error();
+	if (rv != JP_OK)
 		jp_cert_info_free(out);
-	}
-	X509_free(x);
+	ERR_clear_error();
+	ASN1_OCTET_STRING_free(skid);
+	BASIC_CONSTRAINTS_free(bc);
+	ASN1_item_free((ASN1_VALUE *)c, ASN1_ITEM_rptr(JP_CERT));
 	return rv;
 }
 
