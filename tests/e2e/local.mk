@@ -52,6 +52,8 @@ TESTS += tests/e2e/test-nss.sh
 # against the module, with a local openssl s_server for TLS client
 # authentication (OpenSSL/curl/GnuTLS engineer).
 dist_check_SCRIPTS += tests/e2e/tls-lib.sh
+# The private sshd of test-ssh and test-faults.
+dist_check_SCRIPTS += tests/e2e/ssh-lib.sh
 dist_check_SCRIPTS += tests/e2e/test-openssl.sh
 TESTS += tests/e2e/test-openssl.sh
 

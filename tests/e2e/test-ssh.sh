@@ -12,9 +12,9 @@
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
+. "$top_srcdir/tests/e2e/ssh-lib.sh"
 
 jp_need ssh ssh-keygen ssh-agent ssh-add openssl
-SSHD=${SSHD:-/usr/sbin/sshd}
 [ -x "$SSHD" ] || jp_missing "sshd ($SSHD)" "apt-get install openssh-server"
 
 jp_consumer_start
@@ -25,7 +25,6 @@ w=$JP_HARNESS_DIR/ssh
 mkdir -p "$w"
 chmod 0700 "$w"
 
-SSHD_PID=
 AGENT_PID=
 stop_ssh() {
 	for _p in $SSHD_PID $AGENT_PID; do
@@ -74,70 +73,10 @@ ca_lines=$(printf '%s\n' "$out" | grep -c '/C=JP/O=JPKI')
 tap_ok $? "ssh-keygen -D also lists the 2 CA certificates' keys, labelled with the CA's name (documented)"
 
 # ---- a private sshd ----
-ssh-keygen -q -t ed25519 -N '' -C jpki-test-host -f "$w/host_key" >/dev/null 2>&1
 cp "$w/card.pub" "$w/authorized_keys"
-if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
-	# The privilege separation directory sshd insists on as root (what
-	# Debian's sshd makes at boot). Left in place: another run of this
-	# test may be using it.
-	mkdir -p /run/sshd && chmod 0755 /run/sshd
-fi
-free_port() {
-	_p=$(($(od -An -N2 -tu2 /dev/urandom) % 20000 + 40000))
-	while ss -ltnH 2>/dev/null | awk '{print $4}' | grep -q ":$_p\$"; do
-		_p=$((_p + 1))
-	done
-	echo "$_p"
-}
-# start_sshd: up to 5 ports, each waited for up to 10 s.
-start_sshd() {
-	_try=0
-	while [ "$_try" -lt 5 ]; do
-		port=$(free_port)
-		cat >"$w/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$port
-HostKey $w/host_key
-PidFile none
-AuthorizedKeysFile $w/authorized_keys
-AllowUsers $user
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-PubkeyAuthentication yes
-PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-HostbasedAuthentication no
-AllowTcpForwarding remote
-AllowStreamLocalForwarding yes
-StreamLocalBindUnlink yes
-X11Forwarding no
-PrintMotd no
-MaxStartups 10
-LoginGraceTime 30
-LogLevel VERBOSE
-EOF
-		# Not jp_with_module: sshd never loads the module. exec: $! is
-		# sshd's PID.
-		exec_sshd() { exec "$SSHD" -D -e -f "$w/sshd_config"; }
-		exec_sshd >"$w/sshd.log" 2>&1 </dev/null &
-		SSHD_PID=$!
-		_n=0
-		while [ "$_n" -lt 100 ] && kill -0 "$SSHD_PID" 2>/dev/null; do
-			grep -q "Server listening on 127.0.0.1 port $port" "$w/sshd.log" && return 0
-			sleep 0.1
-			_n=$((_n + 1))
-		done
-		sed 's/^/#   sshd: /' "$w/sshd.log"
-		_jp_kill_wait "$SSHD_PID"
-		SSHD_PID=
-		_try=$((_try + 1))
-	done
-	return 1
-}
-start_sshd
-tap_ok $? "private sshd on 127.0.0.1:$port (own config, host key, authorized_keys = the card's key)"
-printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$w/host_key.pub")" >"$w/known_hosts"
+jp_sshd_start "$w" "$user"
+tap_ok $? "private sshd on 127.0.0.1:$SSHD_PORT (own config, host key, authorized_keys = the card's key)"
+port=$SSHD_PORT
 
 # The PIN prompt: ssh asks SSH_ASKPASS (forced) and this script answers
 # with the content of $w/pin, logging each prompt.
