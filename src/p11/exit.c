@@ -5,10 +5,13 @@
  * signing password stayed usable by any PC/SC client after the browser
  * had exited.
  *
- * The handler is registered with atexit() at the first C_Initialize. In
- * a shared object glibc ties it to the object (__cxa_atexit with its
- * __dso_handle): it runs at exit(), or at dlclose() if the module is
- * unloaded first, and never after the code is gone. It does nothing
+ * The handler is registered at the first C_Initialize with __cxa_atexit
+ * and the module's own __dso_handle, which ties it to the module: it runs
+ * at exit(), or at dlclose() if the module is unloaded first, and never
+ * after the code is gone. (glibc's atexit() in a shared object does the
+ * same, but sanitizer runtimes intercept atexit() and drop the object it
+ * came from: ThreadSanitizer then called into an unloaded module at exit.)
+ * It does nothing
  *  - after C_Finalize (nothing is initialized: C_Finalize did the work),
  *  - in a forked child that did not call C_Initialize itself (the PC/SC
  *    handles are its parent's: touching them would end the parent's
@@ -28,12 +31,18 @@
 #include "jpki/log.h"
 #include "p11.h"
 
+/* The C++ ABI's registration that glibc's atexit() uses underneath: the
+ * object's handle makes dlclose() run (and drop) the handler. */
+extern void *__dso_handle;
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
 static int registered;
 
-static void exit_unpower(void)
+static void exit_unpower(void *unused)
 {
 	size_t i;
 
+	(void)unused;
 	/* Unlocked first look: most programs have finalized by now, and a
 	 * forked child must not even take a lock it inherited. */
 	if (!jp_mod.initialized || jp_mod.pid != getpid())
@@ -62,6 +71,6 @@ void jp_exit_hook_install(void)
 	 * C_Finalize, and the handler copes with either state. Called under
 	 * no lock by C_Initialize, which applications do not call from two
 	 * threads at once (PKCS#11 v2.40 §5.4: only one may initialize). */
-	if (!registered && atexit(exit_unpower) == 0)
+	if (!registered && __cxa_atexit(exit_unpower, NULL, &__dso_handle) == 0)
 		registered = 1;
 }
