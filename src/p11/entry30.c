@@ -87,40 +87,37 @@ JP_ENTRY(SessionCancel, (CK_SESSION_HANDLE h, CK_FLAGS flags),
 	         ("session=%lu", h), \
 	         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len), CKR_FUNCTION_NOT_SUPPORTED))
 
+/* C_EncryptMessage / C_DecryptMessage and their ...Next share their
+ * parameters (PKCS#11 v3.0, message-based encryption and decryption):
+ * one macro each. */
+#define JP_MSG_CRYPT(name) \
+	JP_ENTRY(name, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len, \
+	                CK_BYTE_PTR ad, CK_ULONG ad_len, CK_BYTE_PTR in, CK_ULONG in_len, \
+	                CK_BYTE_PTR out, CK_ULONG_PTR out_len), \
+	         ("session=%lu", h), \
+	         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
+	                          JP_NULL_WITH_LEN(ad, ad_len) || JP_NULL_WITH_LEN(in, in_len) || \
+	                          !out_len, \
+	                       CKR_FUNCTION_NOT_SUPPORTED))
+#define JP_MSG_CRYPT_NEXT(name) \
+	JP_ENTRY(name, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len, \
+	                CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len, \
+	                CK_FLAGS flags), \
+	         ("session=%lu flags=0x%lx", h, flags), \
+	         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
+	                          JP_NULL_WITH_LEN(in, in_len) || !out_len, \
+	                       CKR_FUNCTION_NOT_SUPPORTED))
+
 JP_MSG_INIT(MessageEncryptInit)
-JP_ENTRY(EncryptMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
-                          CK_BYTE_PTR ad, CK_ULONG ad_len, CK_BYTE_PTR in, CK_ULONG in_len,
-                          CK_BYTE_PTR out, CK_ULONG_PTR out_len),
-         ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(ad, ad_len) ||
-                          JP_NULL_WITH_LEN(in, in_len) || !out_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+JP_MSG_CRYPT(EncryptMessage)
 JP_MSG_BEGIN_AD(EncryptMessageBegin)
-JP_ENTRY(EncryptMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
-                              CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                              CK_ULONG_PTR out_len, CK_FLAGS flags),
-         ("session=%lu flags=0x%lx", h, flags),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len) ||
-                          !out_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+JP_MSG_CRYPT_NEXT(EncryptMessageNext)
 JP_MSG_FINAL(MessageEncryptFinal)
 
 JP_MSG_INIT(MessageDecryptInit)
-JP_ENTRY(DecryptMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
-                          CK_BYTE_PTR ad, CK_ULONG ad_len, CK_BYTE_PTR in, CK_ULONG in_len,
-                          CK_BYTE_PTR out, CK_ULONG_PTR out_len),
-         ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(ad, ad_len) ||
-                          JP_NULL_WITH_LEN(in, in_len) || !out_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+JP_MSG_CRYPT(DecryptMessage)
 JP_MSG_BEGIN_AD(DecryptMessageBegin)
-JP_ENTRY(DecryptMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
-                              CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
-                              CK_ULONG_PTR out_len, CK_FLAGS flags),
-         ("session=%lu flags=0x%lx", h, flags),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len) ||
-                          !out_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+JP_MSG_CRYPT_NEXT(DecryptMessageNext)
 JP_MSG_FINAL(MessageDecryptFinal)
 
 JP_MSG_INIT(MessageSignInit)
