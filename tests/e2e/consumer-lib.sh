@@ -12,6 +12,13 @@
 #                           names it, HOW says how to install it
 #   jp_missing WHAT HOW     what both do when something is missing; for
 #                           other kinds of checks
+#   jp_openssl_dir modules|engines
+#                           OpenSSL's provider (MODULESDIR) or engine
+#                           (ENGINESDIR) directory
+#   jp_provider_conf FILE [LINE...]
+#                           writes an openssl.cnf that loads the default
+#                           provider and pkcs11-provider with JP_MODULE;
+#                           LINEs go into pkcs11-provider's section
 #   jp_traps CMD            EXIT/INT/TERM run CMD (stop the test's own
 #                           servers), then jp_pcscd_stop; call after
 #                           jp_consumer_start
@@ -120,6 +127,37 @@ jp_need() {
 
 jp_need_file() {
 	[ -f "$1" ] || jp_missing "$2 ($1)" "$3"
+}
+
+jp_openssl_dir() {
+	case $1 in
+	modules) "${OPENSSL:-openssl}" version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p' ;;
+	engines) "${OPENSSL:-openssl}" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p' ;;
+	esac
+}
+
+jp_provider_conf() {
+	_f=$1
+	shift
+	# An explicit provider list replaces the implicit default provider:
+	# name it too (it does everything but the card's signatures).
+	cat >"$_f" <<-EOF
+		openssl_conf = openssl_init
+		[openssl_init]
+		providers = provider_sect
+		[provider_sect]
+		default = default_sect
+		pkcs11 = pkcs11_sect
+		[default_sect]
+		activate = 1
+		[pkcs11_sect]
+		module = $(jp_openssl_dir modules)/pkcs11.so
+		pkcs11-module-path = $JP_MODULE
+		activate = 1
+	EOF
+	for _l in "$@"; do
+		printf '%s\n' "$_l" >>"$_f"
+	done
 }
 
 jp_traps() {

@@ -21,7 +21,7 @@
 
 jp_need "$OPENSSL" certutil modutil tstclnt ssh ssh-keygen
 [ -x "$SSHD" ] || jp_missing "sshd ($SSHD)" "apt-get install openssh-server"
-enginesdir=$("$OPENSSL" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
+enginesdir=$(jp_openssl_dir engines)
 jp_need_file "$enginesdir/pkcs11.so" "libp11's pkcs11 engine" "tools/setup-debian.sh installs it"
 
 jp_consumer_start

@@ -25,11 +25,8 @@ jp_heavy_program "pkcs11-provider (it loads the module with RTLD_DEEPBIND, which
 # pkcs11-provider (Debian: pkcs11-provider, from bookworm-backports on
 # Debian 12) in OpenSSL's module directory; libp11's engine for the mixed
 # process.
-modulesdir=$("$OPENSSL" version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
-PROVIDER=$modulesdir/pkcs11.so
-jp_need_file "$PROVIDER" "pkcs11-provider" "tools/setup-debian.sh installs it"
-enginesdir=$("$OPENSSL" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
-jp_need_file "$enginesdir/pkcs11.so" "libp11's pkcs11 engine" "tools/setup-debian.sh installs it"
+jp_need_file "$(jp_openssl_dir modules)/pkcs11.so" "pkcs11-provider" "tools/setup-debian.sh installs it"
+jp_need_file "$(jp_openssl_dir engines)/pkcs11.so" "libp11's pkcs11 engine" "tools/setup-debian.sh installs it"
 
 jp_consumer_start
 jp_tls_traps
@@ -46,28 +43,8 @@ SIGN_KEY="$SIGN_OBJ;type=private?pin-value=$JP_PIN_SIGN"
 # provider for everything else, pkcs11-provider with the module.
 # write_conf FILE [EXTRA PKCS11 SECTION LINES...]
 write_conf() {
-	_f=$1
-	shift
-	{
-		cat <<-EOF
-			openssl_conf = openssl_init
-			[openssl_init]
-			providers = provider_sect
-			[provider_sect]
-			default = default_sect
-			pkcs11 = pkcs11_sect
-			[default_sect]
-			activate = 1
-			[pkcs11_sect]
-			module = $PROVIDER
-			pkcs11-module-path = $JP_MODULE
-			activate = 1
-		EOF
-		for _l in "$@"; do
-			printf '%s\n' "$_l"
-		done
-		printf '[req]\ndistinguished_name = req_dn\n[req_dn]\n'
-	} >"$_f"
+	jp_provider_conf "$@"
+	printf '[req]\ndistinguished_name = req_dn\n[req_dn]\n' >>"$1"
 }
 write_conf "$D/prov.cnf"
 # Interactive use of the signing key: the password typed once is reused for

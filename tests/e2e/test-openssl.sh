@@ -16,7 +16,7 @@ jp_need "$OPENSSL" curl script
 
 # libp11's engine (Debian: libengine-pkcs11-openssl) in OpenSSL's engine
 # directory.
-enginesdir=$("$OPENSSL" version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
+enginesdir=$(jp_openssl_dir engines)
 jp_need_file "$enginesdir/pkcs11.so" "libp11's pkcs11 engine" "tools/setup-debian.sh installs it"
 
 jp_consumer_start

@@ -21,35 +21,15 @@ jp_need openssl pkcs11-tool
 # pkcs11-provider dlopen()s the module with RTLD_DEEPBIND, which the
 # sanitizer runtime refuses (make check does not run this test there).
 jp_heavy_program "pkcs11-provider (RTLD_DEEPBIND)"
-moddir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
-jp_need_file "$moddir/pkcs11.so" "pkcs11-provider" "apt-get install pkcs11-provider (Debian 12: bookworm-backports)"
+jp_need_file "$(jp_openssl_dir modules)/pkcs11.so" "pkcs11-provider" "apt-get install pkcs11-provider (Debian 12: bookworm-backports)"
 jp_consumer_start
 
 w=$JP_HARNESS_DIR/work
 mkdir -p "$w"
 limit=60
 
-# config FILE [EXTRA LINE]: the provider with our module, plus the default
-# provider (an explicit provider list replaces the implicit default one).
-config() {
-	cat >"$1" <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-pkcs11 = pkcs11_sect
-[default_sect]
-activate = 1
-[pkcs11_sect]
-module = $moddir/pkcs11.so
-pkcs11-module-path = $JP_MODULE
-$2
-activate = 1
-EOF
-}
-config "$w/lazy.cnf" ""
-config "$w/early.cnf" "pkcs11-module-load-behavior = early"
+jp_provider_conf "$w/lazy.cnf"
+jp_provider_conf "$w/early.cnf" "pkcs11-module-load-behavior = early"
 
 # run CONF CMD...: CMD with OPENSSL_CONF=CONF, bounded; output in $out.
 run() {
