@@ -108,21 +108,31 @@ int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 	return match;
 }
 
-/* The object of a call, visible to its session, once the caller's
- * pointers are known usable (args_ok). Global lock held. */
-static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok, jp_object **o)
+/* The start of a call on an object visible to the session, once the
+ * caller's pointers are known usable (args_ok). On CKR_OK the session's
+ * reader and the global lock are held (jp_enter_session): the caller ends
+ * with jp_leave_reader. */
+static CK_RV object_enter(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok,
+                          jp_session **s, jp_object **o)
 {
-	CK_RV rv = CKR_ARGUMENTS_BAD;
-	jp_session *s = NULL;
+	CK_RV rv;
 
 	*o = NULL;
-	if (args_ok)
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK) {
-		*o = jp_object_lookup_inlock(s, ho);
-		if (!*o)
-			rv = CKR_OBJECT_HANDLE_INVALID;
+	if (!args_ok) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
 	}
+	rv = jp_enter_session(hs, s);
+	if (rv != CKR_OK)
+		goto out;
+	*o = jp_object_lookup_inlock(*s, ho);
+	if (!*o) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+		jp_leave_reader((*s)->reader);
+	}
+out:
 	return rv;
 }
 
@@ -132,15 +142,14 @@ static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_o
 static CK_RV prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok)
 {
 	CK_RV rv;
+	jp_session *s;
 	jp_object *o;
 
-	rv = jp_enter();
+	rv = object_enter(hs, ho, args_ok, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_inlock(hs, ho, args_ok, &o);
-	if (rv == CKR_OK)
-		rv = CKR_ACTION_PROHIBITED;
-	jp_leave();
+	rv = CKR_ACTION_PROHIBITED;
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -149,15 +158,14 @@ CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
 	CK_RV rv;
+	jp_session *s;
 	jp_object *o;
 
-	rv = jp_enter();
+	rv = object_enter(hs, ho, tmpl || !count, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_inlock(hs, ho, tmpl || !count, &o);
-	if (rv == CKR_OK)
-		rv = jp_attr_get(o, tmpl, count);
-	jp_leave();
+	rv = jp_attr_get(o, tmpl, count);
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -173,20 +181,18 @@ CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
 CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG_PTR size)
 {
 	CK_RV rv;
+	jp_session *s;
 	jp_object *o;
 	CK_ULONG sum = 0;
 	size_t i;
 
-	rv = jp_enter();
+	rv = object_enter(hs, ho, size != NULL, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_inlock(hs, ho, size != NULL, &o);
-	if (rv == CKR_OK) {
-		for (i = 0; i < o->nattrs; i++)
-			sum += o->attrs[i].len;
-		*size = sum;
-	}
-	jp_leave();
+	for (i = 0; i < o->nattrs; i++)
+		sum += o->attrs[i].len;
+	*size = sum;
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

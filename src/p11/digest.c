@@ -50,13 +50,11 @@ CK_RV jp_p11_digest_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech)
 	jp_session *s;
 	const jp_mech *m = NULL;
 
-	rv = jp_enter();
+	rv = jp_op_init_enter(hs, JP_OP_DIGEST, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_op_init_check_inlock(hs, JP_OP_DIGEST, mech, &s, &m);
-	if (rv == CKR_OK)
-		rv = jp_op_start(s, JP_OP_DIGEST, m, CK_INVALID_HANDLE);
-	jp_leave();
+	rv = jp_op_start(s, JP_OP_DIGEST, m, CK_INVALID_HANDLE);
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

@@ -50,7 +50,7 @@ static CK_RV session_cancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
 		jp_op_end(s, JP_OP_VERIFY);
 	if ((flags & CKF_DIGEST) && s->digest_active)
 		jp_op_end(s, JP_OP_DIGEST);
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

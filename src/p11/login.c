@@ -28,14 +28,14 @@ static int change_may_have_verified(jp_err e)
 	       e != JP_E_PIN_INVALID && !jp_err_is_removal(e);
 }
 
-CK_RV jp_logout_card_inlock(jp_reader *r)
+CK_RV jp_logout_card_held(jp_reader *r)
 {
 	/* Whatever happens at the card, this process is logged out now, and
 	 * the signing certificate's objects are wiped (also when no session
 	 * is left). The power cycle clears BOTH PINs: both tokens. A card
 	 * that cannot be reached now is power-cycled at the next contact. */
-	jp_token_logout_all_inlock(r);
-	return jp_token_unpower_inlock(r);
+	jp_token_logout_all_held(r);
+	return jp_token_unpower_held(r);
 }
 
 CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
@@ -81,14 +81,14 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 			goto unlock;
 		}
 	}
-	rv = jp_card_enter_inlock(r, &io, 0);
+	rv = jp_io_begin(r, &io, 0);
 	if (rv != CKR_OK)
 		goto unlock;
 	/* Card I/O: the reader's lock, not the global one (io.c). */
-	if (user == CKU_CONTEXT_SPECIFIC && (io.cleared || !io.logged_in[key])) {
-		/* Logged out meanwhile (a reset by another program, a logout):
-		 * a VERIFY now would leave the card verified for a process
-		 * that is not logged in. */
+	if (user == CKU_CONTEXT_SPECIFIC && io.cleared) {
+		/* The card forgot the login (a reset by another program, a
+		 * power cycle owed): a VERIFY now would leave the card
+		 * verified for a process that is logged out at jp_io_end. */
 		e = JP_E_SECURITY_STATUS;
 	} else {
 		e = jp_card_verify(io.card, key, pin, (size_t)len, &tries);
@@ -99,32 +99,21 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	 * undo the login (they are built at the next use). */
 	if (e == JP_OK && user == CKU_USER)
 		(void)jp_objects_read_certs(io.card, key, 1, &certs);
-	rv = jp_card_leave(&io, e);
-	/* The global lock again: the session may have gone meanwhile. */
+	rv = jp_io_end(&io, e);
+	/* The global lock again; the session, its token and its operation
+	 * are as they were (nobody changes them without the reader). */
 	if (asked && rv != CKR_DEVICE_REMOVED)
 		show_tries(t, tries);
-	if (e == JP_OK && rv == CKR_OK) {
-		if (jp_session_lookup_inlock(h, &s) != CKR_OK) {
-			/* Closed while the card checked the PIN: nobody may stay
-			 * verified on the card for a process not logged in. */
-			rv = CKR_SESSION_CLOSED;
-			if (!t->logged_in)
-				(void)jp_token_unpower_inlock(r);
-		} else if (user == CKU_USER && t->logged_in) {
-			rv = CKR_USER_ALREADY_LOGGED_IN;   /* another thread's login won */
-		} else if (user == CKU_USER) {
-			t->logged_in = 1;
-			jp_token_objects_build_inlock(r, key, &certs);
-		} else if (s->sign_active) {
-			s->sign.context_login = 1;
-		} else {
-			rv = CKR_OPERATION_NOT_INITIALIZED;   /* ended meanwhile */
-		}
+	if (e == JP_OK && rv == CKR_OK && user == CKU_USER) {
+		t->logged_in = 1;
+		jp_token_objects_build_held(r, key, &certs);
+	} else if (e == JP_OK && rv == CKR_OK) {
+		s->sign.context_login = 1;
 	}
 	JP_INFO("p11: login (%s, %s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
 	        user == CKU_USER ? "user" : "context-specific", jp_err_str(e));
 unlock:
-	jp_leave();
+	jp_leave_reader(r);
 out:
 	jp_token_certs_free(&certs);
 	return rv;
@@ -134,17 +123,19 @@ CK_RV jp_p11_logout(CK_SESSION_HANDLE h)
 {
 	CK_RV rv;
 	jp_session *s = NULL;
+	jp_reader *r;
 
 	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
+	r = s->reader;
 	if (!jp_session_token(s)->logged_in) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto unlock;
 	}
-	rv = jp_logout_card_inlock(s->reader);
+	rv = jp_logout_card_held(r);
 unlock:
-	jp_leave();
+	jp_leave_reader(r);
 out:
 	return rv;
 }
@@ -176,25 +167,25 @@ CK_RV jp_p11_set_pin(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_
 		rv = CKR_ARGUMENTS_BAD;
 		goto unlock;
 	}
-	rv = jp_card_enter_inlock(r, &io, 0);
+	rv = jp_io_begin(r, &io, 0);
 	if (rv != CKR_OK)
 		goto unlock;
 	/* Card I/O: the reader's lock, not the global one (io.c). */
 	e = jp_card_change_pin(io.card, key, old_pin, (size_t)old_len, new_pin, (size_t)new_len,
 	                       &tries);
-	if ((io.cleared || !io.logged_in[key]) && change_may_have_verified(e)) {
+	if ((io.cleared || !t->logged_in) && change_may_have_verified(e)) {
 		/* The change may have VERIFYed the old PIN: do not leave the card
 		 * verified for a process that is not logged in. This logs out
 		 * the other token too (one card, one power cycle; at leave). */
-		(void)jp_io_unverify(&io);
+		(void)jp_io_unverify(&io, JP_IO_LOGOUT_AUTH | JP_IO_LOGOUT_SIGN);
 	}
-	rv = jp_card_leave(&io, e);
+	rv = jp_io_end(&io, e);
 	if (rv != CKR_DEVICE_REMOVED)
 		show_tries(t, tries);
 	JP_INFO("p11: PIN change (%s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
 	        jp_err_str(e));
 unlock:
-	jp_leave();
+	jp_leave_reader(r);
 out:
 	return rv;
 }

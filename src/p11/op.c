@@ -30,6 +30,14 @@ static const CK_FLAGS kind_need[] = {
 	[JP_OP_DIGEST] = CKF_DIGEST,
 };
 
+/* Whether the kind's result comes from the card (and is void when the card
+ * went away before the call was over). */
+static const int kind_on_card[] = {
+	[JP_OP_SIGN] = 1,
+	[JP_OP_VERIFY] = 0,
+	[JP_OP_DIGEST] = 0,
+};
+
 /* The session's operation of kind k, and where its "active" flag is. */
 static jp_op *op_of(jp_session *s, jp_op_kind k, int **active)
 {
@@ -82,23 +90,29 @@ CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
 	return rv;
 }
 
-CK_RV jp_op_init_check_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
-                              jp_session **s, const jp_mech **m)
+CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
+                       jp_session **s, const jp_mech **m)
 {
 	CK_RV rv;
 	int *active;
 
-	if (!mech)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, s);
-	if (rv == CKR_OK) {
-		(void)op_of(*s, k, &active);
-		if (*active)
-			rv = CKR_OPERATION_ACTIVE;
+	if (!mech) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
 	}
+	rv = jp_enter_session(hs, s);
+	if (rv != CKR_OK)
+		goto out;
+	(void)op_of(*s, k, &active);
+	if (*active)
+		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK)
 		rv = jp_mech_check(mech, kind_need[k], m);
+	if (rv != CKR_OK)
+		jp_leave_reader((*s)->reader);
+out:
 	return rv;
 }
 
@@ -141,8 +155,8 @@ int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, C
 }
 
 /* Enters with the session and its active operation of kind k: the start
- * of Update, single-part and Final. Like jp_enter_session, the global lock
- * is held on CKR_OK only. */
+ * of Update, single-part and Final. Like jp_enter_session, the reader and
+ * the global lock are held on CKR_OK only. */
 static CK_RV enter_active(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
 {
 	CK_RV rv = jp_enter_session(hs, s);
@@ -153,7 +167,7 @@ static CK_RV enter_active(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp
 	*op = op_of(*s, k, &active);
 	if (!*active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-		jp_leave();
+		jp_leave_reader((*s)->reader);
 	}
 out:
 	return rv;
@@ -178,7 +192,7 @@ CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part,
 		op->mode = JP_OP_MODE_MULTI;
 	else
 		jp_op_end(s, k);     /* an error ends the operation */
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -190,12 +204,17 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 {
 	CK_RV rv;
 	jp_session *s;
+	jp_reader *r;
 	jp_op *op;
+	unsigned long gen;
+	CK_ULONG room = out_len ? *out_len : 0;
 	int mode = single ? JP_OP_MODE_SINGLE : JP_OP_MODE_MULTI;
 
 	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
+	r = s->reader;
+	gen = s->card_gen;
 	if (op->mode != JP_OP_MODE_OPEN && op->mode != mode) {
 		/* The single-part call after an Update, Final after a
 		 * single-part length query: refused, and like every answer
@@ -207,10 +226,18 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 		jp_op_end(s, k);
 	} else {
 		/* Set before finish: a length answer keeps the operation in
-		 * this mode; anything else ends it (finish may drop the
-		 * global lock for card I/O: s is not touched after it). */
+		 * this mode; anything else ends it. */
 		op->mode = mode;
 		rv = finish(s, data, len, single, out, out_len);
+	}
+	jp_reader_give(r);
+	if (rv == CKR_OK && out && kind_on_card[k] && (r->gone || r->card_gen != gen)) {
+		/* The card went away before the call let go of its reader (a
+		 * call that needs no reader saw it): what the card produced
+		 * is not released. */
+		jp_wipe(out, *out_len);
+		*out_len = room;   /* as a refusal before the card leaves it */
+		rv = CKR_DEVICE_REMOVED;
 	}
 	jp_leave();
 out:

@@ -13,8 +13,8 @@
  *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
  *   token.c      opening the card for a reader, token info and flags, serial,
  *                a token's objects, logout of a card
- *   io.c         the card I/O bracket (jp_card_enter_inlock / jp_card_leave):
- *                card I/O under the reader's lock, not the global one
+ *   io.c         a reader held for a call (jp_reader_take/give) and card I/O
+ *                inside it (jp_io_begin/end): the reader's lock, not the global one
  *   session.c    the session table; C_OpenSession/CloseSession/CloseAllSessions/GetSessionInfo
  *   login.c      C_Login/C_Logout/C_SetPIN (InitPIN/InitToken unsupported)
  *   object.c     building a token's objects from its certificates       (p11-ops)
@@ -29,24 +29,27 @@
  *   unsupported.c what the card cannot do: the usual checks, then the refusal
  *   options.c    module options (config files, [program] sections, pReserved)
  *
- * Locking (doc/design.md §3): every C_* runs under the global lock (jp_enter ..
- * jp_leave) for the tables EXCEPT while it does card I/O: io.c's bracket
- * (jp_card_enter_inlock .. jp_card_leave) pins and takes the reader (busy
- * flag + the reader's lock, held across the I/O and its PC/SC transaction)
- * and drops the global lock until the I/O is over, so a slow card blocks
- * only the callers of that reader. C_WaitForSlotEvent also drops it while
- * it blocks. Order: global → reader; no thread waits for the global lock
- * while holding a reader's. Functions named *_inlock expect the global
- * lock held.
+ * Locking (doc/design.md §3): a call on a reader holds that reader's lock
+ * for its whole length (jp_enter_session, jp_reader_take .. jp_reader_give)
+ * and the global lock for the tables except around card I/O (jp_io_begin ..
+ * jp_io_end), so a slow card blocks only the callers of that reader. The
+ * card object, token state and objects, and the sessions' operations of a
+ * reader change only under its lock; the fields calls without the reader
+ * read (listing, presence, login, retry count, session counts) change with
+ * the global lock too. Order: reader → global; nobody waits for a reader's
+ * lock while holding the global one. C_WaitForSlotEvent lets go of the
+ * global lock while it blocks. *_inlock: the global lock held (never let
+ * go of); *_held: the reader held (the global lock let go of for card I/O
+ * only).
  *
  * Object lifetime: a vanished reader is only marked gone; its entry is
  * freed (and reused) only when a slot-set update (C_GetSlotList length
  * query, C_WaitForSlotEvent) needs room, and never while a thread has it
- * pinned for card I/O (r->pins), so jp_reader pointers stay valid inside a
- * call. Sessions of a removed card are marked dead by the card generation
- * and freed when next looked up (CKR_SESSION_HANDLE_INVALID). A session
- * pointer is valid while the global lock is held: after card I/O (which
- * drops it) look the session up again by handle. */
+ * pinned (r->pins: held or waited for), so jp_reader pointers stay valid
+ * inside a call. Sessions of a removed card are marked dead by the card
+ * generation and freed when next looked up while nobody holds their reader
+ * (CKR_SESSION_HANDLE_INVALID). A session pointer stays valid while its
+ * reader is held. */
 #ifndef JPKI_P11_H
 #define JPKI_P11_H
 
@@ -170,20 +173,18 @@ typedef struct jp_reader {
 	int present;               /* a card is in it (last listing) */
 	unsigned long events;      /* transport's event counter at last listing */
 	int event_pending[2];      /* for C_WaitForSlotEvent, per slot */
-	jp_mutex *lock;            /* held across card I/O (order: global → reader) */
-	int busy;                  /* a thread does card I/O on it (io.c) */
-	unsigned pins;             /* threads holding it without the global lock
-	                              (card I/O, waiting for it): not freed */
-	int forget_sign_cert;      /* logged out while busy: the card layer's copy
-	                              of the signing certificate goes when given back */
-	jp_card *card;             /* open card, NULL until needed; while busy, used
-	                              by the I/O thread only */
+	jp_mutex *lock;            /* held by a call for its whole length (io.c;
+	                              order: reader → global) */
+	unsigned pins;             /* threads holding it or waiting for it: not freed */
+	unsigned long state_gen;   /* the card_gen the card state below belongs to */
+	jp_card *card;             /* open card, NULL until needed (reader lock) */
 	int probed;                /* the card was looked at (tokens[] are valid) */
 	jp_err card_err;           /* why there is no usable card (JP_E_NOT_JPKI, ...) */
 	int unpower_pending;       /* a power cycle we owe the card could not be done
 	                              (unreachable): the next successful contact does
-	                              it before anything else (token.c) */
-	unsigned long card_gen;    /* increases when the card goes away; sessions keep it */
+	                              it before anything else (io.c) */
+	unsigned long card_gen;    /* increases when the card goes away (global lock);
+	                              sessions keep it */
 	char serial[17];           /* token serial: hex of a hash of the auth certificate */
 	jp_token tokens[2];        /* indexed by jp_key */
 } jp_reader;
@@ -269,85 +270,112 @@ CK_RV jp_slot_lookup_inlock(CK_SLOT_ID id, jp_reader **reader, jp_key *key);
 CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp_key *key);
 CK_SLOT_ID jp_slot_id(const jp_reader *r, jp_key key);
 
-/* token.c: makes sure the card in r was looked at: opened, identified,
- * serial and retry counters known, tokens[].present set. APDUs only the
- * first time after an insertion. CKR_OK even when there is no token
- * (check r->tokens[key].present). */
-CK_RV jp_token_probe_inlock(jp_reader *r);
-/* token.c: makes sure tokens[key]'s objects match its login state (the
- * certificates are read in a card I/O bracket, the objects built after). */
-CK_RV jp_token_objects_ensure_inlock(jp_reader *r, jp_key key);
-/* token.c: the card went away (JP_E_NO_CARD / JP_E_NO_READER): close it,
- * forget tokens, objects, login state; its sessions become dead. */
-void jp_token_card_gone_inlock(jp_reader *r);
-/* token.c: module logout of BOTH tokens of the card in r (the card forgot
- * both PINs: a reset, or our own power cycle). Drops login-only objects. */
-void jp_token_logout_all_inlock(jp_reader *r);
-/* token.c: module logout of one token of r (drops its login-only objects). */
-void jp_token_logout_inlock(jp_reader *r, jp_key key);
+/* io.c: holding a reader for a call. jp_reader_take: global lock held on
+ * entry and on return; it lets go of it while it waits for r's lock (order
+ * reader → global), pins r meanwhile, and brings r's card state up to date
+ * (jp_token_sync_held). jp_reader_give: both held on entry, the global one
+ * on return (r's lock is let go after the global one). jp_leave_reader:
+ * jp_reader_give + jp_leave, the end of a call that held a reader.
+ * Functions named *_held expect r taken this way; they may let go of the
+ * global lock for card I/O, never of r's. */
+void jp_reader_take(jp_reader *r);
+void jp_reader_give(jp_reader *r);
+void jp_leave_reader(jp_reader *r);
 
-/* io.c: the card I/O bracket (see io.c's header for the rules). */
+/* io.c: card I/O inside a call that holds r (see io.c's header). */
 typedef struct jp_io {
 	jp_reader *r;
 	jp_card *card;         /* the card to talk to: only this, between the two */
-	unsigned long gen;     /* r->card_gen when entered */
-	int logged_in[2];      /* the tokens' login state when entered */
+	unsigned long gen;     /* r->card_gen when begun */
 	int cleared;           /* no PIN is verified on the card any more (a reset
-	                          found on entering, or the power cycle done first):
+	                          found on beginning, or the power cycle done first):
 	                          no private operation, no context login */
-	int seal;              /* the power cycle (jp_io_unverify) ends an
-	                          always-authenticate signature: the signing
-	                          token stays logged in, the other is logged out */
+	int logout[2];         /* tokens jp_io_end logs out: the card forgot their PIN */
 	/* for io.c */
-	int txn, opened, reset, unpower, unverified, unverify_failed;
+	int logged_in, txn, reset, unpower, unverified, unverify_failed;
 	jp_err open_err;       /* JP_IO_OPEN: why the card could not be opened */
 } jp_io;
 #define JP_IO_OPEN 1u      /* connect and identify the card if there is none */
 #define JP_IO_UNPOWER 2u   /* power-cycle the card first thing */
-/* Global lock held. On CKR_OK: the reader is this thread's, its lock and a
- * PC/SC transaction are held, the global lock is NOT; do card I/O on
- * io->card only, then call jp_card_leave. Otherwise the global lock is
- * held and nothing else (CKR_DEVICE_REMOVED when the card or reader is
- * gone). A power cycle owed (r->unpower_pending) is done first. */
-CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags);
-/* Ends the transaction, gives the reader back, returns with the global
- * lock held, having dealt with e: removal (card gone), a reset (logout of
- * both tokens), a card changed meanwhile (CKR_DEVICE_REMOVED); else
- * jp_rv(e). Sessions may have gone meanwhile: look them up again. */
-CK_RV jp_card_leave(jp_io *io, jp_err e);
-/* io.c, between the two: a power cycle (the tokens are logged out at
- * leave; a failure other than removal leaves one owed). The retry counter
- * is jp_card_pin_tries(io->card, ...) itself (0 when blocked). */
-jp_err jp_io_unverify(jp_io *io);
+/* r held. On CKR_OK the global lock is let go: do card I/O on io->card
+ * only, then call jp_io_end. Otherwise the global lock is still held
+ * (CKR_DEVICE_REMOVED when the card or reader is gone). A power cycle owed
+ * (r->unpower_pending) is done first. */
+CK_RV jp_io_begin(jp_reader *r, jp_io *io, unsigned flags);
+/* Ends the transaction, takes the global lock again and deals with e:
+ * removal (card gone), a reset (logout of both tokens), a card changed
+ * meanwhile (CKR_DEVICE_REMOVED); else jp_rv(e). */
+CK_RV jp_io_end(jp_io *io, jp_err e);
+/* Between the two: a power cycle. The tokens named by logout are logged
+ * out at jp_io_end: both for a logout or a reset; the authentication one
+ * only for the power cycle that ends an always-authenticate signature
+ * (sign.c: the signing token asks for its password before each signature
+ * anyway). A failure other than removal logs out both and leaves one
+ * owed. */
+#define JP_IO_LOGOUT_AUTH (1u << JP_KEY_AUTH)
+#define JP_IO_LOGOUT_SIGN (1u << JP_KEY_SIGN)
+jp_err jp_io_unverify(jp_io *io, unsigned logout);
 int jp_err_is_removal(jp_err e);
+/* io.c: leaves the card in r provably unverified (a power cycle): through
+ * the module's connection, else through a fresh one (a stale handle, a
+ * refused transaction). If neither reaches a card that is still there,
+ * one is owed (unpower_pending): the next successful contact power-cycles
+ * it before anything else; polling calls (probe) retry. CKR_OK when the
+ * card was power-cycled or is gone. */
+CK_RV jp_token_unpower_held(jp_reader *r);
+
+/* token.c: makes sure the card in r was looked at: opened, identified,
+ * serial and retry counters known, tokens[].present set. APDUs only the
+ * first time after an insertion. CKR_OK even when there is no token
+ * (check tokens[key].present). jp_token_probe: global lock held; takes r
+ * for it only when there is something to do. */
+CK_RV jp_token_probe_held(jp_reader *r);
+CK_RV jp_token_probe(jp_reader *r);
+/* token.c: whether tokens[key] is there, as far as the global lock can
+ * tell (the card state of an older card generation is no token). */
+int jp_token_present_inlock(const jp_reader *r, jp_key key);
+/* token.c: makes sure tokens[key]'s objects match its login state (the
+ * certificates read by card I/O, the objects built after). */
+CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key);
+/* token.c: the card went away (JP_E_NO_CARD / JP_E_NO_READER, or the
+ * listing says so): its sessions become dead, its state void. Global lock
+ * held; the card state is dropped at once when nobody holds r, else by
+ * its holder (jp_token_sync_held). */
+void jp_reader_card_gone_inlock(jp_reader *r);
+/* token.c: r's card state follows the card generation: after a removal,
+ * the card closed, tokens, objects and login state forgotten. */
+void jp_token_sync_held(jp_reader *r);
+/* token.c: module logout of BOTH tokens of the card in r (the card forgot
+ * both PINs: a reset, or our own power cycle). Drops login-only objects
+ * and the card layer's copy of the signing certificate. */
+void jp_token_logout_all_held(jp_reader *r);
+/* token.c: module logout of one token of r (drops its login-only objects). */
+void jp_token_logout_held(jp_reader *r, jp_key key);
+/* login.c: logs out (module state, both tokens) and power-cycles the card
+ * so it is provably unverified (doc/card.md §6). */
+CK_RV jp_logout_card_held(jp_reader *r);
+/* token.c: builds tokens[key]'s objects from certificates read by card
+ * I/O (sets objects_built). */
+typedef struct jp_token_certs jp_token_certs;
+void jp_token_objects_build_held(jp_reader *r, jp_key key, const jp_token_certs *c);
 
 /* session.c: CKR_SESSION_HANDLE_INVALID (also for sessions of a removed
  * card, which are freed here), CKR_OK with *out. */
 CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
-/* session.c: jp_enter + jp_session_lookup_inlock, the start of every C_*
- * that takes a session handle. On CKR_OK the global lock is held (the
- * caller calls jp_leave() once); on failure it is not. */
+/* session.c: the start of every C_* that works on a session: jp_enter,
+ * the session looked up, its reader taken (jp_reader_take), the session
+ * checked once more (its holder may have closed it meanwhile). On CKR_OK
+ * the reader and the global lock are held: the caller ends with
+ * jp_leave_reader(s->reader) (saved first if the call may free s); on
+ * failure nothing is held. Calls that only read what is published under
+ * the global lock (C_GetSessionInfo) use jp_enter +
+ * jp_session_lookup_inlock instead, so a slow card never holds them up. */
 CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out);
 jp_token *jp_session_token(const jp_session *s);
 /* session.c: frees every session of r (a gone reader: they are dead). */
 void jp_sessions_drop_reader_inlock(const jp_reader *r);
 /* session.c: ends every active operation of s (frees digests, find list). */
 void jp_session_ops_clear(jp_session *s);
-
-/* login.c: logs out (module state, both tokens) and power-cycles the card
- * so it is provably unverified (doc/card.md §6). */
-CK_RV jp_logout_card_inlock(jp_reader *r);
-/* token.c: leaves the card in r provably unverified (a power cycle): through
- * the module's connection, else through a fresh one (a stale handle, a
- * refused transaction). If neither reaches a card that is still there, the
- * reader is marked (unpower_pending) so that the next successful contact
- * power-cycles it before anything else; polling calls (probe) retry. CKR_OK
- * when the card was power-cycled or is gone. */
-CK_RV jp_token_unpower_inlock(jp_reader *r);
-/* token.c: builds tokens[key]'s objects from certificates read in a card
- * I/O bracket (sets objects_built). */
-typedef struct jp_token_certs jp_token_certs;
-void jp_token_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c);
 
 /* ---- p11-ops' side ---- */
 /* object.c: the certificates a token's objects are built from, copied
@@ -417,13 +445,14 @@ CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len);
  * what sign.c, verify.c and digest.c share (PKCS#11 v2.40 §5.10-5.12).
  * Ends operation k of s: jp_op_clear and no longer active. */
 void jp_op_end(jp_session *s, jp_op_kind k);
-/* Init's common checks: a mechanism given (CKR_ARGUMENTS_BAD), the session,
- * no operation of kind k active (CKR_OPERATION_ACTIVE), a mechanism that
- * can do k (jp_mech_check). Then the kind checks its key and calls
+/* Init's start: a mechanism given (CKR_ARGUMENTS_BAD), the session entered
+ * (jp_enter_session), no operation of kind k active (CKR_OPERATION_ACTIVE),
+ * a mechanism that can do k (jp_mech_check); on CKR_OK the reader is held
+ * (jp_leave_reader ends the call). Then the kind checks its key and calls
  * jp_op_start: a fresh operation (a hash context for hashed mechanisms)
  * with key (0 for digests), active. */
-CK_RV jp_op_init_check_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
-                              jp_session **s, const jp_mech **m);
+CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
+                       jp_session **s, const jp_mech **m);
 CK_RV jp_op_start(jp_session *s, jp_op_kind k, const jp_mech *m, CK_OBJECT_HANDLE key);
 /* §5.2's output rules for an output of need bytes: NULL out → *out_len =
  * need, CKR_OK; *out_len < need → need, CKR_BUFFER_TOO_SMALL. Returns 1

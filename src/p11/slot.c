@@ -72,7 +72,7 @@ static void readers_reclaim_inlock(void)
 		         (unsigned long)jp_slot_id(r, JP_KEY_AUTH),
 		         (unsigned long)jp_slot_id(r, JP_KEY_SIGN));
 		jp_sessions_drop_reader_inlock(r);
-		jp_token_card_gone_inlock(r);   /* idempotent: nothing left open */
+		jp_reader_card_gone_inlock(r);   /* not pinned: closes what is left */
 		jp_mutex_free(r->lock);
 		jp_wipe(r, sizeof(*r));
 		free(r);
@@ -135,7 +135,7 @@ static void apply_listing_inlock(const jp_reader_status *st, size_t n, int updat
 				seen = 1;
 		if (!seen) {
 			JP_DEBUG("p11: reader \"%s\" is gone", r->name);
-			jp_token_card_gone_inlock(r);
+			jp_reader_card_gone_inlock(r);
 			r->gone = 1;
 			r->present = 0;
 			r->event_pending[0] = r->event_pending[1] = 1;
@@ -154,7 +154,7 @@ static void apply_listing_inlock(const jp_reader_status *st, size_t n, int updat
 			 * the card is void. */
 			JP_DEBUG("p11: reader \"%s\": card %s", r->name,
 			         st[j].present ? "inserted or changed" : "removed");
-			jp_token_card_gone_inlock(r);
+			jp_reader_card_gone_inlock(r);
 			r->present = st[j].present;
 			r->events = st[j].events;
 			r->event_pending[0] = r->event_pending[1] = 1;
@@ -215,9 +215,9 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 			if (r->gone)
 				continue;
 			if (present && pass == 0)
-				(void)jp_token_probe_inlock(r);
+				(void)jp_token_probe(r);
 			for (k = 0; k < 2; k++) {
-				if (!JP_TOKEN_SHOWN(k) || (present && !r->tokens[k].present))
+				if (!JP_TOKEN_SHOWN(k) || (present && !jp_token_present_inlock(r, (jp_key)k)))
 					continue;
 				if (pass == 1 && list && n < *count)
 					list[n] = jp_slot_id(r, (jp_key)k);
@@ -250,7 +250,7 @@ CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp
 	}
 	/* APDUs only the first time after an insertion; a card that cannot
 	 * be probed shows as no token. */
-	(void)jp_token_probe_inlock(*reader);
+	(void)jp_token_probe(*reader);
 out:
 	return rv;
 }
@@ -282,7 +282,7 @@ CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	memcpy(info->slotDescription + nlen + 1, purpose[key], strlen(purpose[key]));
 	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "PC/SC", 5);
 	info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT;
-	if (r->tokens[key].present)
+	if (jp_token_present_inlock(r, key))
 		info->flags |= CKF_TOKEN_PRESENT;
 	jp_leave();
 out:

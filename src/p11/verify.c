@@ -68,12 +68,9 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 	const jp_mech *m = NULL;
 	const jp_object *o;
 
-	rv = jp_enter();
+	rv = jp_op_init_enter(hs, JP_OP_VERIFY, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_op_init_check_inlock(hs, JP_OP_VERIFY, mech, &s, &m);
-	if (rv != CKR_OK)
-		goto leave;
 	o = jp_object_lookup_inlock(s, hkey);
 	if (!o)
 		rv = CKR_KEY_HANDLE_INVALID;
@@ -85,8 +82,7 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 		rv = CKR_KEY_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		rv = jp_op_start(s, JP_OP_VERIFY, m, hkey);
-leave:
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
