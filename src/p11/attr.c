@@ -1,6 +1,6 @@
 /* Attribute access: the C_GetAttributeValue rules of PKCS#11 v2.40 §5.7.5
- * in one place (jp_attr_get), template matching for C_FindObjects, and the
- * object-management functions a write-protected token refuses. */
+ * in one place (jp_attr_get), template matching for C_FindObjects,
+ * C_GetAttributeValue and C_SetAttributeValue (refused: read-only). */
 #include "config.h"
 
 #include <string.h>
@@ -108,52 +108,6 @@ int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 	return match;
 }
 
-/* The start of a call on an object visible to the session, once the
- * caller's pointers are known usable (args_ok). On CKR_OK the session's
- * reader and the global lock are held (jp_enter_session): the caller ends
- * with jp_leave_reader. */
-static CK_RV object_enter(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok,
-                          jp_session **s, jp_object **o)
-{
-	CK_RV rv;
-
-	*o = NULL;
-	if (!args_ok) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter_session(hs, s);
-	if (rv != CKR_OK)
-		goto out;
-	*o = jp_object_lookup_inlock(*s, ho);
-	if (!*o) {
-		rv = CKR_OBJECT_HANDLE_INVALID;
-		jp_leave_reader((*s)->reader);
-	}
-out:
-	return rv;
-}
-
-/* A call every object refuses: our objects are read-only (CKA_MODIFIABLE,
- * CKA_COPYABLE and CKA_DESTROYABLE false, §4.4.1), so after the checks any
- * object call makes the answer is CKR_ACTION_PROHIBITED. */
-static CK_RV prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok)
-{
-	CK_RV rv;
-	jp_session *s;
-	jp_object *o;
-
-	rv = object_enter(hs, ho, args_ok, &s, &o);
-	if (rv != CKR_OK)
-		goto out;
-	rv = CKR_ACTION_PROHIBITED;
-	jp_leave_reader(s->reader);
-out:
-	return rv;
-}
-
 CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
@@ -161,7 +115,7 @@ CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
 	jp_session *s;
 	jp_object *o;
 
-	rv = object_enter(hs, ho, tmpl || !count, &s, &o);
+	rv = jp_object_enter(hs, ho, tmpl || !count, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
 	rv = jp_attr_get(o, tmpl, count);
@@ -173,59 +127,5 @@ out:
 CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
-	return prohibited(hs, ho, tmpl || !count);
-}
-
-/* The sum of the attribute values: what the object costs us in memory
- * (§5.7.4 leaves the meaning to the module). */
-CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG_PTR size)
-{
-	CK_RV rv;
-	jp_session *s;
-	jp_object *o;
-	CK_ULONG sum = 0;
-	size_t i;
-
-	rv = object_enter(hs, ho, size != NULL, &s, &o);
-	if (rv != CKR_OK)
-		goto out;
-	for (i = 0; i < o->nattrs; i++)
-		sum += o->attrs[i].len;
-	*size = sum;
-	jp_leave_reader(s->reader);
-out:
-	return rv;
-}
-
-/* The card's files cannot be written: the token is write-protected
- * (CKF_WRITE_PROTECTED), for token and session objects alike. */
-CK_RV jp_p11_create_object(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
-                           CK_OBJECT_HANDLE_PTR ho)
-{
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	if ((!tmpl && count) || !ho)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK)
-		rv = CKR_TOKEN_WRITE_PROTECTED;
-	jp_leave();
-out:
-	return rv;
-}
-
-CK_RV jp_p11_copy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ATTRIBUTE_PTR tmpl,
-                         CK_ULONG count, CK_OBJECT_HANDLE_PTR hnew)
-{
-	return prohibited(hs, ho, (tmpl || !count) && hnew);
-}
-
-CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
-{
-	return prohibited(hs, ho, 1);
+	return jp_object_prohibited(hs, ho, tmpl || !count);
 }

@@ -76,7 +76,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 			rv = CKR_USER_NOT_LOGGED_IN;
 			goto unlock;
 		}
-		if (!s->sign_active) {
+		if (!s->ops[JP_OP_SIGN].active) {
 			rv = CKR_OPERATION_NOT_INITIALIZED;
 			goto unlock;
 		}
@@ -108,7 +108,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		t->logged_in = 1;
 		jp_token_objects_build_held(r, key, &certs);
 	} else if (e == JP_OK && rv == CKR_OK) {
-		s->sign.context_login = 1;
+		s->ops[JP_OP_SIGN].context_login = 1;
 	}
 	JP_INFO("p11: login (%s, %s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
 	        user == CKU_USER ? "user" : "context-specific", jp_err_str(e));

@@ -38,22 +38,6 @@ static const int kind_on_card[] = {
 	[JP_OP_DIGEST] = 0,
 };
 
-/* The session's operation of kind k, and where its "active" flag is. */
-static jp_op *op_of(jp_session *s, jp_op_kind k, int **active)
-{
-	jp_op *op = &s->digest;
-
-	*active = &s->digest_active;
-	if (k == JP_OP_SIGN) {
-		op = &s->sign;
-		*active = &s->sign_active;
-	} else if (k == JP_OP_VERIFY) {
-		op = &s->verify;
-		*active = &s->verify_active;
-	}
-	return op;
-}
-
 void jp_op_clear(jp_op *op)
 {
 	jp_digest_free(op->digest);
@@ -64,20 +48,14 @@ void jp_op_clear(jp_op *op)
 
 void jp_op_end(jp_session *s, jp_op_kind k)
 {
-	int *active;
-
-	jp_op_clear(op_of(s, k, &active));
-	*active = 0;
+	jp_op_clear(&s->ops[k]);   /* active goes with the rest */
 }
 
 CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
 {
 	CK_RV rv = CKR_OK;
-	const jp_mech *m = jp_mech_find(op->mech, 0);
 
-	if (!m) {
-		rv = CKR_GENERAL_ERROR;
-	} else if (m->hashed) {
+	if (op->mech->hashed) {
 		if (len)
 			rv = jp_rv(jp_digest_update(op->digest, part, len));
 	} else if (len > sizeof(op->buf) - op->buf_len) {
@@ -90,11 +68,42 @@ CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
 	return rv;
 }
 
+/* The bytes the card signs, or verification compares (sign.c, verify.c). */
+CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
+{
+	CK_RV rv = CKR_OK;
+	jp_err e;
+	uint8_t md[JP_HASH_MAX];
+	size_t md_len = sizeof(md);
+
+	*out_len = 0;
+	if (!op->mech->hashed) {
+		if (op->buf_len == 0)
+			rv = CKR_DATA_LEN_RANGE;   /* the card signs 1..245 bytes */
+		else {
+			memcpy(out, op->buf, op->buf_len);
+			*out_len = op->buf_len;
+		}
+	} else {
+		/* The digest can be finalized once: the operation ends here
+		 * whatever happens next. */
+		e = jp_digest_final(op->digest, md, &md_len);
+		jp_digest_free(op->digest);
+		op->digest = NULL;
+		if (e == JP_OK) {
+			*out_len = JP_SIGN_INPUT_MAX;
+			e = jp_digestinfo(op->mech->hash, md, md_len, out, out_len);
+		}
+		rv = jp_rv(e);
+	}
+	jp_wipe(md, sizeof(md));
+	return rv;
+}
+
 CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
                        jp_session **s, const jp_mech **m)
 {
 	CK_RV rv;
-	int *active;
 
 	if (!mech) {
 		rv = jp_check_init();
@@ -105,8 +114,7 @@ CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *m
 	rv = jp_enter_session(hs, s);
 	if (rv != CKR_OK)
 		goto out;
-	(void)op_of(*s, k, &active);
-	if (*active)
+	if ((*s)->ops[k].active)
 		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK)
 		rv = jp_mech_check(mech, kind_need[k], m);
@@ -120,17 +128,16 @@ CK_RV jp_op_start(jp_session *s, jp_op_kind k, const jp_mech *m, CK_OBJECT_HANDL
 {
 	CK_RV rv = CKR_OK;
 	jp_digest_ctx *ctx = NULL;
-	int *active;
-	jp_op *op = op_of(s, k, &active);
+	jp_op *op = &s->ops[k];
 
 	if (m->hashed)
 		rv = jp_rv(jp_digest_new(m->hash, &ctx));
 	if (rv == CKR_OK) {
 		jp_op_clear(op);
-		op->mech = m->type;
+		op->mech = m;
 		op->key = key;
 		op->digest = ctx;
-		*active = 1;
+		op->active = 1;
 	}
 	return rv;
 }
@@ -160,12 +167,11 @@ int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, C
 static CK_RV enter_active(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
 {
 	CK_RV rv = jp_enter_session(hs, s);
-	int *active;
 
 	if (rv != CKR_OK)
 		goto out;
-	*op = op_of(*s, k, &active);
-	if (!*active) {
+	*op = &(*s)->ops[k];
+	if (!(*op)->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 		jp_leave_reader((*s)->reader);
 	}

@@ -16,10 +16,10 @@ jp_token *jp_session_token(const jp_session *s)
 
 void jp_session_ops_clear(jp_session *s)
 {
-	jp_op_clear(&s->sign);
-	jp_op_clear(&s->verify);
-	jp_op_clear(&s->digest);
-	s->sign_active = s->verify_active = s->digest_active = 0;
+	int k;
+
+	for (k = 0; k < JP_OP__KINDS; k++)
+		jp_op_clear(&s->ops[k]);
 	jp_find_clear(s);
 }
 

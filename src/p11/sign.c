@@ -18,42 +18,6 @@
 #include "jpki/log.h"
 #include "p11.h"
 
-/* ---- the message, shared with verify.c ---- */
-
-CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
-{
-	CK_RV rv = CKR_OK;
-	jp_err e;
-	const jp_mech *m = jp_mech_find(op->mech, 0);
-	uint8_t md[JP_HASH_MAX];
-	size_t md_len = sizeof(md);
-
-	*out_len = 0;
-	if (!m) {
-		rv = CKR_GENERAL_ERROR;
-	} else if (!m->hashed) {
-		if (op->buf_len == 0)
-			rv = CKR_DATA_LEN_RANGE;   /* the card signs 1..245 bytes */
-		else {
-			memcpy(out, op->buf, op->buf_len);
-			*out_len = op->buf_len;
-		}
-	} else {
-		/* The digest can be finalized once: the operation ends here
-		 * whatever happens next. */
-		e = jp_digest_final(op->digest, md, &md_len);
-		jp_digest_free(op->digest);
-		op->digest = NULL;
-		if (e == JP_OK) {
-			*out_len = JP_SIGN_INPUT_MAX;
-			e = jp_digestinfo(m->hash, md, md_len, out, out_len);
-		}
-		rv = jp_rv(e);
-	}
-	jp_wipe(md, sizeof(md));
-	return rv;
-}
-
 /* ---- signing ---- */
 
 /* The card's signature checked against the key's public parts (parsed when
@@ -136,19 +100,15 @@ static CK_RV finish_held(jp_session *s, const uint8_t *data, CK_ULONG len, int s
                            CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
 	CK_RV rv = CKR_OK;
-	jp_op *op = &s->sign;
+	jp_op *op = &s->ops[JP_OP_SIGN];
 	jp_reader *r = s->reader;
 	jp_token *t = jp_session_token(s);
-	const jp_mech *m = jp_mech_find(op->mech, CKF_SIGN);
+	const jp_mech *m = op->mech;
 	const jp_object *o = NULL;
 	uint8_t msg[JP_SIGN_INPUT_MAX], out[JP_SIGNATURE_LEN];
 	size_t msg_len = 0;
 	int seal = op->always_auth;
 
-	if (!m) {
-		rv = CKR_GENERAL_ERROR;
-		goto end;
-	}
 	/* Input too long for the card, or nothing to sign. */
 	if (!m->hashed && (single ? (len == 0 || len > JP_SIGN_INPUT_MAX) : op->buf_len == 0)) {
 		rv = CKR_DATA_LEN_RANGE;
@@ -220,7 +180,7 @@ CK_RV jp_p11_sign_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HA
 		rv = jp_op_start(s, JP_OP_SIGN, m, hkey);
 	/* login.c accepts CKU_CONTEXT_SPECIFIC for this operation only then. */
 	if (rv == CKR_OK)
-		s->sign.always_auth = jp_attr_true(o, CKA_ALWAYS_AUTHENTICATE);
+		s->ops[JP_OP_SIGN].always_auth = jp_attr_true(o, CKA_ALWAYS_AUTHENTICATE);
 	jp_leave_reader(s->reader);
 out:
 	return rv;

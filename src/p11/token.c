@@ -283,14 +283,10 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		goto unlock;
 	}
 	memset(info, 0, sizeof(*info));
-	memset(info->label, ' ', sizeof(info->label));
-	memcpy(info->label, token_label[key], strlen(token_label[key]));
-	memset(info->manufacturerID, ' ', sizeof(info->manufacturerID));
-	memcpy(info->manufacturerID, "J-LIS (JPKI)", 12);
-	memset(info->model, ' ', sizeof(info->model));
-	memcpy(info->model, "My Number Card", 14);
-	memset(info->serialNumber, ' ', sizeof(info->serialNumber));
-	memcpy(info->serialNumber, r->serial, strlen(r->serial));
+	jp_pad(info->label, sizeof(info->label), token_label[key]);
+	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "J-LIS (JPKI)");
+	jp_pad(info->model, sizeof(info->model), "My Number Card");
+	jp_pad(info->serialNumber, sizeof(info->serialNumber), r->serial);
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
 	              CKF_WRITE_PROTECTED;
 	/* The retry counter (doc/card.md §4: empty VERIFY, no try used). */
@@ -312,7 +308,7 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	/* No clock on the card: utcTime is left blank. */
-	memset(info->utcTime, ' ', sizeof(info->utcTime));
+	jp_pad(info->utcTime, sizeof(info->utcTime), "");
 unlock:
 	jp_leave();
 out:
