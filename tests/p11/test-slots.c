@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 static int present(CK_SLOT_ID id)
 {
