@@ -195,7 +195,7 @@ static void expect_priv(exp_obj *x, const char *file, int always_auth, const cha
 
 /* Each expected attribute: the length query, the exact fetch, a buffer one
  * byte short (§5.7.5 rules 3, 4, 5). */
-static void check_object(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const exp_obj *x,
+static void check_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const exp_obj *x,
                          const char *what)
 {
 	size_t i;
@@ -230,7 +230,7 @@ static void check_object(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, co
 	}
 }
 
-static void check_rules(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub)
+static void check_rules(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub)
 {
 	static const CK_ATTRIBUTE_TYPE sensitive[] = {
 		CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
@@ -334,18 +334,18 @@ int main(void)
 
 	/* ---- authentication token, before login ---- */
 	expect_cert(x, "auth.der", 0, 1, "JPKI User Authentication");
-	check_object(&t, ha, pt_find1(ha, CKO_CERTIFICATE, 1), x, "auth certificate");
+	check_object(ha, pt_find1(ha, CKO_CERTIFICATE, 1), x, "auth certificate");
 	expect_cert(x, "auth-ca.der", 0, 2, "JPKI User Authentication CA");
-	check_object(&t, ha, pt_find1(ha, CKO_CERTIFICATE, 2), x, "auth CA certificate");
+	check_object(ha, pt_find1(ha, CKO_CERTIFICATE, 2), x, "auth CA certificate");
 	expect_pub(x, "auth.der", 0, "JPKI User Authentication");
 	pub_a = pt_find1(ha, CKO_PUBLIC_KEY, -1);
-	check_object(&t, ha, pub_a, x, "auth public key");
+	check_object(ha, pub_a, x, "auth public key");
 	is_int(pt_find1(ha, CKO_PRIVATE_KEY, -1), CK_INVALID_HANDLE,
 	       "auth private key hidden before login");
 
 	/* ---- signing token, before login: only the CA ---- */
 	expect_cert(x, "sign-ca.der", 0, 2, "JPKI Digital Signature CA");
-	check_object(&t, hs, pt_find1(hs, CKO_CERTIFICATE, 2), x, "sign CA certificate");
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 2), x, "sign CA certificate");
 	is_int(pt_find1(hs, CKO_CERTIFICATE, 1), CK_INVALID_HANDLE,
 	       "no signing certificate before login");
 	is_int(pt_find1(hs, CKO_PUBLIC_KEY, -1), CK_INVALID_HANDLE,
@@ -355,24 +355,24 @@ int main(void)
 	is_int(pt_login(ha, CKU_USER, fixture_pin(CARD, PT_AUTH)), CKR_OK, "auth login");
 	expect_priv(x, "auth.der", 0, "JPKI User Authentication");
 	priv_a = pt_find1(ha, CKO_PRIVATE_KEY, -1);
-	check_object(&t, ha, priv_a, x, "auth private key");
+	check_object(ha, priv_a, x, "auth private key");
 
 	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "sign login");
 	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
-	check_object(&t, hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate");
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate");
 	expect_pub(x, "sign.der", 1, "JPKI Digital Signature");
-	check_object(&t, hs, pt_find1(hs, CKO_PUBLIC_KEY, -1), x, "sign public key");
+	check_object(hs, pt_find1(hs, CKO_PUBLIC_KEY, -1), x, "sign public key");
 	expect_priv(x, "sign.der", 1, "JPKI Digital Signature");
 	priv_s = pt_find1(hs, CKO_PRIVATE_KEY, -1);
-	check_object(&t, hs, priv_s, x, "sign private key");
+	check_object(hs, priv_s, x, "sign private key");
 
 	/* ---- the rules, and no card traffic for any of it ---- */
 	pub_a = pt_find1(ha, CKO_PUBLIC_KEY, -1);
 	priv_a = pt_find1(ha, CKO_PRIVATE_KEY, -1);
 	apdus = jp_emu_apdu_count(t.e);
-	check_rules(&t, ha, priv_a, pub_a);
+	check_rules(ha, priv_a, pub_a);
 	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
-	check_object(&t, hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate again");
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate again");
 	is_int(jp_emu_apdu_count(t.e) - apdus, 0,
 	       "attribute queries and fetches sent no APDU (values computed once)");
 
@@ -395,7 +395,7 @@ int main(void)
 	hs = pt_open(&t, PT_SIGN);
 	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "sign login (option run)");
 	expect_priv(x, "sign.der", 0, "JPKI Digital Signature");
-	check_object(&t, hs, pt_find1(hs, CKO_PRIVATE_KEY, -1), x,
+	check_object(hs, pt_find1(hs, CKO_PRIVATE_KEY, -1), x,
 	             "sign private key with always-authenticate=no");
 	pt_stop(&t);
 

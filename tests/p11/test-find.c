@@ -7,7 +7,7 @@
 #include "jpki/pkcs11-3.h"
 #include "tests/p11/p11-test.h"
 
-static CK_ULONG find(pt_card *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+static CK_ULONG find(CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n,
                      CK_OBJECT_HANDLE *out)
 {
 	CK_ULONG count = 0;
@@ -22,7 +22,7 @@ static CK_ULONG find(pt_card *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULO
 }
 
 /* The CKA_VALUE of h (certificate), compared with a fixture file. */
-static int value_is(pt_card *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const char *file)
+static int value_is(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const char *file)
 {
 	size_t len;
 	uint8_t *want = fixture_file(1, file, &len), buf[4096];
@@ -72,26 +72,26 @@ int main(void)
 	hs = pt_open(&t, PT_SIGN);
 
 	/* ---- authentication token before login ---- */
-	is_int(find(&t, ha, NULL, 0, all), 4, "empty template: 4 objects before login");
-	is_int(find(&t, ha, &t_cls, 1, o), 2, "class certificate: 2");
-	n = find(&t, ha, t_cert1, 2, o);
-	ok(n == 1 && value_is(&t, ha, o[0], "auth.der"), "category 1: the holder's certificate");
+	is_int(find(ha, NULL, 0, all), 4, "empty template: 4 objects before login");
+	is_int(find(ha, &t_cls, 1, o), 2, "class certificate: 2");
+	n = find(ha, t_cert1, 2, o);
+	ok(n == 1 && value_is(ha, o[0], "auth.der"), "category 1: the holder's certificate");
 	cat = 2;
-	n = find(&t, ha, t_cert1, 2, o);
-	ok(n == 1 && value_is(&t, ha, o[0], "auth-ca.der"), "category 2: the CA certificate");
-	is_int(find(&t, ha, &t_id, 1, o), 2, "CKA_ID: certificate and public key");
+	n = find(ha, t_cert1, 2, o);
+	ok(n == 1 && value_is(ha, o[0], "auth-ca.der"), "category 2: the CA certificate");
+	is_int(find(ha, &t_id, 1, o), 2, "CKA_ID: certificate and public key");
 	/* The certificate and its public key share the label (the private key
 	 * too, once logged in): NSS and pkcs11: URIs rely on that. */
-	n = find(&t, ha, &t_label, 1, o);
-	ok(n == 2 && (value_is(&t, ha, o[0], "auth.der") || value_is(&t, ha, o[1], "auth.der")),
+	n = find(ha, &t_label, 1, o);
+	ok(n == 2 && (value_is(ha, o[0], "auth.der") || value_is(ha, o[1], "auth.der")),
 	   "by label: the certificate and its public key");
 	t_label.ulValueLen--;
-	is_int(find(&t, ha, &t_label, 1, o), 0, "a label prefix does not match");
-	is_int(find(&t, ha, &t_priv, 1, o), 0, "CKA_PRIVATE true: nothing before login");
-	is_int(find(&t, ha, &t_token, 1, o), 4, "CKA_TOKEN true: all");
-	is_int(find(&t, ha, t_profile, 2, o), 1, "the public-certificates profile (v3.0 §4.13)");
-	is_int(find(&t, ha, &t_short, 1, o), 0, "a 4-byte CKA_CLASS matches nothing");
-	is_int(find(&t, ha, &t_sens, 1, o), 0, "a sensitive attribute matches nothing");
+	is_int(find(ha, &t_label, 1, o), 0, "a label prefix does not match");
+	is_int(find(ha, &t_priv, 1, o), 0, "CKA_PRIVATE true: nothing before login");
+	is_int(find(ha, &t_token, 1, o), 4, "CKA_TOKEN true: all");
+	is_int(find(ha, t_profile, 2, o), 1, "the public-certificates profile (v3.0 §4.13)");
+	is_int(find(ha, &t_short, 1, o), 0, "a 4-byte CKA_CLASS matches nothing");
+	is_int(find(ha, &t_sens, 1, o), 0, "a sensitive attribute matches nothing");
 
 	/* Paging. */
 	is_int(F->C_FindObjectsInit(ha, NULL, 0), CKR_OK, "FindObjectsInit");
@@ -124,14 +124,14 @@ int main(void)
 	rv = F->C_FindObjects(ha, o, 16, &n);
 	ok(rv == CKR_OK && n == 4, "the snapshot from before login: 4 objects (%lu)", n);
 	is_int(F->C_FindObjectsFinal(ha), CKR_OK, "FindObjectsFinal");
-	is_int(find(&t, ha, NULL, 0, o), 5, "after login: 5 objects");
-	is_int(find(&t, ha, &t_id, 1, o), 3, "CKA_ID: certificate, public and private key");
+	is_int(find(ha, NULL, 0, o), 5, "after login: 5 objects");
+	is_int(find(ha, &t_id, 1, o), 3, "CKA_ID: certificate, public and private key");
 	cls = CKO_PRIVATE_KEY;
-	is_int(find(&t, ha, &t_cls, 1, o), 1, "class private key: 1");
-	is_int(find(&t, ha, &t_priv, 1, o), 1, "CKA_PRIVATE true: the private key");
+	is_int(find(ha, &t_cls, 1, o), 1, "class private key: 1");
+	is_int(find(ha, &t_priv, 1, o), 1, "CKA_PRIVATE true: the private key");
 	/* Another session of the same token shares the login (§6.7.1). */
 	ha2 = pt_open(&t, PT_AUTH);
-	is_int(find(&t, ha2, NULL, 0, o), 5, "a second session sees the private key too");
+	is_int(find(ha2, NULL, 0, o), 5, "a second session sees the private key too");
 	/* Two finds in two sessions at once. */
 	ok(F->C_FindObjectsInit(ha, NULL, 0) == CKR_OK &&
 	   F->C_FindObjectsInit(ha2, &t_cls, 1) == CKR_OK, "finds in two sessions");
@@ -143,20 +143,20 @@ int main(void)
 	/* ---- the signing token ---- */
 	apdus = jp_emu_apdu_count(t.e);
 	cls = CKO_CERTIFICATE;
-	n = find(&t, hs, NULL, 0, o);
-	ok(n == 1 && value_is(&t, hs, o[0], "sign-ca.der"), "sign token before login: the CA only");
-	is_int(find(&t, hs, &t_cls, 1, o), 1, "one certificate");
+	n = find(hs, NULL, 0, o);
+	ok(n == 1 && value_is(hs, o[0], "sign-ca.der"), "sign token before login: the CA only");
+	is_int(find(hs, &t_cls, 1, o), 1, "one certificate");
 	is_int(pt_log_count(log, "> 00A4020C020001"), 0, "EF 0001 was never selected");
 	(void)apdus;
 	is_int(pt_login(hs, CKU_USER, fixture_pin(1, PT_SIGN)), CKR_OK, "sign login");
-	is_int(find(&t, hs, NULL, 0, o), 4, "after login: 4 objects");
+	is_int(find(hs, NULL, 0, o), 4, "after login: 4 objects");
 	cat = 1;
-	n = find(&t, hs, t_cert1, 2, o);
-	ok(n == 1 && value_is(&t, hs, o[0], "sign.der"), "the signing certificate");
+	n = find(hs, t_cert1, 2, o);
+	ok(n == 1 && value_is(hs, o[0], "sign.der"), "the signing certificate");
 	is_int(F->C_Logout(hs), CKR_OK, "sign logout");
-	n = find(&t, hs, NULL, 0, o);
-	ok(n == 1 && value_is(&t, hs, o[0], "sign-ca.der"), "after logout: the CA only again");
-	is_int(find(&t, ha, NULL, 0, o), 4,
+	n = find(hs, NULL, 0, o);
+	ok(n == 1 && value_is(hs, o[0], "sign-ca.der"), "after logout: the CA only again");
+	is_int(find(ha, NULL, 0, o), 4,
 	       "the auth token was logged out by the same power cycle: 4 objects");
 
 	jp_emu_log_to(t.e, NULL);

@@ -58,7 +58,7 @@ typedef struct results {
 
 static const char msg[] = "a document to sign";
 
-static void sign1(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mt,
+static void sign1(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mt,
                   const void *in, size_t len, uint8_t *sig, CK_ULONG *sig_len, results *r)
 {
 	CK_MECHANISM m = { mt, NULL, 0 };
@@ -69,7 +69,7 @@ static void sign1(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECH
 		r->failures++;
 }
 
-static CK_RV digest1(pt_card *t, CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mt, uint8_t *out,
+static CK_RV digest1(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mt, uint8_t *out,
                      CK_ULONG *out_len)
 {
 	CK_MECHANISM m = { mt, NULL, 0 };
@@ -114,8 +114,8 @@ static void module_work(results *r)
 	if (pt_login(h, CKU_USER, fixture_pin(CARD, PT_AUTH)) != CKR_OK)
 		r->failures++;
 	key = pt_find1(h, CKO_PRIVATE_KEY, -1);
-	sign1(&t, h, key, CKM_SHA256_RSA_PKCS, msg, sizeof(msg) - 1, r->sig256, &r->sig256_len, r);
-	sign1(&t, h, key, CKM_RSA_PKCS, msg, sizeof(msg) - 1, r->sig_raw, &r->sig_raw_len, r);
+	sign1(h, key, CKM_SHA256_RSA_PKCS, msg, sizeof(msg) - 1, r->sig256, &r->sig256_len, r);
+	sign1(h, key, CKM_RSA_PKCS, msg, sizeof(msg) - 1, r->sig_raw, &r->sig_raw_len, r);
 	m.mechanism = CKM_SHA512_RSA_PKCS;
 	r->sig512_len = sizeof(r->sig512);
 	if (F->C_SignInit(h, &m, key) != CKR_OK ||
@@ -133,10 +133,10 @@ static void module_work(results *r)
 		r->verify_bad = F->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, bad,
 		                              r->sig256_len);
 	r->sha1_len = sizeof(r->sha1);
-	if (digest1(&t, h, CKM_SHA_1, r->sha1, &r->sha1_len) != CKR_OK)
+	if (digest1(h, CKM_SHA_1, r->sha1, &r->sha1_len) != CKR_OK)
 		r->failures++;
 	r->sha384_len = sizeof(r->sha384);
-	if (digest1(&t, h, CKM_SHA384, r->sha384, &r->sha384_len) != CKR_OK)
+	if (digest1(h, CKM_SHA384, r->sha384, &r->sha384_len) != CKR_OK)
 		r->failures++;
 	F->C_CloseSession(h);
 

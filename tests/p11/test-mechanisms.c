@@ -19,7 +19,7 @@ static int is_digest(CK_MECHANISM_TYPE m)
 	       m == CKM_SHA512;
 }
 
-static void check_slot(pt_card *t, CK_SLOT_ID slot, const char *what)
+static void check_slot(CK_SLOT_ID slot, const char *what)
 {
 	CK_MECHANISM_TYPE list[32];
 	CK_ULONG n = 0, i, j;
@@ -71,8 +71,8 @@ int main(void)
 	n = 0;
 	F->C_GetMechanismList(t.slot[PT_AUTH], NULL, &n);   /* the token is known now */
 	apdus = jp_emu_apdu_count(t.e);
-	check_slot(&t, t.slot[PT_AUTH], "auth slot");
-	check_slot(&t, t.slot[PT_SIGN], "sign slot");
+	check_slot(t.slot[PT_AUTH], "auth slot");
+	check_slot(t.slot[PT_SIGN], "sign slot");
 	for (i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
 		is_int(F->C_GetMechanismInfo(t.slot[PT_AUTH], absent[i], &info), CKR_MECHANISM_INVALID,
 		       "0x%lx: CKR_MECHANISM_INVALID", absent[i]);

@@ -61,7 +61,7 @@ static int ossl_verify(EVP_PKEY *k, CK_MECHANISM_TYPE m, const uint8_t *in, size
 }
 
 /* One signature: init, (context login), single or three-part. */
-static CK_RV sign(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE m,
+static CK_RV sign(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE m,
                   int ctx_login, const uint8_t *in, size_t in_len, int multi,
                   uint8_t *sig, CK_ULONG *sig_len)
 {
@@ -86,7 +86,7 @@ static CK_RV sign(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECH
 	return rv;
 }
 
-static void every_mechanism(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, EVP_PKEY *k,
+static void every_mechanism(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, EVP_PKEY *k,
                             int ctx_login, const char *what)
 {
 	uint8_t di[51], sig[512];
@@ -107,7 +107,7 @@ static void every_mechanism(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE ke
 			}
 			sig_len = sizeof(sig);
 			memset(sig, 0, sizeof(sig));
-			rv = sign(t, h, key, mechs[i], ctx_login, in, in_len, multi, sig, &sig_len);
+			rv = sign(h, key, mechs[i], ctx_login, in, in_len, multi, sig, &sig_len);
 			ok(rv == CKR_OK && sig_len == 256 &&
 			   ossl_verify(k, mechs[i], in, in_len, sig, sig_len),
 			   "%s: mechanism 0x%lx %s-part: verified by OpenSSL (rv 0x%lx)", what,
@@ -123,11 +123,11 @@ static unsigned long steady_apdus(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HAN
 	CK_ULONG sig_len = sizeof(sig);
 	unsigned long before;
 
-	(void)sign(t, h, key, CKM_SHA256_RSA_PKCS, ctx_login, (const uint8_t *)msg, strlen(msg), 0,
+	(void)sign(h, key, CKM_SHA256_RSA_PKCS, ctx_login, (const uint8_t *)msg, strlen(msg), 0,
 	           sig, &sig_len);
 	before = jp_emu_apdu_count(t->e);
 	sig_len = sizeof(sig);
-	if (sign(t, h, key, CKM_SHA256_RSA_PKCS, ctx_login, (const uint8_t *)msg, strlen(msg), 0,
+	if (sign(h, key, CKM_SHA256_RSA_PKCS, ctx_login, (const uint8_t *)msg, strlen(msg), 0,
 	         sig, &sig_len) != CKR_OK)
 		return 999;
 	return jp_emu_apdu_count(t->e) - before;
@@ -149,7 +149,7 @@ static void auth_key(pt_card *t, CK_SESSION_HANDLE h)
 	cert = pt_find1(h, CKO_CERTIFICATE, 1);
 	ok(priv != CK_INVALID_HANDLE && pub != CK_INVALID_HANDLE, "auth keys found");
 
-	every_mechanism(t, h, priv, k, 0, "auth key");
+	every_mechanism(h, priv, k, 0, "auth key");
 	is_int(steady_apdus(t, h, priv, 0), 2, "auth signature, steady state: 2 APDUs (SELECT key, sign)");
 
 	/* Output conventions (§5.2): no card for the length, too small keeps it. */
@@ -193,22 +193,22 @@ static void auth_key(pt_card *t, CK_SESSION_HANDLE h)
 	mech.mechanism = CKM_RSA_PKCS;
 	memset(big, 0x5a, sizeof(big));
 	sig_len = sizeof(sig);
-	rv = sign(t, h, priv, CKM_RSA_PKCS, 0, big, 245, 0, sig, &sig_len);
+	rv = sign(h, priv, CKM_RSA_PKCS, 0, big, 245, 0, sig, &sig_len);
 	ok(rv == CKR_OK && ossl_verify(k, CKM_RSA_PKCS, big, 245, sig, sig_len),
 	   "CKM_RSA_PKCS over 245 bytes: verified");
 	sig_len = sizeof(sig);
-	rv = sign(t, h, priv, CKM_RSA_PKCS, 0, big, 245, 1, sig, &sig_len);
+	rv = sign(h, priv, CKM_RSA_PKCS, 0, big, 245, 1, sig, &sig_len);
 	ok(rv == CKR_OK && ossl_verify(k, CKM_RSA_PKCS, big, 245, sig, sig_len),
 	   "CKM_RSA_PKCS multi-part over 245 bytes: verified");
 	signs = jp_emu_sign_count(t->e);
-	is_int(sign(t, h, priv, CKM_RSA_PKCS, 0, big, 246, 0, sig, &sig_len), CKR_DATA_LEN_RANGE,
+	is_int(sign(h, priv, CKM_RSA_PKCS, 0, big, 246, 0, sig, &sig_len), CKR_DATA_LEN_RANGE,
 	       "CKM_RSA_PKCS over 246 bytes: CKR_DATA_LEN_RANGE");
 	is_int(F->C_Sign(h, big, 1, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED,
 	       "... which ended the operation");
 	sig_len = 0;
-	is_int(sign(t, h, priv, CKM_RSA_PKCS, 0, big, 246, 0, NULL, &sig_len), CKR_DATA_LEN_RANGE,
+	is_int(sign(h, priv, CKM_RSA_PKCS, 0, big, 246, 0, NULL, &sig_len), CKR_DATA_LEN_RANGE,
 	       "... also for a length query");
-	is_int(sign(t, h, priv, CKM_RSA_PKCS, 0, big, 0, 0, sig, &sig_len), CKR_DATA_LEN_RANGE,
+	is_int(sign(h, priv, CKM_RSA_PKCS, 0, big, 0, 0, sig, &sig_len), CKR_DATA_LEN_RANGE,
 	       "CKM_RSA_PKCS over nothing: CKR_DATA_LEN_RANGE");
 	is_int(F->C_SignInit(h, &mech, priv), CKR_OK, "SignInit CKM_RSA_PKCS multi-part");
 	is_int(F->C_SignUpdate(h, big, 200), CKR_OK, "200 bytes");
@@ -270,7 +270,7 @@ static void auth_key(pt_card *t, CK_SESSION_HANDLE h)
 	       "the error ended the operation");
 	jp_emu_opts(t->e)->garble_signatures = 0;
 	sig_len = sizeof(sig);
-	ok(sign(t, h, priv, CKM_SHA256_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0, sig,
+	ok(sign(h, priv, CKM_SHA256_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0, sig,
 	        &sig_len) == CKR_OK, "a healthy card signs again");
 	EVP_PKEY_free(k);
 }
@@ -304,7 +304,7 @@ static void sign_key(pt_card *t, CK_SESSION_HANDLE h)
 	is_int(F->C_Sign(h, (CK_BYTE_PTR)msg, 1, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED,
 	       "... and the operation ended");
 
-	every_mechanism(t, h, priv, k, 1, "signing key");
+	every_mechanism(h, priv, k, 1, "signing key");
 	/* SELECT AP (the card was power-cycled after the previous signature),
 	 * SELECT PIN, VERIFY, SELECT key, sign. */
 	is_int(steady_apdus(t, h, priv, 1), 5,
@@ -312,10 +312,10 @@ static void sign_key(pt_card *t, CK_SESSION_HANDLE h)
 
 	/* The context login is for one operation only. */
 	sig_len = sizeof(sig);
-	rv = sign(t, h, priv, CKM_SHA256_RSA_PKCS, 1, (const uint8_t *)msg, strlen(msg), 0, sig,
+	rv = sign(h, priv, CKM_SHA256_RSA_PKCS, 1, (const uint8_t *)msg, strlen(msg), 0, sig,
 	          &sig_len);
 	is_int(rv, CKR_OK, "a signature with its context login");
-	is_int(sign(t, h, priv, CKM_SHA256_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0, sig,
+	is_int(sign(h, priv, CKM_SHA256_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0, sig,
 	            &sig_len), CKR_USER_NOT_LOGGED_IN, "the next one needs its own");
 	EVP_PKEY_free(k);
 }
@@ -389,7 +389,7 @@ int main(void)
 		EVP_PKEY *k = pt_cert_key(CARD, "sign.der");
 
 		sig_len = sizeof(sig);
-		rv = sign(&t, hs, priv, CKM_SHA512_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0,
+		rv = sign(hs, priv, CKM_SHA512_RSA_PKCS, 0, (const uint8_t *)msg, strlen(msg), 0,
 		          sig, &sig_len);
 		ok(rv == CKR_OK && ossl_verify(k, CKM_SHA512_RSA_PKCS, (const uint8_t *)msg,
 		                               strlen(msg), sig, sig_len),

@@ -57,7 +57,7 @@ static size_t ossl_sign(EVP_PKEY *k, CK_MECHANISM_TYPE m, const uint8_t *in, siz
 	return len;
 }
 
-static CK_RV verify(pt_card *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE m,
+static CK_RV verify(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE m,
                     const uint8_t *in, size_t in_len, int multi, const uint8_t *sig,
                     size_t sig_len)
 {
@@ -114,32 +114,32 @@ int main(void)
 		}
 		sig_len = ossl_sign(k, mechs[i], in, in_len, sig);
 		for (multi = 0; multi < 2; multi++) {
-			is_int(verify(&t, h, pub, mechs[i], in, in_len, multi, sig, sig_len), CKR_OK,
+			is_int(verify(h, pub, mechs[i], in, in_len, multi, sig, sig_len), CKR_OK,
 			       "0x%lx %s-part, public key: valid", mechs[i], multi ? "multi" : "single");
-			is_int(verify(&t, h, cert, mechs[i], in, in_len, multi, sig, sig_len), CKR_OK,
+			is_int(verify(h, cert, mechs[i], in, in_len, multi, sig, sig_len), CKR_OK,
 			       "0x%lx %s-part, certificate: valid", mechs[i], multi ? "multi" : "single");
 			memcpy(bad, sig, sig_len);
 			bad[100] ^= 0x01;
-			is_int(verify(&t, h, pub, mechs[i], in, in_len, multi, bad, sig_len),
+			is_int(verify(h, pub, mechs[i], in, in_len, multi, bad, sig_len),
 			       CKR_SIGNATURE_INVALID, "0x%lx %s-part: one bit flipped: invalid",
 			       mechs[i], multi ? "multi" : "single");
 		}
-		is_int(verify(&t, h, pub, mechs[i], in, in_len - 1, 0, sig, sig_len),
+		is_int(verify(h, pub, mechs[i], in, in_len - 1, 0, sig, sig_len),
 		       CKR_SIGNATURE_INVALID, "0x%lx: other data: invalid", mechs[i]);
-		is_int(verify(&t, h, pub, mechs[i], in, in_len, 0, sig, sig_len - 1),
+		is_int(verify(h, pub, mechs[i], in, in_len, 0, sig, sig_len - 1),
 		       CKR_SIGNATURE_LEN_RANGE, "0x%lx: 255-byte signature: CKR_SIGNATURE_LEN_RANGE",
 		       mechs[i]);
 	}
 	/* Another mechanism's signature. */
 	sig_len = ossl_sign(k, CKM_SHA1_RSA_PKCS, (const uint8_t *)msg, strlen(msg), sig);
-	is_int(verify(&t, h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), 0, sig,
+	is_int(verify(h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), 0, sig,
 	              sig_len), CKR_SIGNATURE_INVALID, "SHA-1 signature checked as SHA-256: invalid");
 
 	/* The CA certificate object checks the holder certificate's signature. */
 	x = pt_cert(1, "auth.der");
 	tbs_len = i2d_re_X509_tbs(x, &tbs);
 	X509_get0_signature(&xsig, &alg, x);
-	is_int(verify(&t, h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
+	is_int(verify(h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
 	              (size_t)xsig->length), CKR_OK,
 	       "the CA object verifies the certificate's own signature (sha256WithRSA)");
 
@@ -157,15 +157,15 @@ int main(void)
 			((uint8_t *)v1->value)[0] ^= 0xFF;
 			((uint8_t *)v2->value)[0] ^= 0xFF;
 			((uint8_t *)m->value)[1] ^= 0xFF;
-			is_int(verify(&t, h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
+			is_int(verify(h, ca, CKM_SHA256_RSA_PKCS, tbs, (size_t)tbs_len, 0, xsig->data,
 			              (size_t)xsig->length), CKR_OK,
 			       "CA certificate: verified from the parsed key, not CKA_VALUE");
 			sig_len = ossl_sign(k, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg),
 			                    sig);
-			is_int(verify(&t, h, cert, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
+			is_int(verify(h, cert, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
 			              strlen(msg), 0, sig, sig_len), CKR_OK,
 			       "holder certificate: verified from the parsed key");
-			is_int(verify(&t, h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
+			is_int(verify(h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg,
 			              strlen(msg), 1, sig, sig_len), CKR_OK,
 			       "public key: verified from the parsed key");
 			((uint8_t *)v1->value)[0] ^= 0xFF;
@@ -178,7 +178,7 @@ int main(void)
 
 	/* Input limit of CKM_RSA_PKCS. */
 	memset(bad, 1, sizeof(bad));
-	is_int(verify(&t, h, pub, CKM_RSA_PKCS, bad, 246, 0, sig, 256), CKR_DATA_LEN_RANGE,
+	is_int(verify(h, pub, CKM_RSA_PKCS, bad, 246, 0, sig, 256), CKR_DATA_LEN_RANGE,
 	       "CKM_RSA_PKCS over 246 bytes: CKR_DATA_LEN_RANGE");
 
 	/* Keys, mechanisms, states. */
@@ -224,7 +224,7 @@ int main(void)
 	is_int(F->C_VerifyInit(h, &mech, priv), CKR_KEY_FUNCTION_NOT_PERMITTED,
 	       "private key: CKR_KEY_FUNCTION_NOT_PERMITTED");
 	pub = pt_find1(h, CKO_PUBLIC_KEY, -1);
-	is_int(verify(&t, h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), 0, sig,
+	is_int(verify(h, pub, CKM_SHA256_RSA_PKCS, (const uint8_t *)msg, strlen(msg), 0, sig,
 	              sig_len), CKR_OK, "still valid when logged in");
 	is_int(F->C_Logout(h), CKR_OK, "logout");
 	pt_stop(&t);
