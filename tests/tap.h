@@ -63,6 +63,21 @@ static void tap_skip_all(const char *why)
 	exit(status);
 }
 #define skip_all(why) tap_skip_all(why)
+/* Stops the test: the setup it needs failed, so no result after this one
+ * would mean anything. Exit status 99 is automake's "hard error". */
+static void bail_out(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn, unused));
+static void bail_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(99);
+}
 #define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
 /* Ends the test: prints the plan, exit status 1 if anything failed. */
 #define done_testing() do { printf("1..%d\n", tap_n); return tap_failed ? 1 : 0; } while (0)

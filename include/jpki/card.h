@@ -33,6 +33,9 @@ uint16_t jp_apdu_sw(const uint8_t *rsp, size_t len);
 
 /* ---- status words (sw.c) ---- */
 jp_err jp_sw_to_err(uint16_t sw);
+/* Whether e is what jp_sw_to_err makes of a status word refusing a command
+ * (not JP_OK, not JP_E_BAD_RESPONSE for a missing one). */
+int jp_sw_err_is_refusal(jp_err e);
 /* For VERIFY / retry query answers: tries left from 63Cx, 0 for the
  * blocked answers 6983/6984, -1 otherwise. */
 int jp_sw_tries(uint16_t sw);

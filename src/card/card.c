@@ -279,7 +279,7 @@ static jp_err identify_inlock(jp_card *card)
 	if (rc != JP_OK) {
 		/* Any status word refusing the SELECT: this is not a JPKI
 		 * card. Transport errors and garbage stay what they are. */
-		if (rc > JP_E_BAD_RESPONSE && rc < JP_E_CRYPTO)
+		if (jp_sw_err_is_refusal(rc))
 			rc = JP_E_NOT_JPKI;
 		goto out;
 	}

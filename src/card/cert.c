@@ -29,117 +29,167 @@ static int ext_refused(jp_err rc, uint16_t sw)
 	       (rc == JP_OK && sw == 0x6700);
 }
 
+/* A certificate being read: the bytes so far, and its size once the DER
+ * header is in (0 before). */
+typedef struct cert_read {
+	jp_card *card;
+	jp_cert_id which;
+	uint8_t *rsp;          /* JP_RSP_MAX: one READ BINARY's answer */
+	uint8_t *buf;          /* JP_CERT_MAX: the object */
+	size_t have;
+	size_t total;
+} cert_read;
+
+/* Le of the next READ BINARY: the whole EF at once with extended length;
+ * else 256 bytes, or what is left of an object of known size. */
+static size_t next_le(const cert_read *cr, int ext)
+{
+	size_t le = SHORT_CHUNK;
+
+	if (ext)
+		le = EXT_CHUNK;
+	else if (cr->total && cr->total - cr->have < SHORT_CHUNK)
+		le = cr->total - cr->have;
+	return le;
+}
+
+/* The first extended READ BINARY on a card tells whether extended length
+ * works there. Returns 1 when it was refused (read again, short). */
+static int probe_ext(jp_card *card, jp_err rc, uint16_t sw)
+{
+	int refused = ext_refused(rc, sw);
+
+	if (refused) {
+		JP_INFO("card: extended READ BINARY refused (%s, SW %04X); "
+		        "using short reads for this card", jp_err_str(rc), sw);
+		card->ext = JP_EXT_REFUSED;
+	} else if (rc == JP_OK && jp_sw_to_err(sw) == JP_OK) {
+		card->ext = JP_EXT_WORKS;
+	}
+	return refused;
+}
+
+/* What a READ BINARY's status word and length say about the object.
+ * *denied: the JP_E_NO_KEY came from a 6982 after our VERIFY. */
+static jp_err check_chunk(const cert_read *cr, uint16_t sw, size_t rsp_len, size_t le,
+                          int *denied)
+{
+	jp_err rc = jp_sw_to_err(sw);
+
+	if (rc == JP_E_OFFSET) {
+		/* Past the end: an empty EF, or one shorter than its DER
+		 * header says. */
+		rc = cr->have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
+	} else if (rc == JP_E_SECURITY_STATUS && cr->which == JP_CERT_SIGN &&
+	           cr->card->verified[JP_KEY_SIGN]) {
+		/* 6982 although we verified the signing password: this card
+		 * has no signing certificate (doc/card.md §3). */
+		*denied = 1;
+		rc = JP_E_NO_KEY;
+	} else if (rc == JP_OK && rsp_len == 0) {
+		rc = cr->have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
+	} else if (rc == JP_OK && rsp_len > le) {
+		rc = JP_E_BAD_RESPONSE;   /* more than we asked for */
+	}
+	return rc;
+}
+
+/* Appends an answer, never past the object's end (or JP_CERT_MAX while
+ * its size is unknown). */
+static void take_chunk(cert_read *cr, size_t rsp_len)
+{
+	size_t room = (cr->total ? cr->total : JP_CERT_MAX) - cr->have;
+	size_t take = rsp_len < room ? rsp_len : room;
+
+	memcpy(cr->buf + cr->have, cr->rsp, take);
+	cr->have += take;
+}
+
+/* The object's size from its DER header, once enough of it is in. An
+ * erased (00 or FF) EF holds no certificate; anything else that is not a
+ * SEQUENCE is garbage. */
+static jp_err size_from_header(cert_read *cr)
+{
+	jp_err rc;
+
+	if (cr->buf[0] == 0x00 || cr->buf[0] == 0xFF) {
+		rc = JP_E_NO_KEY;
+	} else if (cr->buf[0] != 0x30) {
+		rc = JP_E_BAD_RESPONSE;
+	} else {
+		rc = jp_der_object_size(cr->buf, cr->have, JP_CERT_MAX, &cr->total);
+		if (rc == JP_E_ARGS) {
+			cr->total = 0;        /* header incomplete: read on */
+			rc = JP_OK;
+		} else if (rc == JP_OK && cr->have > cr->total) {
+			cr->have = cr->total; /* filler */
+		}
+	}
+	return rc;
+}
+
+/* One READ BINARY and what it brought. *done once the whole object is in. */
+static jp_err read_step_inlock(cert_read *cr, int *denied, int *done)
+{
+	jp_card *card = cr->card;
+	const int ext = card->ext != JP_EXT_REFUSED;
+	const size_t le = next_le(cr, ext);
+	uint8_t cmd[16];
+	size_t cmd_len = sizeof(cmd), rsp_len = JP_RSP_MAX;
+	uint16_t sw = 0;
+	jp_err rc;
+
+	/* have < JP_CERT_MAX <= 0x7FFF: a valid 15-bit offset. */
+	rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0xB0, (uint8_t)(cr->have >> 8), (uint8_t)cr->have,
+	                   NULL, 0, le, ext);
+	if (rc != JP_OK)
+		goto out;
+	rc = jp_card_xfer_inlock(card, cmd, cmd_len, cr->rsp, &rsp_len, &sw);
+	if (ext && card->ext == JP_EXT_UNKNOWN && probe_ext(card, rc, sw)) {
+		rc = JP_OK;               /* again, with short reads */
+		goto out;
+	}
+	if (rc == JP_OK)
+		rc = check_chunk(cr, sw, rsp_len, le, denied);
+	if (rc != JP_OK)
+		goto out;
+	take_chunk(cr, rsp_len);
+	if (!cr->total)
+		rc = size_from_header(cr);
+	if (rc == JP_OK)
+		*done = cr->total && cr->have >= cr->total;
+out:
+	return rc;
+}
+
 /* Reads the DER object at the start of the selected EF into *out.
  * *denied: the JP_E_NO_KEY came from a 6982 after our VERIFY. */
 static jp_err read_object_inlock(jp_card *card, jp_cert_id which, jp_buf *out, int *denied)
 {
-	jp_err rc = JP_E_NO_MEMORY, r;
-	uint8_t *rsp = malloc(JP_RSP_MAX), *buf = malloc(JP_CERT_MAX);
-	uint8_t cmd[16];
-	size_t have = 0, total = 0, cmd_len, rsp_len, le, room, take;
-	uint16_t sw;
-	int ext;
+	cert_read cr = { card, which, malloc(JP_RSP_MAX), malloc(JP_CERT_MAX), 0, 0 };
+	jp_err rc = JP_E_NO_MEMORY;
+	int done = 0;
 
-	if (!rsp || !buf)
+	if (!cr.rsp || !cr.buf)
 		goto out;
-	for (;;) {
-		ext = (card->ext != JP_EXT_REFUSED);
-		if (ext)
-			le = EXT_CHUNK;
-		else if (total)
-			le = (total - have < SHORT_CHUNK) ? total - have : SHORT_CHUNK;
-		else
-			le = SHORT_CHUNK;
-		/* have < JP_CERT_MAX <= 0x7FFF: a valid 15-bit offset. */
-		cmd_len = sizeof(cmd);
-		rc = jp_apdu_build(cmd, &cmd_len, 0x00, 0xB0, (uint8_t)(have >> 8),
-		                   (uint8_t)have, NULL, 0, le, ext);
-		if (rc != JP_OK)
-			goto out;
-		rsp_len = JP_RSP_MAX;
-		sw = 0;
-		rc = jp_card_xfer_inlock(card, cmd, cmd_len, rsp, &rsp_len, &sw);
-		if (ext && card->ext == JP_EXT_UNKNOWN) {
-			if (ext_refused(rc, sw)) {
-				JP_INFO("card: extended READ BINARY refused (%s, SW %04X); "
-				        "using short reads for this card", jp_err_str(rc), sw);
-				card->ext = JP_EXT_REFUSED;
-				continue;
-			}
-			if (rc == JP_OK && jp_sw_to_err(sw) == JP_OK)
-				card->ext = JP_EXT_WORKS;
-		}
-		if (rc != JP_OK)
-			goto out;
-		rc = jp_sw_to_err(sw);
-		if (rc == JP_E_OFFSET) {
-			/* Past the end: an empty EF, or one shorter than its
-			 * DER header says. */
-			rc = have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
-			goto out;
-		}
-		if (rc == JP_E_SECURITY_STATUS && which == JP_CERT_SIGN &&
-		    card->verified[JP_KEY_SIGN]) {
-			/* 6982 although we verified the signing password: this
-			 * card has no signing certificate (doc/card.md §3). */
-			*denied = 1;
-			rc = JP_E_NO_KEY;
-			goto out;
-		}
-		if (rc != JP_OK)
-			goto out;
-		if (rsp_len == 0) {
-			rc = have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
-			goto out;
-		}
-		if (rsp_len > le) {
-			rc = JP_E_BAD_RESPONSE;   /* more than we asked for */
-			goto out;
-		}
-		room = (total ? total : JP_CERT_MAX) - have;
-		take = rsp_len < room ? rsp_len : room;
-		memcpy(buf + have, rsp, take);
-		have += take;
-		if (!total) {
-			/* An erased (00 or FF) EF: no certificate. Anything
-			 * else that is not a SEQUENCE is garbage. */
-			if (buf[0] == 0x00 || buf[0] == 0xFF) {
-				rc = JP_E_NO_KEY;
-				goto out;
-			}
-			if (buf[0] != 0x30) {
-				rc = JP_E_BAD_RESPONSE;
-				goto out;
-			}
-			r = jp_der_object_size(buf, have, JP_CERT_MAX, &total);
-			if (r == JP_E_ARGS) {
-				total = 0;        /* header incomplete: read on */
-				continue;
-			}
-			if (r != JP_OK) {
-				rc = r;
-				goto out;
-			}
-			if (have > total)
-				have = total;     /* filler */
-		}
-		if (have >= total)
-			break;
-	}
-	rc = jp_buf_set(out, buf, total);
+	do
+		rc = read_step_inlock(&cr, denied, &done);
+	while (rc == JP_OK && !done);
+	if (rc == JP_OK)
+		rc = jp_buf_set(out, cr.buf, cr.total);
 out:
 	if (rc == JP_E_NO_KEY)
 		JP_DEBUG("card: EF %04X holds no certificate", cert_fid[which]);
 	else if (rc != JP_OK)
 		JP_DEBUG("card: reading EF %04X failed: %s", cert_fid[which], jp_err_str(rc));
 	/* The signing certificate is personal data: no copies left behind. */
-	if (buf) {
-		jp_wipe(buf, JP_CERT_MAX);
-		free(buf);
+	if (cr.buf) {
+		jp_wipe(cr.buf, JP_CERT_MAX);
+		free(cr.buf);
 	}
-	if (rsp) {
-		jp_wipe(rsp, JP_RSP_MAX);
-		free(rsp);
+	if (cr.rsp) {
+		jp_wipe(cr.rsp, JP_RSP_MAX);
+		free(cr.rsp);
 	}
 	return rc;
 }

@@ -52,6 +52,28 @@ out:
 	return rc;
 }
 
+int jp_sw_err_is_refusal(jp_err e)
+{
+	int refusal;
+
+	switch (e) {
+	case JP_E_PIN_INCORRECT:
+	case JP_E_PIN_LOCKED:
+	case JP_E_SECURITY_STATUS:
+	case JP_E_FILE_NOT_FOUND:
+	case JP_E_WRONG_P1P2:
+	case JP_E_OFFSET:
+	case JP_E_WRONG_LENGTH:
+	case JP_E_CARD_ERROR:
+		refusal = 1;
+		break;
+	default:
+		refusal = 0;
+		break;
+	}
+	return refusal;
+}
+
 int jp_sw_tries(uint16_t sw)
 {
 	int tries = -1;

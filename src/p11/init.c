@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jpki/log.h"
+#include "jpki/sleep.h"
 #include "p11.h"
 
 jp_module jp_mod;
@@ -228,7 +229,7 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 		if (jp_mod.waiters > 0 && jp_mod.transport)
 			(void)jp_mod.transport->ops->cancel(jp_mod.transport);
 		jp_mutex_unlock(jp_mod.lock);
-		jp_nap_ms(2);
+		jp_sleep_ms(2);
 		jp_mutex_lock(jp_mod.lock);
 	}
 	/* Leave no card verified behind us (doc/card.md §6). */

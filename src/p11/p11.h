@@ -11,7 +11,7 @@
  *   init.c       C_Initialize / C_Finalize: init args, locking choice, fork
  *   exit.c       the process ends without C_Finalize: no card left verified
  *   lock.c       mutexes (the application's callbacks or pthreads), entering
- *                and leaving the global lock (jp_enter, jp_leave), naps
+ *                and leaving the global lock (jp_enter, jp_leave)
  *   rv.c         the ONE jp_err → CK_RV map
  *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
  *   token.c      opening the card for a reader, token info and flags, serial,
@@ -89,9 +89,6 @@ void jp_mutex_unlock(jp_mutex *m);
 /* After fork(): drops the mutex without touching it (it may be held by a
  * thread that does not exist in the child). */
 void jp_mutex_forget(jp_mutex *m);
-
-/* lock.c: sleeps ms milliseconds (restarted when a signal cuts it short). */
-void jp_nap_ms(long ms);
 
 /* ---- errors (rv.c) ---- */
 CK_RV jp_rv(jp_err e);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jpki/log.h"
+#include "jpki/sleep.h"
 #include "p11.h"
 
 static const char *const purpose[2] = { "User Authentication", "Digital Signature" };
@@ -354,7 +355,7 @@ CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PT
 		jp_mutex_unlock(jp_mod.lock);
 		e = jp_mod.transport->ops->wait_change(jp_mod.transport, st, n, (unsigned)-1);
 		if (e != JP_OK && e != JP_E_TIMEOUT && e != JP_E_CANCELLED)
-			jp_nap_ms(250);   /* no daemon yet: do not spin */
+			jp_sleep_ms(250);   /* no daemon yet: do not spin */
 		jp_mutex_lock(jp_mod.lock);
 		jp_mod.waiters--;
 		if (jp_mod.finalizing || !jp_mod.initialized) {

@@ -115,114 +115,173 @@ static void snap_free(pcsc_snap *s)
 	s->count = 0;
 }
 
+/* The reader names pcsc-lite lists for ctx (a multi-string, malloc'd;
+ * NULL when there is no reader). *again: a reader appeared between the
+ * two calls (list again). */
+static jp_err list_names(SCARDCONTEXT ctx, char **names, LONG *rv, int *again)
+{
+	jp_err rc = JP_OK;
+	DWORD len = 0;
+	char *buf = NULL;
+
+	*names = NULL;
+	*rv = SCardListReaders(ctx, NULL, NULL, &len);
+	if (*rv == SCARD_E_NO_READERS_AVAILABLE || (*rv == SCARD_S_SUCCESS && len <= 1)) {
+		*rv = SCARD_S_SUCCESS;
+		goto out;
+	}
+	if (*rv != SCARD_S_SUCCESS) {
+		rc = pcsc_fail("list readers", *rv);
+		goto out;
+	}
+	buf = calloc(1, (size_t)len + 1);
+	if (!buf) {
+		rc = JP_E_NO_MEMORY;
+		goto out;
+	}
+	*rv = SCardListReaders(ctx, NULL, buf, &len);
+	if (*rv == SCARD_E_NO_READERS_AVAILABLE)
+		*rv = SCARD_S_SUCCESS;
+	else if (*rv == SCARD_E_INSUFFICIENT_BUFFER)
+		*again = 1;
+	else if (*rv != SCARD_S_SUCCESS)
+		rc = pcsc_fail("list readers", *rv);
+	else
+		*names = buf;
+out:
+	if (*names != buf)
+		free(buf);
+	return rc;
+}
+
+/* The states to ask for, one per usable name: not the PnP pseudo-reader,
+ * not a name too long to connect to (malloc'd; NULL when none is usable). */
+static jp_err states_for(const char *names, SCARD_READERSTATE **st_out, size_t *n_out)
+{
+	jp_err rc = JP_OK;
+	SCARD_READERSTATE *st = NULL;
+	size_t n = 0;
+	const char *p;
+
+	for (p = names; *p; p += strlen(p) + 1)
+		n++;
+	if (n == 0)
+		goto out;
+	st = calloc(n, sizeof(*st));
+	if (!st) {
+		rc = JP_E_NO_MEMORY;
+		goto out;
+	}
+	n = 0;
+	for (p = names; *p; p += strlen(p) + 1) {
+		if (strcmp(p, PNP_READER) == 0)
+			continue;
+		if (strlen(p) >= JP_READER_NAME_MAX) {
+			/* A truncated name could not be connected to. */
+			JP_WARN("pcsc: reader name too long, ignored");
+			continue;
+		}
+		st[n].szReader = p;
+		st[n].dwCurrentState = SCARD_STATE_UNAWARE;
+		n++;
+	}
+out:
+	if (n == 0) {
+		free(st);
+		st = NULL;
+	}
+	*st_out = st;
+	*n_out = n;
+	return rc;
+}
+
+/* Copies what SCardGetStatusChange reported for n readers into s. */
+static jp_err snap_fill(pcsc_snap *s, const SCARD_READERSTATE *st, size_t n)
+{
+	jp_err rc = JP_OK;
+	size_t i;
+
+	s->rs = calloc(n, sizeof(*s->rs));
+	s->raw = calloc(n, sizeof(*s->raw));
+	if (!s->rs || !s->raw) {
+		rc = JP_E_NO_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		jp_reader_status *r = &s->rs[i];
+		DWORD ev = st[i].dwEventState;
+
+		memcpy(r->name, st[i].szReader, strlen(st[i].szReader) + 1);
+		/* A mute card cannot be used: report it as absent. */
+		r->present = (ev & SCARD_STATE_PRESENT) && !(ev & SCARD_STATE_MUTE);
+		/* pcsc-lite keeps a per-reader card event counter in the high
+		 * word of the event state. */
+		r->events = (ev >> 16) & 0xFFFFu;
+		r->atr_len = st[i].cbAtr <= JP_ATR_MAX ? st[i].cbAtr : JP_ATR_MAX;
+		if (r->present)
+			memcpy(r->atr, st[i].rgbAtr, r->atr_len);
+		else
+			r->atr_len = 0;
+		s->raw[i] = ev & ~(DWORD)SCARD_STATE_CHANGED;
+	}
+	s->count = n;
+out:
+	return rc;
+}
+
+/* One listing: the names, then their states. *again: the reader set
+ * changed meanwhile (list again). */
+static jp_err snap_try(SCARDCONTEXT ctx, pcsc_snap *s, LONG *rv, int *again)
+{
+	jp_err rc;
+	char *names = NULL;
+	SCARD_READERSTATE *st = NULL;
+	size_t n = 0;
+
+	rc = list_names(ctx, &names, rv, again);
+	if (rc != JP_OK || !names)
+		goto out;
+	rc = states_for(names, &st, &n);
+	if (rc != JP_OK || n == 0)
+		goto out;
+	*rv = SCardGetStatusChange(ctx, 0, st, (DWORD)n);
+	if (*rv == SCARD_E_UNKNOWN_READER) {
+		*again = 1;             /* one vanished since the listing */
+		goto out;
+	}
+	if (*rv != SCARD_S_SUCCESS && *rv != SCARD_E_TIMEOUT) {
+		rc = pcsc_fail("list readers", *rv);
+		goto out;
+	}
+	*rv = SCARD_S_SUCCESS;
+	rc = snap_fill(s, st, n);     /* before the names it points to go */
+out:
+	free(names);
+	free(st);
+	return rc;
+}
+
 /* Lists the readers of ctx with their state, without waiting. Zero readers
  * is JP_OK. On failure *rv_out is the PC/SC result (for context_lost). */
 static jp_err snap_take(SCARDCONTEXT ctx, pcsc_snap *s, LONG *rv_out)
 {
 	jp_err rc = JP_OK;
 	LONG rv = SCARD_S_SUCCESS;
-	DWORD len;
-	char *names = NULL;
-	SCARD_READERSTATE *st = NULL;
-	size_t n = 0, i, tries;
-	const char *p;
+	size_t tries;
+	int again = 1;
 
 	memset(s, 0, sizeof(*s));
-	/* A reader may vanish between the listing and the status query: list
-	 * again then. */
-	for (tries = 0; tries < LIST_RETRIES; tries++) {
-		free(names);
-		names = NULL;
-		free(st);
-		st = NULL;
+	/* A reader may vanish between the listing and the status query, or
+	 * appear between the two listing calls: list again then. */
+	for (tries = 0; again && tries < LIST_RETRIES; tries++) {
+		again = 0;
 		snap_free(s);
-		n = 0;
-
-		len = 0;
-		rv = SCardListReaders(ctx, NULL, NULL, &len);
-		if (rv == SCARD_E_NO_READERS_AVAILABLE || (rv == SCARD_S_SUCCESS && len <= 1)) {
-			rv = SCARD_S_SUCCESS;
-			goto out;
-		}
-		if (rv != SCARD_S_SUCCESS)
-			goto fail;
-		names = calloc(1, (size_t)len + 1);
-		if (!names) {
-			rc = JP_E_NO_MEMORY;
-			goto out;
-		}
-		rv = SCardListReaders(ctx, NULL, names, &len);
-		if (rv == SCARD_E_NO_READERS_AVAILABLE) {
-			rv = SCARD_S_SUCCESS;
-			goto out;
-		}
-		if (rv == SCARD_E_INSUFFICIENT_BUFFER)
-			continue;        /* a reader appeared meanwhile */
-		if (rv != SCARD_S_SUCCESS)
-			goto fail;
-
-		for (p = names; *p; p += strlen(p) + 1)
-			n++;
-		if (n == 0)
-			goto out;
-		st = calloc(n, sizeof(*st));
-		s->rs = calloc(n, sizeof(*s->rs));
-		s->raw = calloc(n, sizeof(*s->raw));
-		if (!st || !s->rs || !s->raw) {
-			rc = JP_E_NO_MEMORY;
-			goto out;
-		}
-		n = 0;
-		for (p = names; *p; p += strlen(p) + 1) {
-			if (strcmp(p, PNP_READER) == 0)
-				continue;
-			if (strlen(p) >= JP_READER_NAME_MAX) {
-				/* A truncated name could not be connected to. */
-				JP_WARN("pcsc: reader name too long, ignored");
-				continue;
-			}
-			st[n].szReader = p;
-			st[n].dwCurrentState = SCARD_STATE_UNAWARE;
-			n++;
-		}
-		if (n == 0)
-			goto out;
-		rv = SCardGetStatusChange(ctx, 0, st, (DWORD)n);
-		if (rv == SCARD_E_UNKNOWN_READER)
-			continue;
-		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
-			goto fail;
-		rv = SCARD_S_SUCCESS;
-		for (i = 0; i < n; i++) {
-			jp_reader_status *r = &s->rs[i];
-			DWORD ev = st[i].dwEventState;
-
-			memcpy(r->name, st[i].szReader, strlen(st[i].szReader) + 1);
-			/* A mute card cannot be used: report it as absent. */
-			r->present = (ev & SCARD_STATE_PRESENT) && !(ev & SCARD_STATE_MUTE);
-			/* pcsc-lite keeps a per-reader card event counter in the
-			 * high word of the event state. */
-			r->events = (ev >> 16) & 0xFFFFu;
-			r->atr_len = st[i].cbAtr <= JP_ATR_MAX ? st[i].cbAtr : JP_ATR_MAX;
-			if (r->present)
-				memcpy(r->atr, st[i].rgbAtr, r->atr_len);
-			else
-				r->atr_len = 0;
-			s->raw[i] = ev & ~(DWORD)SCARD_STATE_CHANGED;
-		}
-		s->count = n;
-		goto out;
+		rc = snap_try(ctx, s, &rv, &again);
 	}
-	/* The reader set kept changing under us. */
-	rc = JP_E_TRANSPORT;
-	goto out;
-fail:
-	rc = pcsc_fail("list readers", rv);
-out:
+	if (again)
+		rc = JP_E_TRANSPORT;    /* the reader set kept changing under us */
 	if (rc != JP_OK)
 		snap_free(s);
-	free(names);
-	free(st);
 	if (rv_out)
 		*rv_out = rv;
 	return rc;
@@ -394,6 +453,164 @@ static int sleep_cancellable(pcsc_transport *t, unsigned ms)
 	return cancelled;
 }
 
+/* Takes a pending cancel. Returns 1 if there was one. */
+static int cancel_taken(pcsc_transport *t)
+{
+	int cancelled;
+
+	pthread_mutex_lock(&t->cancel_lock);
+	cancelled = take_cancel_inlock(t);
+	pthread_mutex_unlock(&t->cancel_lock);
+	return cancelled;
+}
+
+/* The next slice of a wait: WAIT_SLICE_MS, or what is left before the
+ * deadline (0: it has passed). */
+static unsigned next_slice(int forever, unsigned long long deadline)
+{
+	unsigned slice = WAIT_SLICE_MS;
+	unsigned long long now = now_ms();
+
+	if (!forever) {
+		unsigned long long left = deadline > now ? deadline - now : 0;
+
+		if (left < slice)
+			slice = (unsigned)left;
+	}
+	return slice;
+}
+
+/* Establishes the context that waits. Returns 0 when there is no daemon. */
+static int open_wait_ctx(pcsc_transport *t)
+{
+	SCARDCONTEXT c;
+	int opened = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c) == SCARD_S_SUCCESS;
+
+	if (opened) {
+		pthread_mutex_lock(&t->cancel_lock);
+		t->wait_ctx = c;
+		t->have_wait_ctx = 1;
+		pthread_mutex_unlock(&t->cancel_lock);
+	}
+	return opened;
+}
+
+/* A round without a daemon. With readers known, it is gone and so are they:
+ * a change. With none, poll for one until the deadline. Returns 1 to go
+ * round again, else *rc is the answer. */
+static int round_no_daemon(pcsc_transport *t, size_t count, unsigned slice, jp_err *rc)
+{
+	int again = 0;
+
+	if (count > 0)
+		*rc = JP_OK;
+	else if (slice == 0)
+		*rc = JP_E_TIMEOUT;
+	else if (sleep_cancellable(t, slice))
+		*rc = JP_E_CANCELLED;
+	else
+		again = 1;
+	return again;
+}
+
+/* Marks t as inside SCardGetStatusChange, unless a cancel is pending
+ * (taken then). Returns 0 when cancelled. */
+static int begin_waiting(pcsc_transport *t)
+{
+	int go;
+
+	pthread_mutex_lock(&t->cancel_lock);
+	go = !take_cancel_inlock(t);
+	if (go)
+		t->waiting = 1;
+	pthread_mutex_unlock(&t->cancel_lock);
+	return go;
+}
+
+static void end_waiting(pcsc_transport *t)
+{
+	pthread_mutex_lock(&t->cancel_lock);
+	t->waiting = 0;
+	pthread_mutex_unlock(&t->cancel_lock);
+}
+
+/* Blocks up to slice ms in SCardGetStatusChange from the state s just
+ * seen, plus the PnP pseudo-reader so that readers plugged in later wake
+ * us too. Returns 1 to go round again (and look for ourselves: pcsc-lite
+ * also wakes for changes we do not care about, such as another process
+ * connecting), else *rc is the answer. */
+static int round_block(pcsc_transport *t, const pcsc_snap *s, unsigned slice, jp_err *rc)
+{
+	SCARD_READERSTATE *st = calloc(s->count + 1, sizeof(*st));
+	LONG rv;
+	size_t i;
+	int again = 0;
+
+	if (!st) {
+		*rc = JP_E_NO_MEMORY;
+		goto out;
+	}
+	for (i = 0; i < s->count; i++) {
+		st[i].szReader = s->rs[i].name;
+		st[i].dwCurrentState = s->raw[i];
+	}
+	st[s->count].szReader = PNP_READER;
+	/* pcsc-lite compares the reader count in the high word. */
+	st[s->count].dwCurrentState = (DWORD)(s->count << 16);
+	if (!begin_waiting(t)) {
+		*rc = JP_E_CANCELLED;
+		goto out;
+	}
+	rv = SCardGetStatusChange(t->wait_ctx, slice, st, (DWORD)(s->count + 1));
+	end_waiting(t);
+	if (rv == SCARD_E_CANCELLED) {
+		again = 1;      /* only ours counts; a stray one restarts the wait */
+	} else if (context_lost(rv)) {
+		drop_wait_ctx(t);
+		again = 1;      /* handled as "no daemon" next round */
+	} else if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT && rv != SCARD_E_UNKNOWN_READER) {
+		*rc = pcsc_fail("wait", rv);
+	} else {
+		again = 1;      /* a change, or the slice ran out */
+	}
+out:
+	free(st);
+	return again;
+}
+
+/* One round of wait_change: look at the readers now, answer if they differ
+ * from known or the time is up, else block for one slice. Returns 1 to go
+ * round again, else *rc is the answer. */
+static int wait_round(pcsc_transport *t, const jp_reader_status *known, size_t count,
+                      unsigned slice, jp_err *rc)
+{
+	pcsc_snap s = { 0 };
+	LONG rv;
+	int again = 0;
+
+	if (!t->have_wait_ctx && !open_wait_ctx(t)) {
+		again = round_no_daemon(t, count, slice, rc);
+		goto out;
+	}
+	*rc = snap_take(t->wait_ctx, &s, &rv);
+	if (*rc != JP_OK) {
+		if (context_lost(rv)) {
+			drop_wait_ctx(t);
+			again = 1;  /* handled as "no daemon" next round */
+		}
+		goto out;
+	}
+	if (snap_differs(&s, known, count))
+		*rc = JP_OK;
+	else if (slice == 0)
+		*rc = JP_E_TIMEOUT;
+	else
+		again = round_block(t, &s, slice, rc);
+out:
+	snap_free(&s);
+	return again;
+}
+
 static jp_err pcsc_wait_change(jp_transport *tp, const jp_reader_status *known, size_t count,
                                unsigned timeout_ms)
 {
@@ -401,136 +618,22 @@ static jp_err pcsc_wait_change(jp_transport *tp, const jp_reader_status *known, 
 	jp_err rc = JP_OK;
 	const int forever = timeout_ms == (unsigned)-1;
 	const unsigned long long deadline = now_ms() + (forever ? 0 : timeout_ms);
-	SCARD_READERSTATE *st = NULL;
-	pcsc_snap s = { 0 };
-	LONG rv;
-	size_t i;
-	int cancelled;
+	int again = 1;
 
 	if (!t || (count && !known)) {
 		rc = JP_E_ARGS;
-		goto done;        /* the lock is not taken */
+		goto out;         /* the lock is not taken */
 	}
 	pthread_mutex_lock(&t->wait_lock);
-	for (;;) {
-		unsigned long long now;
-		unsigned slice;
-
-		snap_free(&s);
-		free(st);
-		st = NULL;
-
-		pthread_mutex_lock(&t->cancel_lock);
-		cancelled = take_cancel_inlock(t);
-		pthread_mutex_unlock(&t->cancel_lock);
-		if (cancelled) {
+	while (again) {
+		if (cancel_taken(t)) {
 			rc = JP_E_CANCELLED;
-			goto out;
+			break;
 		}
-
-		now = now_ms();
-		slice = WAIT_SLICE_MS;
-		if (!forever) {
-			unsigned long long left = deadline > now ? deadline - now : 0;
-
-			if (left < slice)
-				slice = (unsigned)left;
-		}
-
-		if (!t->have_wait_ctx) {
-			SCARDCONTEXT c;
-
-			if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c) ==
-			    SCARD_S_SUCCESS) {
-				pthread_mutex_lock(&t->cancel_lock);
-				t->wait_ctx = c;
-				t->have_wait_ctx = 1;
-				pthread_mutex_unlock(&t->cancel_lock);
-			} else if (count > 0) {
-				/* The daemon is gone, and so are the readers. */
-				rc = JP_OK;
-				goto out;
-			} else {
-				/* Still no daemon: poll for one until the deadline. */
-				if (slice == 0) {
-					rc = JP_E_TIMEOUT;
-					goto out;
-				}
-				if (sleep_cancellable(t, slice)) {
-					rc = JP_E_CANCELLED;
-					goto out;
-				}
-				continue;
-			}
-		}
-
-		rc = snap_take(t->wait_ctx, &s, &rv);
-		if (rc != JP_OK) {
-			if (!context_lost(rv))
-				goto out;
-			drop_wait_ctx(t);
-			continue;          /* handled as "no daemon" above */
-		}
-		if (snap_differs(&s, known, count)) {
-			rc = JP_OK;
-			goto out;
-		}
-		if (slice == 0) {
-			rc = JP_E_TIMEOUT;
-			goto out;
-		}
-
-		/* Wait from the state just seen, plus the PnP pseudo-reader so
-		 * that readers plugged in later wake us too. */
-		st = calloc(s.count + 1, sizeof(*st));
-		if (!st) {
-			rc = JP_E_NO_MEMORY;
-			goto out;
-		}
-		for (i = 0; i < s.count; i++) {
-			st[i].szReader = s.rs[i].name;
-			st[i].dwCurrentState = s.raw[i];
-		}
-		st[s.count].szReader = PNP_READER;
-		/* pcsc-lite compares the reader count in the high word. */
-		st[s.count].dwCurrentState = (DWORD)(s.count << 16);
-
-		pthread_mutex_lock(&t->cancel_lock);
-		if (take_cancel_inlock(t)) {
-			pthread_mutex_unlock(&t->cancel_lock);
-			rc = JP_E_CANCELLED;
-			goto out;
-		}
-		t->waiting = 1;
-		pthread_mutex_unlock(&t->cancel_lock);
-
-		rv = SCardGetStatusChange(t->wait_ctx, slice, st, (DWORD)(s.count + 1));
-
-		pthread_mutex_lock(&t->cancel_lock);
-		t->waiting = 0;
-		pthread_mutex_unlock(&t->cancel_lock);
-
-		if (rv == SCARD_E_CANCELLED) {
-			/* Only ours counts; a stray one just restarts the wait. */
-			continue;
-		}
-		if (context_lost(rv)) {
-			drop_wait_ctx(t);
-			continue;
-		}
-		if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT && rv != SCARD_E_UNKNOWN_READER) {
-			rc = pcsc_fail("wait", rv);
-			goto out;
-		}
-		/* Success or a slice ran out: look again and decide ourselves
-		 * (pcsc-lite also wakes for changes we do not care about, such
-		 * as another process connecting). */
+		again = wait_round(t, known, count, next_slice(forever, deadline), &rc);
 	}
-out:
-	snap_free(&s);
-	free(st);
 	pthread_mutex_unlock(&t->wait_lock);
-done:
+out:
 	return rc;
 }
 

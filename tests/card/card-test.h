@@ -1,5 +1,6 @@
 /* Helpers for the card tier: an emulated card in an in-process reader,
- * opened through the card layer. Header-only, like tests/tap.h. */
+ * opened through the card layer (PINs and files: tests/fixture.h).
+ * Header-only, like tests/tap.h. */
 #ifndef JPKI_CARD_TEST_H
 #define JPKI_CARD_TEST_H
 
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "jpki/card.h"
+#include "tests/fixture.h"
 #include "tests/emu/emu.h"
 #include "tests/emu/emu-transport.h"
 
@@ -64,44 +66,6 @@ static void ct_stop(ct *c)
 	c->e = NULL;
 }
 
-/* The fixture's PIN for key (0 auth, 1 sign), or exit. */
-static const char *ct_pin(int card_no, int key) __attribute__((unused));
-static const char *ct_pin(int card_no, int key)
-{
-	static char pins[2][32];
-
-	if (jp_emu_fixture_pin(card_no, key, pins[key], sizeof(pins[key])) != 0) {
-		printf("Bail out! no PIN for card %d key %d\n", card_no, key);
-		exit(99);
-	}
-	return pins[key];
-}
-
-/* A fixture file's bytes (malloc'd), or exit. */
-static uint8_t *ct_file(int card_no, const char *name, size_t *len) __attribute__((unused));
-static uint8_t *ct_file(int card_no, const char *name, size_t *len)
-{
-	char path[4300];
-	FILE *f;
-	uint8_t *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", jp_emu_fixture_dir(card_no), name);
-	f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0) {
-		printf("Bail out! cannot read %s\n", path);
-		exit(99);
-	}
-	buf = malloc((size_t)n);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		printf("Bail out! cannot read %s\n", path);
-		exit(99);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static int ct_verify(ct *c, jp_key key, const char *pin, int *tries) __attribute__((unused));
 static int ct_verify(ct *c, jp_key key, const char *pin, int *tries)
 {
@@ -109,10 +73,8 @@ static int ct_verify(ct *c, jp_key key, const char *pin, int *tries)
 }
 
 #define CT_START(c, no, opts) do { \
-	if (ct_start((c), (no), (opts)) != 0) { \
-		printf("Bail out! cannot set up the emulated card\n"); \
-		exit(99); \
-	} \
+	if (ct_start((c), (no), (opts)) != 0) \
+		bail_out("cannot set up the emulated card"); \
 } while (0)
 
 #endif

@@ -53,7 +53,7 @@ static void read_public(int mode, size_t filler)
 	is_int(c.open_rc, JP_OK, "[%s, filler %zu] open", mname[mode], filler);
 	jp_card_get_stats(c.card, &s0);
 	for (i = 0; i < 3; i++) {
-		want = ct_file(1, pub[i].file, &flen);
+		want = fixture_file(1, pub[i].file, &flen);
 		b0 = jp_emu_ins_count(c.e, 0xB0);
 		a0 = jp_emu_apdu_count(c.e);
 		rc = jp_card_read_cert(c.card, pub[i].id, &der, &len);
@@ -99,17 +99,17 @@ static void sign_cert_protection(void)
 	ct c;
 	const uint8_t *der;
 	size_t len, flen;
-	uint8_t *want = ct_file(1, "sign.der", &flen);
+	uint8_t *want = fixture_file(1, "sign.der", &flen);
 	unsigned long a0;
 	int tries;
 
 	CT_START(&c, 1, NULL);
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len), JP_E_SECURITY_STATUS,
 	       "signing cert before VERIFY: JP_E_SECURITY_STATUS (6982)");
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), &tries), JP_OK, "auth PIN verified");
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), &tries), JP_OK, "auth PIN verified");
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len), JP_E_SECURITY_STATUS,
 	       "the auth PIN does not unlock the signing cert");
-	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), &tries), JP_OK,
+	is_int(ct_verify(&c, JP_KEY_SIGN, fixture_pin(1, 1), &tries), JP_OK,
 	       "signing password verified");
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len), JP_OK,
 	       "signing cert after VERIFY");
@@ -150,12 +150,12 @@ static void missing_sign(jp_emu_no_sign how, int clear_on_reselect)
 	CT_START(&c, 1, &o);
 	is_int(c.open_rc, JP_OK, "[no sign: %s, reselect clears %d] open", hname[how],
 	       clear_on_reselect);
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[%s] auth PIN verified",
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL), JP_OK, "[%s] auth PIN verified",
 	       hname[how]);
 	is_int(jp_card_pin_tries(c.card, JP_KEY_SIGN, &tries),
 	       how == JP_EMU_SIGN_NOT_FOUND ? JP_E_NO_KEY : JP_OK, "[%s] sign retry query",
 	       hname[how]);
-	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), want_verify,
+	is_int(ct_verify(&c, JP_KEY_SIGN, fixture_pin(1, 1), NULL), want_verify,
 	       "[%s] sign VERIFY", hname[how]);
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len), JP_E_NO_KEY,
 	       "[%s] signing cert: JP_E_NO_KEY", hname[how]);

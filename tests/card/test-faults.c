@@ -66,13 +66,13 @@ static void session(ct *c, int fault, run *r)
 	read_check(r, c, JP_CERT_AUTH_CA, fault == F_GARBLE);
 	read_check(r, c, JP_CERT_SIGN_CA, fault == F_GARBLE);
 	note(r, jp_card_pin_tries(c->card, JP_KEY_AUTH, &tries));
-	note(r, ct_verify(c, JP_KEY_AUTH, ct_pin(1, 0), &tries));
+	note(r, ct_verify(c, JP_KEY_AUTH, fixture_pin(1, 0), &tries));
 	r->sign_idx = jp_emu_apdu_count(c->e) + 2;
 	r->sign_rc = jp_card_sign(c->card, JP_KEY_AUTH, in, sizeof(in), sig, &sig_len);
 	note(r, r->sign_rc);
 	if (r->sign_rc == JP_OK && sig_len != JP_SIGNATURE_LEN)
 		r->bad_err++;
-	note(r, ct_verify(c, JP_KEY_SIGN, ct_pin(1, 1), &tries));
+	note(r, ct_verify(c, JP_KEY_SIGN, fixture_pin(1, 1), &tries));
 	read_check(r, c, JP_CERT_SIGN, fault == F_GARBLE);
 	note(r, jp_card_sign(c->card, JP_KEY_SIGN, in, sizeof(in), sig, &sig_len));
 	r->last_tries = -1;
@@ -91,7 +91,7 @@ int main(void)
 	run r;
 
 	for (i = 0; i < JP_CERT__COUNT; i++)
-		fixture[i] = ct_file(1, files[i], &fixture_len[i]);
+		fixture[i] = fixture_file(1, files[i], &fixture_len[i]);
 
 	for (ext = 0; ext < 2; ext++) {
 		/* How many APDUs a clean session takes. */

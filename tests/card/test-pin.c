@@ -14,7 +14,7 @@ static const char *kname(jp_key k)
 /* A wrong PIN of the right form for key, different from the fixture's. */
 static const char *wrong_pin(jp_key key)
 {
-	const char *right = ct_pin(1, (int)key);
+	const char *right = fixture_pin(1, (int)key);
 	if (key == JP_KEY_AUTH)
 		return strcmp(right, "9999") ? "9999" : "8888";
 	return strcmp(right, "WRONG9") ? "WRONG9" : "WRONG8";
@@ -46,7 +46,7 @@ static void counters(jp_key key, uint16_t blocked_sw)
 	is_int(jp_emu_tries(c.e, (int)key), max - 1, "[%s] the query used no try", kn);
 
 	a0 = jp_emu_apdu_count(c.e);
-	is_int(ct_verify(&c, key, ct_pin(1, (int)key), &tries), JP_OK, "[%s] right PIN", kn);
+	is_int(ct_verify(&c, key, fixture_pin(1, (int)key), &tries), JP_OK, "[%s] right PIN", kn);
 	is_int(jp_emu_apdu_count(c.e) - a0, 2, "[%s] VERIFY costs SELECT + VERIFY, no query", kn);
 	is_int(tries, max, "[%s] counter back to %d", kn, max);
 	is_int(jp_emu_tries(c.e, (int)key), max, "[%s] the card agrees", kn);
@@ -63,7 +63,7 @@ static void counters(jp_key key, uint16_t blocked_sw)
 	is_int(jp_emu_tries(c.e, (int)key), 0, "[%s] card counter 0", kn);
 	v0 = jp_emu_verify_count(c.e);
 	tries = -7;
-	is_int(ct_verify(&c, key, ct_pin(1, (int)key), &tries), JP_E_PIN_LOCKED,
+	is_int(ct_verify(&c, key, fixture_pin(1, (int)key), &tries), JP_E_PIN_LOCKED,
 	       "[%s] even the right PIN: blocked (6984)", kn);
 	is_int(tries, 0, "[%s] 0 tries", kn);
 	is_int(jp_emu_verify_count(c.e) - v0, 0,
@@ -122,12 +122,12 @@ static void malformed_cost_nothing(void)
 		       kn, i);
 		/* the same PIN as the old or the new one of a change */
 		rc = jp_card_change_pin(c.card, bad[i].key, (const uint8_t *)bad[i].pin, bad[i].len,
-		                        (const uint8_t *)ct_pin(1, (int)bad[i].key),
-		                        strlen(ct_pin(1, (int)bad[i].key)), NULL);
+		                        (const uint8_t *)fixture_pin(1, (int)bad[i].key),
+		                        strlen(fixture_pin(1, (int)bad[i].key)), NULL);
 		is_int(rc, bad[i].want, "[%s] malformed #%zu as old PIN refused", kn, i);
 		rc = jp_card_change_pin(c.card, bad[i].key,
-		                        (const uint8_t *)ct_pin(1, (int)bad[i].key),
-		                        strlen(ct_pin(1, (int)bad[i].key)),
+		                        (const uint8_t *)fixture_pin(1, (int)bad[i].key),
+		                        strlen(fixture_pin(1, (int)bad[i].key)),
 		                        (const uint8_t *)bad[i].pin, bad[i].len, NULL);
 		is_int(rc, bad[i].want, "[%s] malformed #%zu as new PIN refused", kn, i);
 		is_int(jp_emu_apdu_count(c.e) - a0, 0, "[%s] malformed #%zu: changes sent nothing",
@@ -146,12 +146,12 @@ static void lower_case_password(void)
 	size_t i;
 	int tries;
 
-	snprintf(lower, sizeof(lower), "%s", ct_pin(1, 1));
+	snprintf(lower, sizeof(lower), "%s", fixture_pin(1, 1));
 	for (i = 0; lower[i]; i++)
 		if (lower[i] >= 'A' && lower[i] <= 'Z')
 			lower[i] = (char)(lower[i] - 'A' + 'a');
 	CT_START(&c, 1, NULL);
-	ok(strcmp(lower, ct_pin(1, 1)) != 0, "fixture password has letters (%s)", lower);
+	ok(strcmp(lower, fixture_pin(1, 1)) != 0, "fixture password has letters (%s)", lower);
 	is_int(ct_verify(&c, JP_KEY_SIGN, lower, &tries), JP_OK,
 	       "lower-case signing password works (upper-cased before sending)");
 	ok(jp_emu_verified(c.e, 1), "the card verified it");
@@ -164,7 +164,7 @@ static void change_pin(void)
 	ct c;
 	int tries;
 	unsigned long c0;
-	const char *old_auth = ct_pin(1, 0), *old_sign = ct_pin(1, 1);
+	const char *old_auth = fixture_pin(1, 0), *old_sign = fixture_pin(1, 1);
 	const char *new_auth = strcmp(old_auth, "5678") ? "5678" : "4321";
 
 	CT_START(&c, 1, NULL);

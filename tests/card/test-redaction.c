@@ -70,9 +70,9 @@ int main(void)
 {
 	char path[] = "/tmp/jp-card-redaction-XXXXXX";
 	char spec[200], *log;
-	const char *pins[] = { ct_pin(1, 0), ct_pin(1, 1), "8642", "QZ7X9K", "qz7x9k" };
+	const char *pins[] = { fixture_pin(1, 0), fixture_pin(1, 1), "8642", "QZ7X9K", "qz7x9k" };
 	size_t i, len = 0, slen, off;
-	uint8_t *sign = ct_file(1, "sign.der", &slen);
+	uint8_t *sign = fixture_file(1, "sign.der", &slen);
 	const uint8_t *der;
 	size_t der_len;
 	int fd = mkstemp(path), cert_leak = 0;

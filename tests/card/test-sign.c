@@ -86,7 +86,7 @@ static void sign_both(void)
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len), JP_E_SECURITY_STATUS,
 	       "auth sign without VERIFY: JP_E_SECURITY_STATUS");
 	is_int(jp_emu_sign_count(c.e), 0, "no signature made");
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "auth PIN verified");
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL), JP_OK, "auth PIN verified");
 	sig_len = 0;
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len), JP_OK, "auth sign");
 	is_int(sig_len, 256, "256 bytes");
@@ -119,7 +119,7 @@ static void sign_both(void)
 	/* The signing key. */
 	is_int(jp_card_sign(c.card, JP_KEY_SIGN, di, di_len, sig, &sig_len), JP_E_SECURITY_STATUS,
 	       "signing key with only the auth PIN: JP_E_SECURITY_STATUS");
-	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK, "signing password verified");
+	is_int(ct_verify(&c, JP_KEY_SIGN, fixture_pin(1, 1), NULL), JP_OK, "signing password verified");
 	ks = cert_key(&c, JP_CERT_SIGN);
 	ok(ks != NULL, "signing cert parses");
 	is_int(jp_card_sign(c.card, JP_KEY_SIGN, di, di_len, sig, &sig_len), JP_OK, "sign sign");
@@ -171,8 +171,8 @@ static void reset_by_other(int unpower, int clear_on_reset)
 	o.clear_on_reset = clear_on_reset;
 	CT_START(&c, 1, &o);
 	di_len = digest_info("reset", di);
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[%s] auth verified", how);
-	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK, "[%s] sign verified", how);
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL), JP_OK, "[%s] auth verified", how);
+	is_int(ct_verify(&c, JP_KEY_SIGN, fixture_pin(1, 1), NULL), JP_OK, "[%s] sign verified", how);
 	is_int(jp_card_read_cert(c.card, JP_CERT_SIGN, &der, &len), JP_OK,
 	       "[%s] signing cert cached", how);
 	jp_emu_reader_reset_by_other(c.reader, unpower);
@@ -210,8 +210,8 @@ static void reselect_clears(void)
 	CT_START(&c, 1, &o);
 	ka = cert_key(&c, JP_CERT_AUTH);
 	di_len = digest_info("reselect", di);
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[reselect clears] verify");
-	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK,
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL), JP_OK, "[reselect clears] verify");
+	is_int(ct_verify(&c, JP_KEY_SIGN, fixture_pin(1, 1), NULL), JP_OK,
 	       "[reselect clears] verify sign");
 	for (i = 0; i < 3; i++) {
 		if (jp_card_read_cert(c.card, (jp_cert_id)i, &der, &len) != JP_OK)
@@ -244,7 +244,7 @@ static void pss_card(void)
 	CT_START(&c, 1, &o);
 	ka = cert_key(&c, JP_CERT_AUTH);
 	di_len = digest_info("pss card", di);
-	ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL);
+	ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL);
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len), JP_OK,
 	       "[pss card] PKCS#1 v1.5 sign");
 	ok(verify_msg(ka, "pss card", sig, sig_len), "[pss card] verifies");
@@ -265,7 +265,7 @@ static void garbled_signatures(void)
 	CT_START(&c, 1, &o);
 	ka = cert_key(&c, JP_CERT_AUTH);
 	di_len = digest_info("fault", di);
-	ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL);
+	ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL);
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, di_len, sig, &sig_len), JP_OK,
 	       "garbled signature: the card layer passes it up (the p11 layer verifies)");
 	ok(!verify_msg(ka, "fault", sig, sig_len), "and host verification catches it");

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "jpki/log.h"
+#include "jpki/sleep.h"
 #include "jpki/transport.h"
 
 typedef struct probe_opts {
@@ -53,14 +54,6 @@ static unsigned long long mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n)
@@ -379,7 +372,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.hold > 0)
-		sleep_ms(o.hold);
+		jp_sleep_ms((unsigned)o.hold);
 out:
 	if (in_tx)
 		ops->end(l);

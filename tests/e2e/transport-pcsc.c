@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jpki/sleep.h"
 #include "jpki/transport.h"
 #include "tests/tap.h"
 
@@ -28,13 +29,6 @@ static unsigned long long mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000ull;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static size_t unhex(uint8_t *out, const char *h)
@@ -353,7 +347,7 @@ static void test_wait(jp_link **lp)
 
 	/* Cancelled from another thread. */
 	wait_start(&w, (unsigned)-1);
-	sleep_ms(300);
+	jp_sleep_ms(300);
 	is_int(ops->cancel(tr), JP_OK, "cancel");
 	wait_join(&w);
 	is_int(w.rc, JP_E_CANCELLED, "wait_change(forever) -> JP_E_CANCELLED");
@@ -376,7 +370,7 @@ static void test_wait(jp_link **lp)
 
 	/* The card is pulled: the wait wakes, the link says no card. */
 	wait_start(&w, 10000);
-	sleep_ms(200);
+	jp_sleep_ms(200);
 	kill(emu_pid, SIGUSR1);
 	wait_join(&w);
 	is_int(w.rc, JP_OK, "removal wakes wait_change");
@@ -395,7 +389,7 @@ static void test_wait(jp_link **lp)
 
 	/* Put back: the wait wakes, connecting works again. */
 	wait_start(&w, 10000);
-	sleep_ms(200);
+	jp_sleep_ms(200);
 	kill(emu_pid, SIGUSR2);
 	wait_join(&w);
 	is_int(w.rc, JP_OK, "insertion wakes wait_change");

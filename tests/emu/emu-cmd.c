@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <openssl/rsa.h>
 #include <openssl/crypto.h>
+#include "jpki/sleep.h"
 #include "emu-int.h"
 
 #define SW_OK              0x9000
@@ -271,8 +272,8 @@ static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 		in = hash;
 		in_len = sizeof(hash);
 	}
-	if (e->opts.latency_sign_us)
-		usleep(e->opts.latency_sign_us);
+	if (e->opts.latency_sign_us)      /* µs, slept in whole ms (rounded up) */
+		jp_sleep_ms((e->opts.latency_sign_us + 999) / 1000);
 	if (rsa_sign(e, e->key[k], md, pss, in, in_len, rsp, &sig_len) != 0) {
 		*sw = SW_INTERNAL;
 		goto fail;

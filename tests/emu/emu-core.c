@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "jpki/sleep.h"
 #include "emu-int.h"
 
 /* A T=1 ATR: TS 3B, T0 8A (TD1, 10 historical bytes), TD1 80, TD2 01
@@ -195,8 +196,8 @@ long jp_emu_apdu(jp_emu *e, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp)
 		log_event(e, "no answer");
 		goto out;
 	}
-	if (e->opts.latency_apdu_us)
-		usleep(e->opts.latency_apdu_us);
+	if (e->opts.latency_apdu_us)      /* µs, slept in whole ms (rounded up) */
+		jp_sleep_ms((e->opts.latency_apdu_us + 999) / 1000);
 	if (e->opts.fail_nth == idx) {
 		sw = 0x6F00;
 	} else {

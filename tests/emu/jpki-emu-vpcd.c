@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include "jpki/sleep.h"
 #include "emu.h"
 
 static volatile sig_atomic_t want_quit, want_remove, want_insert;
@@ -112,12 +113,6 @@ static int connect_once(unsigned port)
 	return fd;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 /* Retries for retry_secs; -1 when giving up or asked to quit/remove. */
 static int connect_retry(unsigned port, unsigned retry_secs)
 {
@@ -128,7 +123,7 @@ static int connect_retry(unsigned port, unsigned retry_secs)
 		fd = connect_once(port);
 		if (fd >= 0 || want_quit || want_remove || time(NULL) >= end)
 			break;
-		nap_ms(100);
+		jp_sleep_ms(100);
 	}
 	return fd;
 }
@@ -377,7 +372,7 @@ int main(int argc, char **argv)
 				jp_emu_reinsert(e);
 		}
 		if (!inserted) {
-			nap_ms(50);
+			jp_sleep_ms(50);
 			continue;
 		}
 		fd = connect_retry((unsigned)port, (unsigned)retry);
@@ -405,7 +400,7 @@ int main(int argc, char **argv)
 		} else if (how == SERVED_CLOSED && exit_on_close) {
 			break;
 		} else if (how == SERVED_CLOSED) {
-			nap_ms(100);
+			jp_sleep_ms(100);
 		}
 	}
 	rc = 0;

@@ -1,6 +1,7 @@
 # tests/emu: rules for this directory (included from the top Makefile.am)
 #
-# libjpemucore.la: the card emulator core (needs only OpenSSL).
+# libjpemucore.la: the card emulator core (needs OpenSSL and, for
+#                  jp_sleep_ms, src/common/libjpcommon.la).
 # libjpemu.la:     core + the in-process transport; tests link it INSTEAD of
 #                  src/transport/libjptransport-pcsc.la (it defines
 #                  jp_transport_default_ops()).
@@ -21,15 +22,18 @@ tests_emu_libjpemu_la_LIBADD = tests/emu/libjpemucore.la $(PTHREAD_LIBS)
 # The vpcd front end: built by default (the e2e tier and the demo run it).
 noinst_PROGRAMS += tests/emu/jpki-emu-vpcd
 tests_emu_jpki_emu_vpcd_SOURCES = tests/emu/jpki-emu-vpcd.c
-tests_emu_jpki_emu_vpcd_LDADD = tests/emu/libjpemucore.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_emu_jpki_emu_vpcd_LDADD = tests/emu/libjpemucore.la src/common/libjpcommon.la $(CRYPTO_LIBS) \
+	$(PTHREAD_LIBS)
 
 check_PROGRAMS += tests/emu/test-emu
 TESTS += tests/emu/test-emu
-tests_emu_test_emu_LDADD = tests/emu/libjpemucore.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_emu_test_emu_LDADD = tests/emu/libjpemucore.la src/common/libjpcommon.la $(CRYPTO_LIBS) \
+	$(PTHREAD_LIBS)
 
 check_PROGRAMS += tests/emu/test-emu-transport
 TESTS += tests/emu/test-emu-transport
-tests_emu_test_emu_transport_LDADD = tests/emu/libjpemu.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_emu_test_emu_transport_LDADD = tests/emu/libjpemu.la src/common/libjpcommon.la $(CRYPTO_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The vpcd front end behind a private pcscd (uses the e2e harness and
 # tests/e2e/pcsc-probe; SKIPs where pcscd/vpcd/namespaces are missing).

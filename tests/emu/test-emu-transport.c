@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "jpki/sleep.h"
 #include "jpki/transport.h"
 #include "tests/emu/emu-transport.h"
 #include "tests/tap.h"
@@ -85,7 +86,7 @@ static int blocked(unsigned n)
 	int ms;
 
 	for (ms = 0; ms < 30000 && jp_emu_blocked() < n; ms++)
-		usleep(1000);
+		jp_sleep_ms(1);
 	return jp_emu_blocked() >= n;
 }
 

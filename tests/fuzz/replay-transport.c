@@ -41,13 +41,25 @@ static jp_err replay_list(jp_transport *t, jp_reader_status **out, size_t *count
 static jp_err replay_wait(jp_transport *t, const jp_reader_status *known, size_t count,
                           unsigned timeout_ms)
 {
+	/* The parameters are the ops table's (jp_transport_ops). */
+	(void)t;
+	(void)known;
+	(void)count;
+	(void)timeout_ms;
 	return JP_E_TIMEOUT;
 }
 
-static jp_err replay_cancel(jp_transport *t) { return JP_OK; }
+static jp_err replay_cancel(jp_transport *t)
+{
+	(void)t;
+	return JP_OK;
+}
 
 static jp_err replay_connect(jp_transport *t, const char *reader, jp_link **out)
 {
+	(void)t;
+	(void)reader;
+	(void)out;
 	return JP_E_NO_READER;
 }
 
@@ -88,13 +100,18 @@ out:
 	return rc;
 }
 
-static jp_err replay_ok(jp_link *l) { return JP_OK; }
+static jp_err replay_ok(jp_link *l)
+{
+	(void)l;
+	return JP_OK;
+}
 
 static jp_err replay_atr(jp_link *l, uint8_t *out, size_t *len)
 {
 	static const uint8_t atr[] = { 0x3B, 0x80, 0x80, 0x01, 0x01 };
 	jp_err rc = JP_E_ARGS;
 
+	(void)l;
 	if (*len >= sizeof(atr)) {
 		memcpy(out, atr, sizeof(atr));
 		*len = sizeof(atr);

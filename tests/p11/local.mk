@@ -2,15 +2,14 @@
 # Programs that call C_GetFunctionList of the test build of the module
 # (src/p11/libjpki-test.la: same sources, emulator transport).
 p11_test_ldadd = src/p11/libjpki-test.la $(CRYPTO_LIBS) $(PTHREAD_LIBS)
-EXTRA_DIST += tests/p11/core-test.h
+EXTRA_DIST += tests/p11/p11-test.h
 
-# --- p11-core's tests ---
+# Tokens, slots, sessions, login.
 check_PROGRAMS += tests/p11/test-token
 TESTS += tests/p11/test-token
 tests_p11_test_token_LDADD = $(p11_test_ldadd)
 
-# --- p11-ops' tests (objects, attributes, find, mechanisms, sign, verify, digest) ---
-EXTRA_DIST += tests/p11/ops-test.h
+# Objects, attributes, find, mechanisms, sign, verify, digest; and more of the above.
 check_PROGRAMS += tests/p11/test-attributes
 TESTS += tests/p11/test-attributes
 tests_p11_test_attributes_LDADD = $(p11_test_ldadd)

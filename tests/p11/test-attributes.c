@@ -5,7 +5,7 @@
  * no APDU for any of it; read-only objects. */
 #include "config.h"
 
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 #define MAX_EXP 48
@@ -27,7 +27,7 @@ static void put(exp_obj *x, CK_ATTRIBUTE_TYPE type, const char *name, const void
 	exp_attr *a = &x->a[x->n++];
 
 	if (len > sizeof(a->val))
-		OT_BAIL("expected value of %s too long", name);
+		bail_out("expected value of %s too long", name);
 	a->type = type;
 	a->name = name;
 	if (len)
@@ -63,7 +63,7 @@ static void put_date(exp_obj *x, CK_ATTRIBUTE_TYPE type, const char *name, const
 
 	memset(&t, 0, sizeof(t));
 	if (ASN1_TIME_to_tm(tm, &t) != 1)
-		OT_BAIL("bad time in fixture");
+		bail_out("bad time in fixture");
 	strftime(buf, sizeof(buf), "%Y%m%d", &t);
 	put(x, type, name, buf, 8);   /* CK_DATE: YYYY MM DD as characters */
 }
@@ -86,7 +86,7 @@ static void put_bn(exp_obj *x, CK_ATTRIBUTE_TYPE type, const char *name, EVP_PKE
 	int len;
 
 	if (!EVP_PKEY_get_bn_param(k, param, &bn))
-		OT_BAIL("no %s in fixture key", param);
+		bail_out("no %s in fixture key", param);
 	len = BN_bn2bin(bn, buf);
 	put(x, type, name, buf, (size_t)len);
 	BN_free(bn);
@@ -112,8 +112,8 @@ static void expect_cert(exp_obj *x, const char *file, int priv, CK_ULONG categor
                         const char *label)
 {
 	size_t len;
-	uint8_t *der = ot_file(CARD, file, &len), sha[20], id[20], *ser = NULL;
-	X509 *c = ot_cert(CARD, file);
+	uint8_t *der = fixture_file(CARD, file, &len), sha[20], id[20], *ser = NULL;
+	X509 *c = pt_cert(CARD, file);
 	int slen;
 
 	x->n = 0;
@@ -126,7 +126,7 @@ static void expect_cert(exp_obj *x, const char *file, int priv, CK_ULONG categor
 	PUT_DATE(x, CKA_START_DATE, X509_get0_notBefore(c));
 	PUT_DATE(x, CKA_END_DATE, X509_get0_notAfter(c));
 	put_name(x, CKA_SUBJECT, "CKA_SUBJECT", X509_get_subject_name(c));
-	ot_key_id(c, id);
+	pt_key_id(c, id);
 	PUT(x, CKA_ID, id, 20);
 	put_name(x, CKA_ISSUER, "CKA_ISSUER", X509_get_issuer_name(c));
 	slen = i2d_ASN1_INTEGER(X509_get0_serialNumber(c), &ser);
@@ -145,14 +145,14 @@ static void expect_cert(exp_obj *x, const char *file, int priv, CK_ULONG categor
 static void expect_key(exp_obj *x, const char *file, CK_OBJECT_CLASS cls, int priv,
                        const char *label)
 {
-	X509 *c = ot_cert(CARD, file);
+	X509 *c = pt_cert(CARD, file);
 	EVP_PKEY *k = X509_get_pubkey(c);
 	uint8_t id[20];
 
 	x->n = 0;
 	common(x, cls, priv, label);
 	PUT_ULONG(x, CKA_KEY_TYPE, CKK_RSA);
-	ot_key_id(c, id);
+	pt_key_id(c, id);
 	PUT(x, CKA_ID, id, 20);
 	PUT_DATE(x, CKA_START_DATE, X509_get0_notBefore(c));
 	PUT_DATE(x, CKA_END_DATE, X509_get0_notAfter(c));
@@ -195,7 +195,7 @@ static void expect_priv(exp_obj *x, const char *file, int always_auth, const cha
 
 /* Each expected attribute: the length query, the exact fetch, a buffer one
  * byte short (§5.7.5 rules 3, 4, 5). */
-static void check_object(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const exp_obj *x,
+static void check_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const exp_obj *x,
                          const char *what)
 {
 	size_t i;
@@ -209,17 +209,17 @@ static void check_object(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const e
 		CK_ULONG l1, l2, l3 = CK_UNAVAILABLE_INFORMATION;
 		int same;
 
-		r1 = t->f->C_GetAttributeValue(h, o, &a, 1);
+		r1 = F->C_GetAttributeValue(h, o, &a, 1);
 		l1 = a.ulValueLen;
 		memset(buf, 0xEE, sizeof(buf));
 		a.pValue = buf;
 		a.ulValueLen = e->len;
-		r2 = t->f->C_GetAttributeValue(h, o, &a, 1);
+		r2 = F->C_GetAttributeValue(h, o, &a, 1);
 		l2 = a.ulValueLen;
 		same = r2 == CKR_OK && (e->len == 0 || memcmp(buf, e->val, e->len) == 0);
 		if (e->len > 0) {
 			a.ulValueLen = e->len - 1;
-			r3 = t->f->C_GetAttributeValue(h, o, &a, 1);
+			r3 = F->C_GetAttributeValue(h, o, &a, 1);
 			l3 = a.ulValueLen;
 		}
 		if (!ok(r1 == CKR_OK && l1 == e->len && same && l2 == e->len &&
@@ -230,7 +230,7 @@ static void check_object(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const e
 	}
 }
 
-static void check_rules(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub)
+static void check_rules(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub)
 {
 	static const CK_ATTRIBUTE_TYPE sensitive[] = {
 		CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
@@ -247,18 +247,18 @@ static void check_rules(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OB
 		a.type = sensitive[i];
 		a.pValue = buf;
 		a.ulValueLen = sizeof(buf);
-		rv = t->f->C_GetAttributeValue(h, priv, &a, 1);
+		rv = F->C_GetAttributeValue(h, priv, &a, 1);
 		ok(rv == CKR_ATTRIBUTE_SENSITIVE && a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
 		   "private key attribute 0x%lx is sensitive", sensitive[i]);
 	}
 	a.type = CKA_VALUE;
 	a.pValue = NULL;
 	a.ulValueLen = 0;
-	rv = t->f->C_GetAttributeValue(h, pub, &a, 1);
+	rv = F->C_GetAttributeValue(h, pub, &a, 1);
 	ok(rv == CKR_ATTRIBUTE_TYPE_INVALID && a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
 	   "CKA_VALUE of a public key: CKR_ATTRIBUTE_TYPE_INVALID");
 	a.type = CKA_VENDOR_DEFINED | 0x1234;
-	rv = t->f->C_GetAttributeValue(h, pub, &a, 1);
+	rv = F->C_GetAttributeValue(h, pub, &a, 1);
 	ok(rv == CKR_ATTRIBUTE_TYPE_INVALID && a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
 	   "vendor attribute: CKR_ATTRIBUTE_TYPE_INVALID");
 
@@ -267,7 +267,7 @@ static void check_rules(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OB
 	mixed[1].type = CKA_PRIVATE_EXPONENT; mixed[1].pValue = buf; mixed[1].ulValueLen = sizeof(buf);
 	mixed[2].type = CKA_VENDOR_DEFINED | 7; mixed[2].pValue = buf; mixed[2].ulValueLen = sizeof(buf);
 	mixed[3].type = CKA_LABEL; mixed[3].pValue = label; mixed[3].ulValueLen = sizeof(label);
-	rv = t->f->C_GetAttributeValue(h, priv, mixed, 4);
+	rv = F->C_GetAttributeValue(h, priv, mixed, 4);
 	ok(rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
 	   rv == CKR_BUFFER_TOO_SMALL, "mixed template: one of the three errors (0x%lx)", rv);
 	ok(cls == CKO_PRIVATE_KEY && mixed[0].ulValueLen == sizeof(cls),
@@ -279,48 +279,48 @@ static void check_rules(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv, CK_OB
 	/* Several lengths at once. */
 	mixed[0].pValue = NULL; mixed[0].ulValueLen = 99;
 	mixed[3].pValue = NULL; mixed[3].ulValueLen = 99;
-	rv = t->f->C_GetAttributeValue(h, priv, mixed, 1);
+	rv = F->C_GetAttributeValue(h, priv, mixed, 1);
 	ok(rv == CKR_OK && mixed[0].ulValueLen == sizeof(CK_OBJECT_CLASS), "length query of CKA_CLASS");
 
 	/* Arguments and handles. */
-	is_int(t->f->C_GetAttributeValue(h, priv, NULL, 1), CKR_ARGUMENTS_BAD, "NULL template");
-	is_int(t->f->C_GetAttributeValue(h, priv, NULL, 0), CKR_OK, "empty template");
+	is_int(F->C_GetAttributeValue(h, priv, NULL, 1), CKR_ARGUMENTS_BAD, "NULL template");
+	is_int(F->C_GetAttributeValue(h, priv, NULL, 0), CKR_OK, "empty template");
 	a.type = CKA_CLASS; a.pValue = NULL; a.ulValueLen = 0;
-	is_int(t->f->C_GetAttributeValue(h, 0x7fff0000UL, &a, 1), CKR_OBJECT_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(h, 0x7fff0000UL, &a, 1), CKR_OBJECT_HANDLE_INVALID,
 	       "unknown object handle");
-	is_int(t->f->C_GetAttributeValue(h, CK_INVALID_HANDLE, &a, 1), CKR_OBJECT_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(h, CK_INVALID_HANDLE, &a, 1), CKR_OBJECT_HANDLE_INVALID,
 	       "CK_INVALID_HANDLE");
-	is_int(t->f->C_GetAttributeValue(0x7fff0000UL, priv, &a, 1), CKR_SESSION_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(0x7fff0000UL, priv, &a, 1), CKR_SESSION_HANDLE_INVALID,
 	       "unknown session handle");
 
 	/* Read-only token. */
 	a.type = CKA_LABEL; a.pValue = "x"; a.ulValueLen = 1;
-	is_int(t->f->C_SetAttributeValue(h, pub, &a, 1), CKR_ACTION_PROHIBITED,
+	is_int(F->C_SetAttributeValue(h, pub, &a, 1), CKR_ACTION_PROHIBITED,
 	       "C_SetAttributeValue: CKR_ACTION_PROHIBITED");
-	is_int(t->f->C_DestroyObject(h, pub), CKR_ACTION_PROHIBITED,
+	is_int(F->C_DestroyObject(h, pub), CKR_ACTION_PROHIBITED,
 	       "C_DestroyObject: CKR_ACTION_PROHIBITED");
 	{
 		CK_OBJECT_HANDLE nh = 0;
 		CK_ULONG size = 0;
 
-		is_int(t->f->C_CopyObject(h, pub, NULL, 0, &nh), CKR_ACTION_PROHIBITED,
+		is_int(F->C_CopyObject(h, pub, NULL, 0, &nh), CKR_ACTION_PROHIBITED,
 		       "C_CopyObject: CKR_ACTION_PROHIBITED");
-		is_int(t->f->C_CreateObject(h, &a, 1, &nh), CKR_TOKEN_WRITE_PROTECTED,
+		is_int(F->C_CreateObject(h, &a, 1, &nh), CKR_TOKEN_WRITE_PROTECTED,
 		       "C_CreateObject: CKR_TOKEN_WRITE_PROTECTED");
-		is_int(t->f->C_GetObjectSize(h, pub, &size), CKR_OK, "C_GetObjectSize");
+		is_int(F->C_GetObjectSize(h, pub, &size), CKR_OK, "C_GetObjectSize");
 		ok(size > 256 && size < 4096, "object size %lu is the sum of its values", size);
-		is_int(t->f->C_GetObjectSize(h, pub, NULL), CKR_ARGUMENTS_BAD,
+		is_int(F->C_GetObjectSize(h, pub, NULL), CKR_ARGUMENTS_BAD,
 		       "C_GetObjectSize: NULL size");
 	}
 	a.type = CKA_LABEL; a.pValue = NULL; a.ulValueLen = 0;
-	ok(t->f->C_GetAttributeValue(h, pub, &a, 1) == CKR_OK &&
+	ok(F->C_GetAttributeValue(h, pub, &a, 1) == CKR_OK &&
 	   a.ulValueLen == strlen("JPKI User Authentication"),
 	   "label unchanged");
 }
 
 int main(void)
 {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE ha, hs;
 	CK_OBJECT_HANDLE o, priv_a, pub_a, priv_s = 0;
 	exp_obj *x = calloc(1, sizeof(*x));
@@ -328,76 +328,76 @@ int main(void)
 	CK_ATTRIBUTE a;
 	CK_C_INITIALIZE_ARGS args;
 
-	ot_start(&t, CARD, NULL);
-	ha = ot_open(&t, OT_AUTH);
-	hs = ot_open(&t, OT_SIGN);
+	pt_start(&t, CARD, NULL);
+	ha = pt_open(&t, PT_AUTH);
+	hs = pt_open(&t, PT_SIGN);
 
 	/* ---- authentication token, before login ---- */
 	expect_cert(x, "auth.der", 0, 1, "JPKI User Authentication");
-	check_object(&t, ha, ot_find1(&t, ha, CKO_CERTIFICATE, 1), x, "auth certificate");
+	check_object(ha, pt_find1(ha, CKO_CERTIFICATE, 1), x, "auth certificate");
 	expect_cert(x, "auth-ca.der", 0, 2, "JPKI User Authentication CA");
-	check_object(&t, ha, ot_find1(&t, ha, CKO_CERTIFICATE, 2), x, "auth CA certificate");
+	check_object(ha, pt_find1(ha, CKO_CERTIFICATE, 2), x, "auth CA certificate");
 	expect_pub(x, "auth.der", 0, "JPKI User Authentication");
-	pub_a = ot_find1(&t, ha, CKO_PUBLIC_KEY, -1);
-	check_object(&t, ha, pub_a, x, "auth public key");
-	is_int(ot_find1(&t, ha, CKO_PRIVATE_KEY, -1), CK_INVALID_HANDLE,
+	pub_a = pt_find1(ha, CKO_PUBLIC_KEY, -1);
+	check_object(ha, pub_a, x, "auth public key");
+	is_int(pt_find1(ha, CKO_PRIVATE_KEY, -1), CK_INVALID_HANDLE,
 	       "auth private key hidden before login");
 
 	/* ---- signing token, before login: only the CA ---- */
 	expect_cert(x, "sign-ca.der", 0, 2, "JPKI Digital Signature CA");
-	check_object(&t, hs, ot_find1(&t, hs, CKO_CERTIFICATE, 2), x, "sign CA certificate");
-	is_int(ot_find1(&t, hs, CKO_CERTIFICATE, 1), CK_INVALID_HANDLE,
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 2), x, "sign CA certificate");
+	is_int(pt_find1(hs, CKO_CERTIFICATE, 1), CK_INVALID_HANDLE,
 	       "no signing certificate before login");
-	is_int(ot_find1(&t, hs, CKO_PUBLIC_KEY, -1), CK_INVALID_HANDLE,
+	is_int(pt_find1(hs, CKO_PUBLIC_KEY, -1), CK_INVALID_HANDLE,
 	       "no signing public key before login");
 
 	/* ---- after login ---- */
-	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
+	is_int(pt_login(ha, CKU_USER, fixture_pin(CARD, PT_AUTH)), CKR_OK, "auth login");
 	expect_priv(x, "auth.der", 0, "JPKI User Authentication");
-	priv_a = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
-	check_object(&t, ha, priv_a, x, "auth private key");
+	priv_a = pt_find1(ha, CKO_PRIVATE_KEY, -1);
+	check_object(ha, priv_a, x, "auth private key");
 
-	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login");
+	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "sign login");
 	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
-	check_object(&t, hs, ot_find1(&t, hs, CKO_CERTIFICATE, 1), x, "sign certificate");
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate");
 	expect_pub(x, "sign.der", 1, "JPKI Digital Signature");
-	check_object(&t, hs, ot_find1(&t, hs, CKO_PUBLIC_KEY, -1), x, "sign public key");
+	check_object(hs, pt_find1(hs, CKO_PUBLIC_KEY, -1), x, "sign public key");
 	expect_priv(x, "sign.der", 1, "JPKI Digital Signature");
-	priv_s = ot_find1(&t, hs, CKO_PRIVATE_KEY, -1);
-	check_object(&t, hs, priv_s, x, "sign private key");
+	priv_s = pt_find1(hs, CKO_PRIVATE_KEY, -1);
+	check_object(hs, priv_s, x, "sign private key");
 
 	/* ---- the rules, and no card traffic for any of it ---- */
-	pub_a = ot_find1(&t, ha, CKO_PUBLIC_KEY, -1);
-	priv_a = ot_find1(&t, ha, CKO_PRIVATE_KEY, -1);
+	pub_a = pt_find1(ha, CKO_PUBLIC_KEY, -1);
+	priv_a = pt_find1(ha, CKO_PRIVATE_KEY, -1);
 	apdus = jp_emu_apdu_count(t.e);
-	check_rules(&t, ha, priv_a, pub_a);
+	check_rules(ha, priv_a, pub_a);
 	expect_cert(x, "sign.der", 1, 1, "JPKI Digital Signature");
-	check_object(&t, hs, ot_find1(&t, hs, CKO_CERTIFICATE, 1), x, "sign certificate again");
+	check_object(hs, pt_find1(hs, CKO_CERTIFICATE, 1), x, "sign certificate again");
 	is_int(jp_emu_apdu_count(t.e) - apdus, 0,
 	       "attribute queries and fetches sent no APDU (values computed once)");
 
 	/* ---- logout: the signing objects are gone ---- */
-	is_int(t.f->C_Logout(hs), CKR_OK, "sign logout");
+	is_int(F->C_Logout(hs), CKR_OK, "sign logout");
 	a.type = CKA_MODULUS; a.pValue = NULL; a.ulValueLen = 0;
-	is_int(t.f->C_GetAttributeValue(hs, priv_s, &a, 1), CKR_OBJECT_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(hs, priv_s, &a, 1), CKR_OBJECT_HANDLE_INVALID,
 	       "signing private key handle invalid after logout");
 	a.type = CKA_CLASS;
 	o = priv_a;
-	ok(t.f->C_GetAttributeValue(ha, o, &a, 1) == CKR_OBJECT_HANDLE_INVALID,
+	ok(F->C_GetAttributeValue(ha, o, &a, 1) == CKR_OBJECT_HANDLE_INVALID,
 	   "auth private key hidden too: logout unpowers the card, both tokens log out");
-	ot_stop(&t);
+	pt_stop(&t);
 
 	/* ---- always-authenticate=no (p11-kit's x-init-reserved) ---- */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
 	args.pReserved = (void *)"always-authenticate=no";
-	ot_start_args(&t, CARD, NULL, &args);
-	hs = ot_open(&t, OT_SIGN);
-	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login (option run)");
+	pt_start_args(&t, CARD, NULL, &args);
+	hs = pt_open(&t, PT_SIGN);
+	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "sign login (option run)");
 	expect_priv(x, "sign.der", 0, "JPKI Digital Signature");
-	check_object(&t, hs, ot_find1(&t, hs, CKO_PRIVATE_KEY, -1), x,
+	check_object(hs, pt_find1(hs, CKO_PRIVATE_KEY, -1), x,
 	             "sign private key with always-authenticate=no");
-	ot_stop(&t);
+	pt_stop(&t);
 
 	free(x);
 	done_testing();

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 enum { AUTH = 0, SIGN = 1 };
@@ -105,7 +105,7 @@ static int sign_once(CK_SESSION_HANDLE h, int k, int ctx_login)
 	F->C_FindObjectsFinal(h);
 	ok_ = ok_ && F->C_SignInit(h, &m, key) == CKR_OK;
 	if (ok_ && ctx_login)
-		ok_ = pt_login(h, CKU_CONTEXT_SPECIFIC, pt_pin(CARD, k)) == CKR_OK;
+		ok_ = pt_login(h, CKU_CONTEXT_SPECIFIC, fixture_pin(CARD, k)) == CKR_OK;
 	ok_ = ok_ && F->C_Sign(h, (CK_BYTE_PTR)"exit", 4, sig, &len) == CKR_OK && len == 256;
 	return ok_ && jp_emu_sign_count(E) == before + 1;
 }
@@ -135,11 +135,11 @@ static void child(enum scenario sc, int k, const char *opts)
 	V.steps_ok &= h != CK_INVALID_HANDLE;
 	if (sc == NO_LOGIN_EXIT) {
 		/* Another program logs in; we do everything short of it. */
-		V.steps_ok &= pt_other_verify(E, k, pt_pin(CARD, k)) == 0x9000;
+		V.steps_ok &= pt_other_verify(E, k, fixture_pin(CARD, k)) == 0x9000;
 		V.steps_ok &= pt_slots(CK_TRUE, ids, 4) == 2 && F->C_GetTokenInfo(ids[k], &ti) == CKR_OK;
 		exit(0);
 	}
-	V.steps_ok &= pt_login(h, CKU_USER, pt_pin(CARD, k)) == CKR_OK;
+	V.steps_ok &= pt_login(h, CKU_USER, fixture_pin(CARD, k)) == CKR_OK;
 	if (sc == LOGIN_SIGN_EXIT || sc == FINALIZE_EXIT)
 		V.steps_ok &= sign_once(h, k, 0);
 	if (sc == FINALIZE_EXIT)
@@ -168,10 +168,8 @@ static verdict run(enum scenario sc, int k, const char *opts)
 	verdict v;
 
 	memset(&v, 0xFF, sizeof(v));
-	if (pipe(fds) != 0) {
-		printf("Bail out! pipe\n");
-		exit(1);
-	}
+	if (pipe(fds) != 0)
+		bail_out("pipe");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -244,8 +242,8 @@ static void check_seal(void)
 	is_int(F->C_Initialize(&a), CKR_OK, "seal: C_Initialize");
 	ha = open_on(AUTH);
 	hs = open_on(SIGN);
-	is_int(pt_login(ha, CKU_USER, pt_pin(CARD, AUTH)), CKR_OK, "seal: authentication login");
-	is_int(pt_login(hs, CKU_USER, pt_pin(CARD, SIGN)), CKR_OK, "seal: signature login");
+	is_int(pt_login(ha, CKU_USER, fixture_pin(CARD, AUTH)), CKR_OK, "seal: authentication login");
+	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, SIGN)), CKR_OK, "seal: signature login");
 	ok(jp_emu_verified(E, AUTH) && jp_emu_verified(E, SIGN), "seal: both PINs verified");
 	ok(sign_once(ha, AUTH, 0), "seal: an authentication signature");
 	ok(jp_emu_verified(E, AUTH) && jp_emu_verified(E, SIGN),
@@ -267,7 +265,7 @@ static void check_seal(void)
 	a = init_args("always-authenticate=no");
 	is_int(F->C_Initialize(&a), CKR_OK, "no seal: C_Initialize");
 	hs = open_on(SIGN);
-	is_int(pt_login(hs, CKU_USER, pt_pin(CARD, SIGN)), CKR_OK, "no seal: login");
+	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, SIGN)), CKR_OK, "no seal: login");
 	ok(sign_once(hs, SIGN, 0), "no seal: a signature without a context login");
 	ok(jp_emu_verified(E, SIGN), "no seal: the card stays verified (batch signing)");
 	F->C_Finalize(NULL);

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 static const char *const child_checks[] = {
 	"child: GetSlotList before init → NOT_INITIALIZED",
@@ -48,7 +48,7 @@ static void child(int fd, CK_SESSION_HANDLE parent_session)
 	res[i++] = F->C_GetSessionInfo(parent_session, &si) == CKR_SESSION_HANDLE_INVALID;
 	res[i++] = F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h) == CKR_OK;
 	res[i++] = F->C_GetSessionInfo(h, &si) == CKR_OK && si.state == CKS_RO_PUBLIC_SESSION;
-	res[i++] = pt_login(h, CKU_USER, pt_pin(1, 0)) == CKR_OK;
+	res[i++] = pt_login(h, CKU_USER, fixture_pin(1, 0)) == CKR_OK;
 	res[i++] = F->C_Finalize(NULL) == CKR_OK;
 	res[i++] = F->C_Initialize(NULL) == CKR_OK && F->C_Finalize(NULL) == CKR_OK;
 	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
@@ -72,7 +72,7 @@ int main(void)
 	is_int(pt_init(), CKR_OK, "parent: initialize");
 	is_int(pt_slots(CK_FALSE, s, 2), 2, "parent: two slots");
 	F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, 0)), CKR_OK, "parent: login");
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, 0)), CKR_OK, "parent: login");
 
 	if (pipe(fds) != 0)
 		skip_all("no pipe");

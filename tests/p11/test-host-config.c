@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "host-provider.h"
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 
@@ -44,11 +44,11 @@ static void provider_uses_module(void)
 	/* The emulated card only now: making it is an OpenSSL call, which
 	 * would load the configuration before the module's C_Initialize. */
 	if (emu == NULL) {
-		int reader = jp_emu_reader_add(OT_READER);
+		int reader = jp_emu_reader_add(PT_READER);
 
 		emu = jp_emu_new(jp_emu_fixture_dir(CARD), NULL, NULL);
 		if (emu == NULL || reader < 0)
-			OT_BAIL("no emulated card");
+			bail_out("no emulated card");
 		jp_emu_reader_insert(reader, emu);
 	}
 	nested_init_rv = mod->C_Initialize(NULL);
@@ -77,7 +77,7 @@ static void write_config(void)
 	int fd = mkstemp(conf_path);
 
 	if (fd < 0 || write(fd, conf, sizeof(conf) - 1) != (ssize_t)(sizeof(conf) - 1))
-		OT_BAIL("cannot write %s", conf_path);
+		bail_out("cannot write %s", conf_path);
 	close(fd);
 	setenv("OPENSSL_CONF", conf_path, 1);
 }
@@ -85,19 +85,19 @@ static void write_config(void)
 /* Slots, a session, the certificate's value: the module works. */
 static void check_module(const char *what)
 {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE h;
 	CK_OBJECT_HANDLE cert;
 	uint8_t value[4096];
 	CK_ATTRIBUTE a = { CKA_VALUE, value, sizeof(value) };
 	size_t want_len;
-	uint8_t *want = ot_file(CARD, "auth.der", &want_len);
+	uint8_t *want = fixture_file(CARD, "auth.der", &want_len);
 
 	memset(&t, 0, sizeof(t));
-	t.f = mod;
-	ot_find_slots(&t);
-	h = ot_open(&t, OT_AUTH);
-	cert = ot_find1(&t, h, CKO_CERTIFICATE, 1);
+	F = mod;
+	pt_find_slots(&t);
+	h = pt_open(&t, PT_AUTH);
+	cert = pt_find1(h, CKO_CERTIFICATE, 1);
 	ok(mod->C_GetAttributeValue(h, cert, &a, 1) == CKR_OK && a.ulValueLen == want_len &&
 	   memcmp(value, want, want_len) == 0, "%s: the card's certificate is read and parsed",
 	   what);
@@ -113,10 +113,10 @@ int main(void)
 	alarm(300);   /* only to turn a hang into a failure */
 	write_config();
 	if (!hp_register())
-		OT_BAIL("cannot register the recording provider");
+		bail_out("cannot register the recording provider");
 	hp_on_init = provider_uses_module;
 	if (C_GetFunctionList(&mod) != CKR_OK || mod == NULL)
-		OT_BAIL("C_GetFunctionList failed");
+		bail_out("C_GetFunctionList failed");
 	is_int(hp.inits, 0, "the host's configuration is not loaded yet");
 
 	rv = mod->C_Initialize(NULL);

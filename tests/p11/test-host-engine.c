@@ -17,7 +17,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 
@@ -131,17 +131,17 @@ static ENGINE *eng_make(void)
 		    !EVP_MD_meth_set_init(eng_mds[i], eng_md_init) ||
 		    !EVP_MD_meth_set_update(eng_mds[i], eng_md_update) ||
 		    !EVP_MD_meth_set_final(eng_mds[i], eng_md_final))
-			OT_BAIL("cannot build the ENGINE's digests");
+			bail_out("cannot build the ENGINE's digests");
 	}
 	eng_rsa = RSA_meth_dup(RSA_PKCS1_OpenSSL());
 	if (e == NULL || eng_rsa == NULL || !RSA_meth_set_init(eng_rsa, eng_rsa_init) ||
 	    !ENGINE_set_id(e, "jpcount") || !ENGINE_set_name(e, "counting test ENGINE") ||
 	    !ENGINE_set_digests(e, eng_digests) || !ENGINE_set_RSA(e, eng_rsa) ||
 	    !ENGINE_add(e))
-		OT_BAIL("cannot build the ENGINE");
+		bail_out("cannot build the ENGINE");
 	/* What "openssl -engine" and curl --engine do for a default engine. */
 	if (!ENGINE_set_default(e, ENGINE_METHOD_DIGESTS | ENGINE_METHOD_RSA))
-		OT_BAIL("cannot make the ENGINE the default");
+		bail_out("cannot make the ENGINE the default");
 	return e;
 }
 
@@ -178,7 +178,7 @@ static const char *const digest_names[4] = { "SHA1", "SHA256", "SHA384", "SHA512
 
 static void module_work(results *r)
 {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE h, h2;
 	CK_OBJECT_HANDLE pub, key;
 	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
@@ -186,55 +186,55 @@ static void module_work(results *r)
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	/* As ot_start, but the ENGINE's counts start after the emulated card
+	/* As pt_start, but the ENGINE's counts start after the emulated card
 	 * has loaded its keys (that is the emulator's OpenSSL, not ours). */
 	memset(&t, 0, sizeof(t));
 	t.e = jp_emu_new(jp_emu_fixture_dir(CARD), NULL, NULL);
-	t.reader = jp_emu_reader_add(OT_READER);
+	t.reader = jp_emu_reader_add(PT_READER);
 	if (t.e == NULL || t.reader < 0)
-		OT_BAIL("no emulated card");
+		bail_out("no emulated card");
 	jp_emu_reader_insert(t.reader, t.e);
 	memset(&eng, 0, sizeof(eng));
-	if (C_GetFunctionList(&t.f) != CKR_OK || t.f->C_Initialize(NULL) != CKR_OK)
-		OT_BAIL("C_Initialize failed");
-	ot_find_slots(&t);
+	if (C_GetFunctionList(&F) != CKR_OK || F->C_Initialize(NULL) != CKR_OK)
+		bail_out("C_Initialize failed");
+	pt_find_slots(&t);
 
-	h = ot_open(&t, OT_AUTH);
-	h2 = ot_open(&t, OT_SIGN);
-	pub = ot_find1(&t, h, CKO_PUBLIC_KEY, -1);
-	if (ot_login(&t, h, CKU_USER, CARD, OT_AUTH) != CKR_OK)
+	h = pt_open(&t, PT_AUTH);
+	h2 = pt_open(&t, PT_SIGN);
+	pub = pt_find1(h, CKO_PUBLIC_KEY, -1);
+	if (pt_login(h, CKU_USER, fixture_pin(CARD, PT_AUTH)) != CKR_OK)
 		r->failures++;
-	key = ot_find1(&t, h, CKO_PRIVATE_KEY, -1);
+	key = pt_find1(h, CKO_PRIVATE_KEY, -1);
 	r->sig1_len = sizeof(r->sig1);
-	if (t.f->C_SignInit(h, &m, key) != CKR_OK ||
-	    t.f->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig1, &r->sig1_len) != CKR_OK)
+	if (F->C_SignInit(h, &m, key) != CKR_OK ||
+	    F->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig1, &r->sig1_len) != CKR_OK)
 		r->failures++;
 	r->sig2_len = sizeof(r->sig2);
-	if (t.f->C_SignInit(h, &m, key) != CKR_OK ||
-	    t.f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 7) != CKR_OK ||
-	    t.f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 7, sizeof(msg) - 1 - 7) != CKR_OK ||
-	    t.f->C_SignFinal(h, r->sig2, &r->sig2_len) != CKR_OK)
+	if (F->C_SignInit(h, &m, key) != CKR_OK ||
+	    F->C_SignUpdate(h, (CK_BYTE_PTR)msg, 7) != CKR_OK ||
+	    F->C_SignUpdate(h, (CK_BYTE_PTR)msg + 7, sizeof(msg) - 1 - 7) != CKR_OK ||
+	    F->C_SignFinal(h, r->sig2, &r->sig2_len) != CKR_OK)
 		r->failures++;
-	if (t.f->C_VerifyInit(h, &m, pub) == CKR_OK)
-		r->verify_good = t.f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig1,
+	if (F->C_VerifyInit(h, &m, pub) == CKR_OK)
+		r->verify_good = F->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig1,
 		                               r->sig1_len);
 	memcpy(bad, r->sig1, sizeof(bad));
 	bad[17] ^= 0x40;
-	if (t.f->C_VerifyInit(h, &m, pub) == CKR_OK)
-		r->verify_bad = t.f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, bad,
+	if (F->C_VerifyInit(h, &m, pub) == CKR_OK)
+		r->verify_bad = F->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, bad,
 		                              r->sig1_len);
 	for (i = 0; i < 4; i++) {
 		CK_MECHANISM dm = { digest_mechs[i], NULL, 0 };
 
 		r->md_len[i] = sizeof(r->md[i]);
-		if (t.f->C_DigestInit(h, &dm) != CKR_OK ||
-		    t.f->C_Digest(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->md[i], &r->md_len[i]) !=
+		if (F->C_DigestInit(h, &dm) != CKR_OK ||
+		    F->C_Digest(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->md[i], &r->md_len[i]) !=
 		    CKR_OK)
 			r->failures++;
 	}
-	t.f->C_CloseSession(h2);
-	t.f->C_CloseSession(h);
-	t.f->C_Finalize(NULL);
+	F->C_CloseSession(h2);
+	F->C_CloseSession(h);
+	F->C_Finalize(NULL);
 	r->md_calls = eng.md_calls;
 	r->rsa_inits = eng.rsa_inits;
 	jp_emu_readers_clear();
@@ -270,7 +270,7 @@ static int verify_sha256(EVP_PKEY *k, const uint8_t *sig, size_t sig_len)
 static void check_results(const results *r)
 {
 	size_t auth_len;
-	uint8_t *auth = ot_file(CARD, "auth.der", &auth_len);
+	uint8_t *auth = fixture_file(CARD, "auth.der", &auth_len);
 	EVP_PKEY *k = key_of(auth, auth_len, tctx);
 	uint8_t want[EVP_MAX_MD_SIZE];
 	size_t n;
@@ -306,7 +306,7 @@ static void controls(void)
 	uint8_t out[32];
 	unsigned n = 0;
 	size_t auth_len;
-	uint8_t *auth = ot_file(CARD, "auth.der", &auth_len);
+	uint8_t *auth = fixture_file(CARD, "auth.der", &auth_len);
 	EVP_MD *md = EVP_MD_fetch(tctx, "SHA256", NULL);
 	EVP_PKEY *k;
 
@@ -337,7 +337,7 @@ int main(void)
 
 	tctx = OSSL_LIB_CTX_new();
 	if (tctx == NULL)
-		OT_BAIL("no test context");
+		bail_out("no test context");
 	e = eng_make();
 	controls();
 	module_work(&r);

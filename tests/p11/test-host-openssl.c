@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "host-provider.h"
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 
@@ -58,25 +58,25 @@ typedef struct results {
 
 static const char msg[] = "a document to sign";
 
-static void sign1(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mt,
+static void sign1(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mt,
                   const void *in, size_t len, uint8_t *sig, CK_ULONG *sig_len, results *r)
 {
 	CK_MECHANISM m = { mt, NULL, 0 };
 
 	*sig_len = 256;
-	if (t->f->C_SignInit(h, &m, key) != CKR_OK ||
-	    t->f->C_Sign(h, (CK_BYTE_PTR)in, len, sig, sig_len) != CKR_OK)
+	if (F->C_SignInit(h, &m, key) != CKR_OK ||
+	    F->C_Sign(h, (CK_BYTE_PTR)in, len, sig, sig_len) != CKR_OK)
 		r->failures++;
 }
 
-static CK_RV digest1(ot *t, CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mt, uint8_t *out,
+static CK_RV digest1(CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mt, uint8_t *out,
                      CK_ULONG *out_len)
 {
 	CK_MECHANISM m = { mt, NULL, 0 };
-	CK_RV rv = t->f->C_DigestInit(h, &m);
+	CK_RV rv = F->C_DigestInit(h, &m);
 
 	if (rv == CKR_OK)
-		rv = t->f->C_Digest(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, out, out_len);
+		rv = F->C_Digest(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, out, out_len);
 	return rv;
 }
 
@@ -86,7 +86,7 @@ static CK_RV digest1(ot *t, CK_SESSION_HANDLE h, CK_MECHANISM_TYPE mt, uint8_t *
  * host check of each signature, C_Verify, C_Digest. */
 static void module_work(results *r)
 {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE h;
 	CK_OBJECT_HANDLE cert, pub, key;
 	CK_ATTRIBUTE a;
@@ -94,66 +94,66 @@ static void module_work(results *r)
 	uint8_t bad[256];
 
 	memset(r, 0, sizeof(*r));
-	ot_start(&t, CARD, NULL);
-	mod = t.f;
-	h = ot_open(&t, OT_AUTH);
-	cert = ot_find1(&t, h, CKO_CERTIFICATE, 1);
-	pub = ot_find1(&t, h, CKO_PUBLIC_KEY, -1);
+	pt_start(&t, CARD, NULL);
+	mod = F;
+	h = pt_open(&t, PT_AUTH);
+	cert = pt_find1(h, CKO_CERTIFICATE, 1);
+	pub = pt_find1(h, CKO_PUBLIC_KEY, -1);
 	a.type = CKA_VALUE;
 	a.pValue = r->cert;
 	a.ulValueLen = sizeof(r->cert);
-	if (t.f->C_GetAttributeValue(h, cert, &a, 1) != CKR_OK)
+	if (F->C_GetAttributeValue(h, cert, &a, 1) != CKR_OK)
 		r->failures++;
 	r->cert_len = a.ulValueLen;
 	a.type = CKA_MODULUS;
 	a.pValue = r->modulus;
 	a.ulValueLen = sizeof(r->modulus);
-	if (t.f->C_GetAttributeValue(h, pub, &a, 1) != CKR_OK)
+	if (F->C_GetAttributeValue(h, pub, &a, 1) != CKR_OK)
 		r->failures++;
 	r->modulus_len = a.ulValueLen;
-	if (ot_login(&t, h, CKU_USER, CARD, OT_AUTH) != CKR_OK)
+	if (pt_login(h, CKU_USER, fixture_pin(CARD, PT_AUTH)) != CKR_OK)
 		r->failures++;
-	key = ot_find1(&t, h, CKO_PRIVATE_KEY, -1);
-	sign1(&t, h, key, CKM_SHA256_RSA_PKCS, msg, sizeof(msg) - 1, r->sig256, &r->sig256_len, r);
-	sign1(&t, h, key, CKM_RSA_PKCS, msg, sizeof(msg) - 1, r->sig_raw, &r->sig_raw_len, r);
+	key = pt_find1(h, CKO_PRIVATE_KEY, -1);
+	sign1(h, key, CKM_SHA256_RSA_PKCS, msg, sizeof(msg) - 1, r->sig256, &r->sig256_len, r);
+	sign1(h, key, CKM_RSA_PKCS, msg, sizeof(msg) - 1, r->sig_raw, &r->sig_raw_len, r);
 	m.mechanism = CKM_SHA512_RSA_PKCS;
 	r->sig512_len = sizeof(r->sig512);
-	if (t.f->C_SignInit(h, &m, key) != CKR_OK ||
-	    t.f->C_SignUpdate(h, (CK_BYTE_PTR)msg, 5) != CKR_OK ||
-	    t.f->C_SignUpdate(h, (CK_BYTE_PTR)msg + 5, sizeof(msg) - 1 - 5) != CKR_OK ||
-	    t.f->C_SignFinal(h, r->sig512, &r->sig512_len) != CKR_OK)
+	if (F->C_SignInit(h, &m, key) != CKR_OK ||
+	    F->C_SignUpdate(h, (CK_BYTE_PTR)msg, 5) != CKR_OK ||
+	    F->C_SignUpdate(h, (CK_BYTE_PTR)msg + 5, sizeof(msg) - 1 - 5) != CKR_OK ||
+	    F->C_SignFinal(h, r->sig512, &r->sig512_len) != CKR_OK)
 		r->failures++;
 	m.mechanism = CKM_SHA256_RSA_PKCS;
-	if (t.f->C_VerifyInit(h, &m, pub) == CKR_OK)
-		r->verify_good = t.f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig256,
+	if (F->C_VerifyInit(h, &m, pub) == CKR_OK)
+		r->verify_good = F->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig256,
 		                               r->sig256_len);
 	memcpy(bad, r->sig256, sizeof(bad));
 	bad[100] ^= 0x01;
-	if (t.f->C_VerifyInit(h, &m, pub) == CKR_OK)
-		r->verify_bad = t.f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, bad,
+	if (F->C_VerifyInit(h, &m, pub) == CKR_OK)
+		r->verify_bad = F->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, bad,
 		                              r->sig256_len);
 	r->sha1_len = sizeof(r->sha1);
-	if (digest1(&t, h, CKM_SHA_1, r->sha1, &r->sha1_len) != CKR_OK)
+	if (digest1(h, CKM_SHA_1, r->sha1, &r->sha1_len) != CKR_OK)
 		r->failures++;
 	r->sha384_len = sizeof(r->sha384);
-	if (digest1(&t, h, CKM_SHA384, r->sha384, &r->sha384_len) != CKR_OK)
+	if (digest1(h, CKM_SHA384, r->sha384, &r->sha384_len) != CKR_OK)
 		r->failures++;
-	t.f->C_CloseSession(h);
+	F->C_CloseSession(h);
 
 	/* The signature key: its token, its certificate after the login. */
-	h = ot_open(&t, OT_SIGN);
-	if (ot_login(&t, h, CKU_USER, CARD, OT_SIGN) != CKR_OK)
+	h = pt_open(&t, PT_SIGN);
+	if (pt_login(h, CKU_USER, fixture_pin(CARD, PT_SIGN)) != CKR_OK)
 		r->failures++;
-	key = ot_find1(&t, h, CKO_PRIVATE_KEY, -1);
+	key = pt_find1(h, CKO_PRIVATE_KEY, -1);
 	/* The signature key wants its password again for each signature. */
 	m.mechanism = CKM_SHA384_RSA_PKCS;
 	r->sig384_len = sizeof(r->sig384);
-	if (t.f->C_SignInit(h, &m, key) != CKR_OK ||
-	    ot_login(&t, h, CKU_CONTEXT_SPECIFIC, CARD, OT_SIGN) != CKR_OK ||
-	    t.f->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig384, &r->sig384_len) != CKR_OK)
+	if (F->C_SignInit(h, &m, key) != CKR_OK ||
+	    pt_login(h, CKU_CONTEXT_SPECIFIC, fixture_pin(CARD, PT_SIGN)) != CKR_OK ||
+	    F->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, r->sig384, &r->sig384_len) != CKR_OK)
 		r->failures++;
-	t.f->C_CloseSession(h);
-	ot_stop(&t);
+	F->C_CloseSession(h);
+	pt_stop(&t);
 }
 
 /* ---- the test's own checks, in its own context ---- */
@@ -206,8 +206,8 @@ static int digest_is(const char *md, const uint8_t *got, size_t got_len)
 static void check_results(const char *what, const results *r)
 {
 	size_t auth_len, sign_len;
-	uint8_t *auth = ot_file(CARD, "auth.der", &auth_len);
-	uint8_t *sign = ot_file(CARD, "sign.der", &sign_len);
+	uint8_t *auth = fixture_file(CARD, "auth.der", &auth_len);
+	uint8_t *sign = fixture_file(CARD, "sign.der", &sign_len);
 	EVP_PKEY *ka = key_of(auth, auth_len), *ks = key_of(sign, sign_len);
 	BIGNUM *n = NULL;
 	uint8_t nbuf[512];
@@ -271,12 +271,12 @@ static void control_recording(void)
 /* The call-back does reach the module, and a blocked provider fails. */
 static void control_reentering(void)
 {
-	ot t;
+	pt_card t;
 	uint8_t out[32];
 	unsigned n = 0;
 
-	ot_start(&t, CARD, NULL);
-	mod = t.f;
+	pt_start(&t, CARD, NULL);
+	mod = F;
 	hp_reset();
 	reentries = 0;
 	reenter_rv = CKR_GENERAL_ERROR;
@@ -289,7 +289,7 @@ static void control_reentering(void)
 	   (unsigned long)reenter_rv);
 	hp.block = 0;
 	hp.reenter = NULL;
-	ot_stop(&t);
+	pt_stop(&t);
 }
 
 int main(void)
@@ -302,10 +302,10 @@ int main(void)
 	if (!hp_register() || (rec = OSSL_PROVIDER_load(NULL, HP_NAME)) == NULL ||
 	    (def = OSSL_PROVIDER_load(NULL, "default")) == NULL ||
 	    EVP_set_default_properties(NULL, "?provider=" HP_NAME) != 1)
-		OT_BAIL("cannot set up the recording provider");
+		bail_out("cannot set up the recording provider");
 	tctx = OSSL_LIB_CTX_new();
 	if (tctx == NULL)
-		OT_BAIL("no test context");
+		bail_out("no test context");
 	is_int(hp.inits, 1, "the host's provider is loaded");
 
 	hp_reset();

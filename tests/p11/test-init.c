@@ -8,7 +8,7 @@
 
 #include <pthread.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 #include "src/p11/p11.h"
 
 static int n_create, n_destroy, n_lock, n_unlock;

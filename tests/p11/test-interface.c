@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "jpki/pkcs11-3.h"
-#include "core-test.h"
+#include "tests/p11/p11-test.h"
 
 static CK_FUNCTION_LIST_3_0_PTR F3;
 
@@ -105,7 +105,7 @@ static CK_ULONG session_state(CK_SESSION_HANDLE h)
 
 static void test_login_user(CK_SLOT_ID auth, CK_SESSION_HANDLE h)
 {
-	const char *pin = pt_pin(1, 0);
+	const char *pin = fixture_pin(1, 0);
 
 	/* A name: refused before the card sees the PIN, so a wrong PIN with a
 	 * name costs no try (the token would say "count low" after one). */
@@ -191,21 +191,15 @@ int main(void)
 
 	pt_load();
 	test_interfaces();
-	if (!F3) {
-		printf("Bail out! no 3.0 list\n");
-		return 1;
-	}
+	if (!F3)
+		bail_out("no 3.0 list");
 	test_lists();
-	if (pt_reader_with_card("Emu Reader 0", 1, NULL, &e) < 0) {
-		printf("Bail out! no reader\n");
-		return 1;
-	}
+	if (pt_reader_with_card("Emu Reader 0", 1, NULL, &e) < 0)
+		bail_out("no reader");
 	test_info();
 	if (pt_slots(CK_TRUE, slots, 8) < 2 ||
-	    F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK) {
-		printf("Bail out! no session\n");
-		return 1;
-	}
+	    F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK)
+		bail_out("no session");
 	test_login_user(slots[0], h);
 	test_cancel(h);
 	is_int(F3->C_Finalize(NULL), CKR_OK, "Finalize through the 3.0 list");

@@ -5,7 +5,7 @@
  * found by the retry query, and both blocked-query answers (63C0, 6984). */
 #include "config.h"
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define LOW CKF_USER_PIN_COUNT_LOW
 #define FINAL CKF_USER_PIN_FINAL_TRY
@@ -18,10 +18,8 @@ static CK_SLOT_ID s[2];
 static void start(const jp_emu_options *o)
 {
 	pt_reader_with_card("Lockout Reader", 1, o, &e);
-	if (pt_init() != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2) {
-		printf("Bail out! cannot start\n");
-		exit(1);
-	}
+	if (pt_init() != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2)
+		bail_out("cannot start");
 }
 
 static void stop(void)
@@ -68,7 +66,7 @@ static void lockout(int key, const char *wrong, int max, const char *what)
 		is_int(pt_token_flags(s[key]) & PINF, want, "%s: flags after %d wrong", what, i);
 	}
 	v = jp_emu_verify_count(e);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, key)), CKR_PIN_LOCKED,
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, key)), CKR_PIN_LOCKED,
 	       "%s: even the right PIN: locked", what);
 	is_int(pt_login(h, CKU_USER, wrong), CKR_PIN_LOCKED, "%s: and a wrong one", what);
 	is_int(jp_emu_verify_count(e), v, "%s: no VERIFY sent to a blocked PIN", what);
@@ -98,7 +96,7 @@ static void blocked_elsewhere(uint16_t query_sw)
 	is_int(pt_token_flags(s[0]) & PINF, LOCKED, "token info says locked");
 	F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h);
 	v = jp_emu_verify_count(e);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, 0)), CKR_PIN_LOCKED, "login: locked");
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, 0)), CKR_PIN_LOCKED, "login: locked");
 	is_int(jp_emu_verify_count(e), v, "without a VERIFY");
 	stop();
 }
@@ -119,7 +117,7 @@ static void login_first(void)
 	/* Opening a session probes the card (retry queries included). */
 	F->C_OpenSession(s[1], CKF_SERIAL_SESSION, NULL, NULL, &h);
 	v = jp_emu_verify_count(e);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, 1)), CKR_PIN_LOCKED, "sign: locked elsewhere");
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, 1)), CKR_PIN_LOCKED, "sign: locked elsewhere");
 	is_int(jp_emu_verify_count(e), v, "no VERIFY");
 	stop();
 }
@@ -145,7 +143,7 @@ static void lost_answer(void)
 	is_int(jp_emu_tries(e, 0), 0, "lost answer: and the PIN is blocked");
 	v = jp_emu_verify_count(e);
 	q = jp_emu_ins_count(e, 0x20);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, 0)), CKR_PIN_LOCKED, "lost answer: then PIN_LOCKED");
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, 0)), CKR_PIN_LOCKED, "lost answer: then PIN_LOCKED");
 	is_int(jp_emu_verify_count(e) - v, 0, "lost answer: without a VERIFY");
 	is_int(jp_emu_ins_count(e, 0x20) - q, 1, "lost answer: one retry query instead");
 	is_int(pt_token_flags(s[0]) & PINF, LOCKED, "lost answer: the token says LOCKED");

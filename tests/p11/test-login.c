@@ -8,7 +8,7 @@
 
 #include <ctype.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define RDR "Login Reader 00 00"
 
@@ -24,10 +24,8 @@ static void start(const char *reserved)
 	a.flags = CKF_OS_LOCKING_OK;
 	a.pReserved = (void *)reserved;
 	rdr_idx = pt_reader_with_card(RDR, 1, NULL, &e);
-	if (F->C_Initialize(&a) != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2) {
-		printf("Bail out! cannot start\n");
-		exit(1);
-	}
+	if (F->C_Initialize(&a) != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2)
+		bail_out("cannot start");
 }
 
 static void stop(void)
@@ -80,7 +78,7 @@ static CK_RV sign_sha256(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, int ctx_pin_
 	if (rv != CKR_OK)
 		return rv;
 	if (ctx_pin_key >= 0) {
-		rv = pt_login(h, CKU_CONTEXT_SPECIFIC, pt_pin(1, ctx_pin_key));
+		rv = pt_login(h, CKU_CONTEXT_SPECIFIC, fixture_pin(1, ctx_pin_key));
 		if (rv != CKR_OK)
 			return rv;
 	}
@@ -95,28 +93,28 @@ static void test_basic(void)
 	start(NULL);
 	a = open_s(0, 0);
 	b = open_s(1, 0);
-	is_int(pt_login(a, CKU_SO, pt_pin(1, 0)), CKR_USER_TYPE_INVALID, "CKU_SO refused");
-	is_int(pt_login(a, 7, pt_pin(1, 0)), CKR_USER_TYPE_INVALID, "unknown user type");
+	is_int(pt_login(a, CKU_SO, fixture_pin(1, 0)), CKR_USER_TYPE_INVALID, "CKU_SO refused");
+	is_int(pt_login(a, 7, fixture_pin(1, 0)), CKR_USER_TYPE_INVALID, "unknown user type");
 	is_int(F->C_Login(a, CKU_USER, NULL, 4), CKR_ARGUMENTS_BAD, "NULL PIN");
 	is_int(F->C_Logout(a), CKR_USER_NOT_LOGGED_IN, "logout before login");
-	is_int(pt_login(a, CKU_CONTEXT_SPECIFIC, pt_pin(1, 0)), CKR_USER_NOT_LOGGED_IN,
+	is_int(pt_login(a, CKU_CONTEXT_SPECIFIC, fixture_pin(1, 0)), CKR_USER_NOT_LOGGED_IN,
 	       "context-specific before user login");
 	is_int(jp_emu_verify_count(e), 0, "none of that reached the card");
 
 	v0 = jp_emu_verify_count(e);
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "auth login");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "auth login");
 	is_int(jp_emu_verify_count(e) - v0, 1, "one VERIFY");
 	is_int(jp_emu_verified(e, 0), 1, "card: auth PIN verified");
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_USER_ALREADY_LOGGED_IN, "already logged in");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_USER_ALREADY_LOGGED_IN, "already logged in");
 	is_int(jp_emu_verify_count(e) - v0, 1, "no second VERIFY");
-	is_int(pt_login(a, CKU_CONTEXT_SPECIFIC, pt_pin(1, 0)), CKR_OPERATION_NOT_INITIALIZED,
+	is_int(pt_login(a, CKU_CONTEXT_SPECIFIC, fixture_pin(1, 0)), CKR_OPERATION_NOT_INITIALIZED,
 	       "context-specific without an operation");
 
 	/* The signing password, typed in lower case. */
 	{
 		char lower[32];
 		size_t i;
-		strcpy(lower, pt_pin(1, 1));
+		strcpy(lower, fixture_pin(1, 1));
 		for (i = 0; lower[i]; i++)
 			lower[i] = (char)tolower((unsigned char)lower[i]);
 		is_int(pt_login(b, CKU_USER, lower), CKR_OK, "sign login with a lower-case password");
@@ -131,15 +129,15 @@ static void test_basic(void)
 	is_int(F->C_Logout(a), CKR_USER_NOT_LOGGED_IN, "so its logout says not logged in");
 
 	/* Closing the last session of a logged-in token logs out. */
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "login again");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login again");
 	is_int(F->C_CloseSession(a), CKR_OK, "close its only session");
 	is_int(jp_emu_verified(e, 0), 0, "card unverified after the last session closed");
 	a = open_s(0, 0);
 	is_int(state_of(a), CKS_RO_PUBLIC_SESSION, "a new session is public");
 
 	/* Finalize while logged in. */
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "login");
-	is_int(pt_login(b, CKU_USER, pt_pin(1, 1)), CKR_OK, "sign login");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login");
+	is_int(pt_login(b, CKU_USER, fixture_pin(1, 1)), CKR_OK, "sign login");
 	stop();
 	/* stop() freed e: check through a fresh card object is impossible,
 	 * so this part runs again below with the emulator kept. */
@@ -152,7 +150,7 @@ static void test_finalize_unverifies(void)
 
 	start(NULL);
 	a = open_s(0, 0);
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "login before finalize");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login before finalize");
 	is_int(jp_emu_verified(e, 0), 1, "verified");
 	F->C_Finalize(NULL);
 	is_int(jp_emu_verified(e, 0), 0, "C_Finalize left the card unverified");
@@ -175,8 +173,8 @@ static void test_signing_costs(void)
 	is_int(find_class(a, CKO_PRIVATE_KEY, ka, 4), 0, "auth private key hidden before login");
 	is_int(find_class(b, CKO_PRIVATE_KEY, kb, 4), 0, "sign private key hidden before login");
 	is_int(find_class(b, CKO_CERTIFICATE, kb, 4), 1, "sign token: only the CA certificate");
-	pt_login(a, CKU_USER, pt_pin(1, 0));
-	pt_login(b, CKU_USER, pt_pin(1, 1));
+	pt_login(a, CKU_USER, fixture_pin(1, 0));
+	pt_login(b, CKU_USER, fixture_pin(1, 1));
 	n = find_class(a, CKO_PRIVATE_KEY, ka, 4);
 	is_int(n, 1, "auth private key after login");
 	n = find_class(b, CKO_PRIVATE_KEY, kb, 4);
@@ -200,7 +198,7 @@ static void test_signing_costs(void)
 		is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, "WRONG99"), CKR_PIN_INCORRECT,
 		       "context-specific login with a wrong password");
 		is_int(jp_emu_tries(e, 1), 4, "it cost a try");
-		is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, pt_pin(1, 1)), CKR_OK,
+		is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, fixture_pin(1, 1)), CKR_OK,
 		       "the right one resets the counter");
 		is_int(jp_emu_tries(e, 1), 5, "counter back to 5");
 		len = 512;
@@ -214,7 +212,7 @@ static void test_signing_costs(void)
 	/* always-authenticate=no: one login, any number of signatures. */
 	start("always-authenticate=no");
 	b = open_s(1, 0);
-	pt_login(b, CKU_USER, pt_pin(1, 1));
+	pt_login(b, CKU_USER, fixture_pin(1, 1));
 	find_class(b, CKO_PRIVATE_KEY, kb, 4);
 	is_int(sign_sha256(b, kb[0], -1, &len), CKR_OK, "always-authenticate=no: plain signature");
 	before = jp_emu_apdu_count(e);
@@ -235,14 +233,14 @@ static void test_verified_by_other(void)
 	a = open_s(0, 0);
 	b = open_s(1, 0);
 	/* Learn the private key handles, then log out. */
-	pt_login(a, CKU_USER, pt_pin(1, 0));
-	pt_login(b, CKU_USER, pt_pin(1, 1));
+	pt_login(a, CKU_USER, fixture_pin(1, 0));
+	pt_login(b, CKU_USER, fixture_pin(1, 1));
 	find_class(a, CKO_PRIVATE_KEY, ka, 4);
 	find_class(b, CKO_PRIVATE_KEY, kb, 4);
 	F->C_Logout(a);
 	/* Another program verifies both PINs on the card. */
-	is_int(pt_other_verify(e, 0, pt_pin(1, 0)), 0x9000, "another program verifies the PIN");
-	is_int(pt_other_verify(e, 1, pt_pin(1, 1)), 0x9000, "and the signing password");
+	is_int(pt_other_verify(e, 0, fixture_pin(1, 0)), 0x9000, "another program verifies the PIN");
+	is_int(pt_other_verify(e, 1, fixture_pin(1, 1)), 0x9000, "and the signing password");
 	ok(jp_emu_verified(e, 0) && jp_emu_verified(e, 1), "the card is verified");
 	signs = jp_emu_sign_count(e);
 	ok(F->C_SignInit(a, &m, ka[0]) != CKR_OK ||
@@ -266,7 +264,7 @@ static void test_reset_by_other(void)
 	start(NULL);
 	idx = rdr_idx;
 	a = open_s(0, 0);
-	pt_login(a, CKU_USER, pt_pin(1, 0));
+	pt_login(a, CKU_USER, fixture_pin(1, 0));
 	find_class(a, CKO_PRIVATE_KEY, ka, 4);
 	is_int(sign_sha256(a, ka[0], -1, &len), CKR_OK, "signature before the reset");
 	jp_emu_reader_reset_by_other(idx, 0);
@@ -276,7 +274,7 @@ static void test_reset_by_other(void)
 	/* The emulator's default keeps PINs verified across a warm reset
 	 * (doc/card.md §6): logged out must mean unverified. */
 	is_int(jp_emu_verified(e, 0), 0, "and the card is no longer verified for us");
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "log in again");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "log in again");
 	is_int(sign_sha256(a, ka[0], -1, &len), CKR_OK, "and sign");
 	stop();
 }
@@ -293,12 +291,12 @@ static void test_reset_before_context_login(void)
 
 	start(NULL);
 	b = open_s(1, 0);
-	is_int(pt_login(b, CKU_USER, pt_pin(1, 1)), CKR_OK, "signing password");
+	is_int(pt_login(b, CKU_USER, fixture_pin(1, 1)), CKR_OK, "signing password");
 	find_class(b, CKO_PRIVATE_KEY, kb, 4);
 	is_int(F->C_SignInit(b, &m, kb[0]), CKR_OK, "SignInit with the signing key");
 	jp_emu_reader_reset_by_other(rdr_idx, 0);
 	verifies = jp_emu_verify_count(e);
-	is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, pt_pin(1, 1)), CKR_USER_NOT_LOGGED_IN,
+	is_int(pt_login(b, CKU_CONTEXT_SPECIFIC, fixture_pin(1, 1)), CKR_USER_NOT_LOGGED_IN,
 	       "context login after another program's reset: not logged in");
 	is_int(jp_emu_verify_count(e) - verifies, 0, "no VERIFY was sent");
 	is_int(jp_emu_verified(e, 1), 0, "the card is not verified");
@@ -312,7 +310,7 @@ static void test_set_pin_change_fails(void)
 {
 	CK_SESSION_HANDLE rw;
 	unsigned long changes, verifies;
-	const char *pin = pt_pin(1, 0);
+	const char *pin = fixture_pin(1, 0);
 
 	start(NULL);
 	rw = open_s(0, CKF_RW_SESSION);
@@ -335,7 +333,7 @@ static void test_set_pin(void)
 {
 	CK_SESSION_HANDLE ro, rw, sg;
 	unsigned long v0;
-	const char *pin = pt_pin(1, 0);
+	const char *pin = fixture_pin(1, 0);
 
 	start(NULL);
 	ro = open_s(0, 0);
@@ -362,10 +360,10 @@ static void test_set_pin(void)
 	is_int(state_of(rw), CKS_RW_USER_FUNCTIONS, "still logged in");
 	F->C_Logout(rw);
 	is_int(SETPIN(sg, "abc", "XYZ789A"), CKR_PIN_LEN_RANGE, "signing password too short");
-	is_int(SETPIN(sg, pt_pin(1, 1), "ABCDEFG"), CKR_PIN_INVALID, "new password without a digit");
-	is_int(SETPIN(sg, pt_pin(1, 1), "newpass1"), CKR_OK, "signing password changed (lower case)");
+	is_int(SETPIN(sg, fixture_pin(1, 1), "ABCDEFG"), CKR_PIN_INVALID, "new password without a digit");
+	is_int(SETPIN(sg, fixture_pin(1, 1), "newpass1"), CKR_OK, "signing password changed (lower case)");
 	is_int(pt_login(sg, CKU_USER, "NEWPASS1"), CKR_OK, "it was stored upper-cased");
-	is_int(SETPIN(sg, "NEWPASS1", pt_pin(1, 1)), CKR_OK, "changed back");
+	is_int(SETPIN(sg, "NEWPASS1", fixture_pin(1, 1)), CKR_OK, "changed back");
 	stop();
 }
 

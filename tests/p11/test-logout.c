@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 #include "src/p11/p11.h"
 #include "src/card/card-int.h"
 
@@ -111,10 +111,8 @@ static void start(void)
 	memset(&a, 0, sizeof(a));
 	a.flags = CKF_OS_LOCKING_OK;
 	rdr_idx = pt_reader_with_card(RDR, 1, NULL, &e);
-	if (F->C_Initialize(&a) != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2) {
-		printf("Bail out! cannot start\n");
-		exit(1);
-	}
+	if (F->C_Initialize(&a) != CKR_OK || pt_slots(CK_FALSE, s, 2) != 2)
+		bail_out("cannot start");
 }
 
 static void stop(void)
@@ -144,7 +142,7 @@ static CK_SESSION_HANDLE signing_login(const char *what)
 
 	is_int(F->C_OpenSession(s[1], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK,
 	       "%s: open a signature session", what);
-	is_int(pt_login(h, CKU_USER, pt_pin(1, 1)), CKR_OK, "%s: log in with the password", what);
+	is_int(pt_login(h, CKU_USER, fixture_pin(1, 1)), CKR_OK, "%s: log in with the password", what);
 	is_int(count_objects(h), 4, "%s: certificate, CA, public and private key visible", what);
 	ok(personal_data_objects() >= 3, "%s: the signing key's modulus is in memory (%d)", what,
 	   personal_data_objects());
@@ -200,7 +198,7 @@ int main(void)
 	start();
 	is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &ha), CKR_OK,
 	       "both: an authentication session");
-	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_OK, "both: authentication login");
+	is_int(pt_login(ha, CKU_USER, fixture_pin(1, 0)), CKR_OK, "both: authentication login");
 	is_int(count_objects(ha), 5, "both: five authentication objects (with the profile)");
 	h = signing_login("both");
 	is_int(F->C_CloseSession(h), CKR_OK, "both: close the signature session");
@@ -259,11 +257,11 @@ int main(void)
 	jp_emu_reader_unreachable(rdr_idx, JP_EMU_UNREACHABLE);
 	is_int(F->C_CloseSession(h), CKR_OK, "first contact: the signature session closes");
 	ok(jp_emu_verified(e, 1), "first contact: the card could not be unverified");
-	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_DEVICE_ERROR,
+	is_int(pt_login(ha, CKU_USER, fixture_pin(1, 0)), CKR_DEVICE_ERROR,
 	       "first contact: a login while unreachable fails");
 	ok(jp_emu_verified(e, 1) && !jp_emu_verified(e, 0), "first contact: no VERIFY reached the card");
 	jp_emu_reader_unreachable(rdr_idx, JP_EMU_REACHABLE);
-	is_int(pt_login(ha, CKU_USER, pt_pin(1, 0)), CKR_OK, "first contact: login when reachable");
+	is_int(pt_login(ha, CKU_USER, fixture_pin(1, 0)), CKR_OK, "first contact: login when reachable");
 	ok(!jp_emu_verified(e, 1), "first contact: the owed power cycle came first");
 	ok(jp_emu_verified(e, 0), "first contact: then the PIN was verified");
 	stop();

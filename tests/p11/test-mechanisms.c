@@ -4,7 +4,7 @@
  * and the slot checks; no APDU once the token is known. */
 #include "config.h"
 
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 static const CK_MECHANISM_TYPE want[] = {
 	CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS, CKM_SHA256_RSA_PKCS,
@@ -19,7 +19,7 @@ static int is_digest(CK_MECHANISM_TYPE m)
 	       m == CKM_SHA512;
 }
 
-static void check_slot(ot *t, CK_SLOT_ID slot, const char *what)
+static void check_slot(CK_SLOT_ID slot, const char *what)
 {
 	CK_MECHANISM_TYPE list[32];
 	CK_ULONG n = 0, i, j;
@@ -27,13 +27,13 @@ static void check_slot(ot *t, CK_SLOT_ID slot, const char *what)
 	int found;
 	CK_RV rv;
 
-	rv = t->f->C_GetMechanismList(slot, NULL, &n);
+	rv = F->C_GetMechanismList(slot, NULL, &n);
 	ok(rv == CKR_OK && n == NWANT, "%s: %lu mechanisms", what, n);
 	n = 3;
-	rv = t->f->C_GetMechanismList(slot, list, &n);
+	rv = F->C_GetMechanismList(slot, list, &n);
 	ok(rv == CKR_BUFFER_TOO_SMALL && n == NWANT, "%s: room for 3: CKR_BUFFER_TOO_SMALL, count", what);
 	n = 32;
-	rv = t->f->C_GetMechanismList(slot, list, &n);
+	rv = F->C_GetMechanismList(slot, list, &n);
 	ok(rv == CKR_OK && n == NWANT, "%s: the list", what);
 	for (i = 0; i < NWANT; i++) {
 		for (found = 0, j = 0; j < n; j++)
@@ -43,7 +43,7 @@ static void check_slot(ot *t, CK_SLOT_ID slot, const char *what)
 	/* Every listed mechanism has its info, and the right one. */
 	for (j = 0; j < n; j++) {
 		memset(&info, 0xff, sizeof(info));
-		rv = t->f->C_GetMechanismInfo(slot, list[j], &info);
+		rv = F->C_GetMechanismInfo(slot, list[j], &info);
 		if (is_digest(list[j]))
 			ok(rv == CKR_OK && info.flags == CKF_DIGEST && info.ulMinKeySize == 0 &&
 			   info.ulMaxKeySize == 0, "%s: 0x%lx: CKF_DIGEST", what, list[j]);
@@ -56,7 +56,7 @@ static void check_slot(ot *t, CK_SLOT_ID slot, const char *what)
 
 int main(void)
 {
-	ot t;
+	pt_card t;
 	CK_MECHANISM_INFO info;
 	CK_ULONG n;
 	int empty;
@@ -67,24 +67,24 @@ int main(void)
 	};
 	size_t i;
 
-	ot_start(&t, 1, NULL);
+	pt_start(&t, 1, NULL);
 	n = 0;
-	t.f->C_GetMechanismList(t.slot[OT_AUTH], NULL, &n);   /* the token is known now */
+	F->C_GetMechanismList(t.slot[PT_AUTH], NULL, &n);   /* the token is known now */
 	apdus = jp_emu_apdu_count(t.e);
-	check_slot(&t, t.slot[OT_AUTH], "auth slot");
-	check_slot(&t, t.slot[OT_SIGN], "sign slot");
+	check_slot(t.slot[PT_AUTH], "auth slot");
+	check_slot(t.slot[PT_SIGN], "sign slot");
 	for (i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
-		is_int(t.f->C_GetMechanismInfo(t.slot[OT_AUTH], absent[i], &info), CKR_MECHANISM_INVALID,
+		is_int(F->C_GetMechanismInfo(t.slot[PT_AUTH], absent[i], &info), CKR_MECHANISM_INVALID,
 		       "0x%lx: CKR_MECHANISM_INVALID", absent[i]);
 	is_int(jp_emu_apdu_count(t.e) - apdus, 0, "no APDU for any of it");
 
 	/* Arguments and slots. */
-	is_int(t.f->C_GetMechanismList(t.slot[OT_AUTH], NULL, NULL), CKR_ARGUMENTS_BAD, "NULL count");
-	is_int(t.f->C_GetMechanismInfo(t.slot[OT_AUTH], CKM_RSA_PKCS, NULL), CKR_ARGUMENTS_BAD,
+	is_int(F->C_GetMechanismList(t.slot[PT_AUTH], NULL, NULL), CKR_ARGUMENTS_BAD, "NULL count");
+	is_int(F->C_GetMechanismInfo(t.slot[PT_AUTH], CKM_RSA_PKCS, NULL), CKR_ARGUMENTS_BAD,
 	       "NULL info");
 	n = 0;
-	is_int(t.f->C_GetMechanismList(0, NULL, &n), CKR_SLOT_ID_INVALID, "slot 0: invalid");
-	is_int(t.f->C_GetMechanismInfo(0x7fff0000UL, CKM_RSA_PKCS, &info), CKR_SLOT_ID_INVALID,
+	is_int(F->C_GetMechanismList(0, NULL, &n), CKR_SLOT_ID_INVALID, "slot 0: invalid");
+	is_int(F->C_GetMechanismInfo(0x7fff0000UL, CKM_RSA_PKCS, &info), CKR_SLOT_ID_INVALID,
 	       "unknown slot: invalid");
 	/* A reader without a card: its slots exist, the token does not. */
 	empty = jp_emu_reader_add("JPKI Empty Reader 00 00");
@@ -97,23 +97,23 @@ int main(void)
 		CK_RV rv;
 
 		/* The slot set changes at a length query (PKCS#11 v2.40 §5.5). */
-		t.f->C_GetSlotList(CK_FALSE, NULL, &m);
+		F->C_GetSlotList(CK_FALSE, NULL, &m);
 		m = 16;
-		t.f->C_GetSlotList(CK_FALSE, ids, &m);
+		F->C_GetSlotList(CK_FALSE, ids, &m);
 		for (k = 0; k < m; k++) {
-			if (t.f->C_GetSlotInfo(ids[k], &si) != CKR_OK ||
+			if (F->C_GetSlotInfo(ids[k], &si) != CKR_OK ||
 			    memcmp(si.slotDescription, "JPKI Empty Reader", 17) != 0)
 				continue;
 			n = 0;
-			rv = t.f->C_GetMechanismList(ids[k], NULL, &n);
+			rv = F->C_GetMechanismList(ids[k], NULL, &n);
 			is_int(rv, CKR_TOKEN_NOT_PRESENT, "empty reader's slot: CKR_TOKEN_NOT_PRESENT");
 			seen++;
 		}
 		is_int(seen, 2, "the empty reader has two slots");
 	}
-	ot_stop(&t);
+	pt_stop(&t);
 	n = 0;
-	is_int(t.f->C_GetMechanismList(t.slot[OT_AUTH], NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED,
+	is_int(F->C_GetMechanismList(t.slot[PT_AUTH], NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED,
 	       "after C_Finalize");
 	done_testing();
 }

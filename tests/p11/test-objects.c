@@ -8,7 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "jpki/pkcs11-3.h"
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 #define CARD 1
 
@@ -18,57 +18,57 @@ typedef struct objset {
 	CK_OBJECT_HANDLE all[16];
 } objset;
 
-static void objects(ot *t, CK_SESSION_HANDLE h, objset *s)
+static void objects(CK_SESSION_HANDLE h, objset *s)
 {
 	CK_ULONG n = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (t->f->C_FindObjectsInit(h, NULL, 0) == CKR_OK) {
-		if (t->f->C_FindObjects(h, s->all, 16, &n) != CKR_OK)
+	if (F->C_FindObjectsInit(h, NULL, 0) == CKR_OK) {
+		if (F->C_FindObjects(h, s->all, 16, &n) != CKR_OK)
 			n = 0;
-		t->f->C_FindObjectsFinal(h);
+		F->C_FindObjectsFinal(h);
 	}
 	s->n = n;
-	s->cert = ot_find1(t, h, CKO_CERTIFICATE, 1);
-	s->ca = ot_find1(t, h, CKO_CERTIFICATE, 2);
-	s->pub = ot_find1(t, h, CKO_PUBLIC_KEY, -1);
-	s->priv = ot_find1(t, h, CKO_PRIVATE_KEY, -1);
-	s->profile = ot_find1(t, h, CKO_PROFILE, -1);
+	s->cert = pt_find1(h, CKO_CERTIFICATE, 1);
+	s->ca = pt_find1(h, CKO_CERTIFICATE, 2);
+	s->pub = pt_find1(h, CKO_PUBLIC_KEY, -1);
+	s->priv = pt_find1(h, CKO_PRIVATE_KEY, -1);
+	s->profile = pt_find1(h, CKO_PROFILE, -1);
 }
 
-static int attr(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
+static int attr(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
                 void *buf, CK_ULONG *len)
 {
 	CK_ATTRIBUTE a = { type, buf, *len };
-	int r = t->f->C_GetAttributeValue(h, o, &a, 1) == CKR_OK;
+	int r = F->C_GetAttributeValue(h, o, &a, 1) == CKR_OK;
 
 	*len = a.ulValueLen;
 	return r;
 }
 
-static int label_is(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const char *want)
+static int label_is(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const char *want)
 {
 	char buf[256];
 	CK_ULONG len = sizeof(buf);
 
-	return attr(t, h, o, CKA_LABEL, buf, &len) && len == strlen(want) &&
+	return attr(h, o, CKA_LABEL, buf, &len) && len == strlen(want) &&
 	       memcmp(buf, want, len) == 0;
 }
 
-static int bool_is(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, int v)
+static int bool_is(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, int v)
 {
 	CK_BBOOL b = 0xee;
 	CK_ULONG len = sizeof(b);
 
-	return attr(t, h, o, type, &b, &len) && len == 1 && b == (v ? CK_TRUE : CK_FALSE);
+	return attr(h, o, type, &b, &len) && len == 1 && b == (v ? CK_TRUE : CK_FALSE);
 }
 
-static int id_is(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const uint8_t want[20])
+static int id_is(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const uint8_t want[20])
 {
 	uint8_t buf[64];
 	CK_ULONG len = sizeof(buf);
 
-	return attr(t, h, o, CKA_ID, buf, &len) && len == 20 && memcmp(buf, want, 20) == 0;
+	return attr(h, o, CKA_ID, buf, &len) && len == 20 && memcmp(buf, want, 20) == 0;
 }
 
 static int in_set(const objset *s, CK_OBJECT_HANDLE h)
@@ -85,7 +85,7 @@ static int in_set(const objset *s, CK_OBJECT_HANDLE h)
  * values and subjectAltName otherName strings (doc/card.md §7). */
 static size_t personal_strings(char out[32][256])
 {
-	X509 *x = ot_cert(CARD, "sign.der");
+	X509 *x = pt_cert(CARD, "sign.der");
 	X509_NAME *nm = X509_get_subject_name(x);
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	size_t n = 0;
@@ -128,7 +128,7 @@ static size_t personal_strings(char out[32][256])
  * signing certificate nor the key. */
 static void no_sign_card(jp_emu_no_sign how, const char *what, int token_present)
 {
-	ot t;
+	pt_card t;
 	jp_emu_options o;
 	CK_SESSION_HANDLE ha, hs;
 	objset s;
@@ -136,27 +136,27 @@ static void no_sign_card(jp_emu_no_sign how, const char *what, int token_present
 
 	memset(&o, 0, sizeof(o));
 	o.no_sign = how;
-	ot_start(&t, CARD, &o);
-	ha = ot_open(&t, OT_AUTH);
-	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "%s: auth login", what);
-	objects(&t, ha, &s);
+	pt_start(&t, CARD, &o);
+	ha = pt_open(&t, PT_AUTH);
+	is_int(pt_login(ha, CKU_USER, fixture_pin(CARD, PT_AUTH)), CKR_OK, "%s: auth login", what);
+	objects(ha, &s);
 	ok(s.n == 5 && s.cert && s.ca && s.pub && s.priv && s.profile,
 	   "%s: the auth token is complete", what);
-	rv = t.f->C_OpenSession(t.slot[OT_SIGN], CKF_SERIAL_SESSION, NULL, NULL, &hs);
+	rv = F->C_OpenSession(t.slot[PT_SIGN], CKF_SERIAL_SESSION, NULL, NULL, &hs);
 	if (!token_present) {
 		is_int(rv, CKR_TOKEN_NOT_PRESENT, "%s: no signing token", what);
 	} else {
 		is_int(rv, CKR_OK, "%s: the signing token is there", what);
-		is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "%s: the signing password logs in", what);
-		objects(&t, hs, &s);
+		is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "%s: the signing password logs in", what);
+		objects(hs, &s);
 		ok(!s.cert && !s.pub && !s.priv, "%s: signing token shows no signing certificate or key", what);
 	}
-	ot_stop(&t);
+	pt_stop(&t);
 }
 
 int main(void)
 {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE ha, hs, h2;
 	objset a0, a1, s0, s1, a2;
 	uint8_t id_auth[20], id_ca[20], id_sign[20];
@@ -169,60 +169,60 @@ int main(void)
 	size_t nseen = 0;
 	CK_ATTRIBUTE a;
 
-	x = ot_cert(CARD, "auth.der"); ot_key_id(x, id_auth); X509_free(x);
-	x = ot_cert(CARD, "auth-ca.der"); ot_key_id(x, id_ca); X509_free(x);
-	x = ot_cert(CARD, "sign.der"); ot_key_id(x, id_sign); X509_free(x);
+	x = pt_cert(CARD, "auth.der"); pt_key_id(x, id_auth); X509_free(x);
+	x = pt_cert(CARD, "auth-ca.der"); pt_key_id(x, id_ca); X509_free(x);
+	x = pt_cert(CARD, "sign.der"); pt_key_id(x, id_sign); X509_free(x);
 
-	ot_start(&t, CARD, NULL);
-	ha = ot_open(&t, OT_AUTH);
-	hs = ot_open(&t, OT_SIGN);
+	pt_start(&t, CARD, NULL);
+	ha = pt_open(&t, PT_AUTH);
+	hs = pt_open(&t, PT_SIGN);
 
 	/* ---- authentication token ---- */
-	objects(&t, ha, &a0);
+	objects(ha, &a0);
 	ok(a0.n == 4 && a0.cert && a0.ca && a0.pub && !a0.priv && a0.profile,
 	   "auth token before login: certificate, CA, public key, profile (%lu)", a0.n);
 	/* PKCS#11 v3.0 §4.13: the public-certificates profile, a public object. */
 	{
 		CK_ULONG id = 0, id_len = sizeof(id);
-		ok(attr(&t, ha, a0.profile, CKA_PROFILE_ID, &id, &id_len) && id_len == sizeof(id) &&
+		ok(attr(ha, a0.profile, CKA_PROFILE_ID, &id, &id_len) && id_len == sizeof(id) &&
 		   id == CKP_PUBLIC_CERTIFICATES_TOKEN, "auth profile: CKP_PUBLIC_CERTIFICATES_TOKEN");
-		ok(bool_is(&t, ha, a0.profile, CKA_PRIVATE, 0) &&
-		   bool_is(&t, ha, a0.profile, CKA_TOKEN, 1), "the profile is a public token object");
+		ok(bool_is(ha, a0.profile, CKA_PRIVATE, 0) &&
+		   bool_is(ha, a0.profile, CKA_TOKEN, 1), "the profile is a public token object");
 	}
-	ok(label_is(&t, ha, a0.cert, "JPKI User Authentication") &&
-	   label_is(&t, ha, a0.ca, "JPKI User Authentication CA") &&
-	   label_is(&t, ha, a0.pub, "JPKI User Authentication"), "auth labels");
-	is_int(ot_login(&t, ha, CKU_USER, CARD, OT_AUTH), CKR_OK, "auth login");
-	objects(&t, ha, &a1);
+	ok(label_is(ha, a0.cert, "JPKI User Authentication") &&
+	   label_is(ha, a0.ca, "JPKI User Authentication CA") &&
+	   label_is(ha, a0.pub, "JPKI User Authentication"), "auth labels");
+	is_int(pt_login(ha, CKU_USER, fixture_pin(CARD, PT_AUTH)), CKR_OK, "auth login");
+	objects(ha, &a1);
 	ok(a1.n == 5 && a1.priv, "after login: and the private key");
 	ok(a1.cert == a0.cert && a1.ca == a0.ca && a1.pub == a0.pub && a1.profile == a0.profile,
 	   "the public objects keep their handles across the login");
-	ok(label_is(&t, ha, a1.priv, "JPKI User Authentication"), "auth key label");
-	ok(id_is(&t, ha, a1.cert, id_auth) && id_is(&t, ha, a1.pub, id_auth) &&
-	   id_is(&t, ha, a1.priv, id_auth), "certificate, public and private key share CKA_ID = SHA-1 of the key");
-	ok(id_is(&t, ha, a1.ca, id_ca), "the CA's CKA_ID is its own key's");
-	ok(bool_is(&t, ha, a1.priv, CKA_ALWAYS_AUTHENTICATE, 0), "auth key: no always-authenticate");
-	ok(bool_is(&t, ha, a1.cert, CKA_PRIVATE, 0) && bool_is(&t, ha, a1.priv, CKA_PRIVATE, 1),
+	ok(label_is(ha, a1.priv, "JPKI User Authentication"), "auth key label");
+	ok(id_is(ha, a1.cert, id_auth) && id_is(ha, a1.pub, id_auth) &&
+	   id_is(ha, a1.priv, id_auth), "certificate, public and private key share CKA_ID = SHA-1 of the key");
+	ok(id_is(ha, a1.ca, id_ca), "the CA's CKA_ID is its own key's");
+	ok(bool_is(ha, a1.priv, CKA_ALWAYS_AUTHENTICATE, 0), "auth key: no always-authenticate");
+	ok(bool_is(ha, a1.cert, CKA_PRIVATE, 0) && bool_is(ha, a1.priv, CKA_PRIVATE, 1),
 	   "auth certificate public, private key private");
 
 	/* ---- signing token ---- */
-	objects(&t, hs, &s0);
+	objects(hs, &s0);
 	ok(s0.n == 1 && s0.ca && !s0.cert && !s0.pub && !s0.priv && !s0.profile,
 	   "sign token before login: the CA certificate only (%lu)", s0.n);
-	ok(label_is(&t, hs, s0.ca, "JPKI Digital Signature CA"), "sign CA label");
-	is_int(ot_login(&t, hs, CKU_USER, CARD, OT_SIGN), CKR_OK, "sign login");
-	objects(&t, hs, &s1);
+	ok(label_is(hs, s0.ca, "JPKI Digital Signature CA"), "sign CA label");
+	is_int(pt_login(hs, CKU_USER, fixture_pin(CARD, PT_SIGN)), CKR_OK, "sign login");
+	objects(hs, &s1);
 	ok(s1.n == 4 && s1.cert && s1.pub && s1.priv, "after the signing password: 4 objects");
 	ok(!s1.profile, "the signature token publishes no profile (its certificate is private)");
 	ok(s1.ca == s0.ca, "the CA keeps its handle");
-	ok(label_is(&t, hs, s1.cert, "JPKI Digital Signature") &&
-	   label_is(&t, hs, s1.pub, "JPKI Digital Signature") &&
-	   label_is(&t, hs, s1.priv, "JPKI Digital Signature"), "sign labels");
-	ok(id_is(&t, hs, s1.cert, id_sign) && id_is(&t, hs, s1.pub, id_sign) &&
-	   id_is(&t, hs, s1.priv, id_sign), "signing objects share CKA_ID");
-	ok(bool_is(&t, hs, s1.priv, CKA_ALWAYS_AUTHENTICATE, 1), "signing key: always-authenticate");
-	ok(bool_is(&t, hs, s1.cert, CKA_PRIVATE, 1) && bool_is(&t, hs, s1.pub, CKA_PRIVATE, 1) &&
-	   bool_is(&t, hs, s1.ca, CKA_PRIVATE, 0),
+	ok(label_is(hs, s1.cert, "JPKI Digital Signature") &&
+	   label_is(hs, s1.pub, "JPKI Digital Signature") &&
+	   label_is(hs, s1.priv, "JPKI Digital Signature"), "sign labels");
+	ok(id_is(hs, s1.cert, id_sign) && id_is(hs, s1.pub, id_sign) &&
+	   id_is(hs, s1.priv, id_sign), "signing objects share CKA_ID");
+	ok(bool_is(hs, s1.priv, CKA_ALWAYS_AUTHENTICATE, 1), "signing key: always-authenticate");
+	ok(bool_is(hs, s1.cert, CKA_PRIVATE, 1) && bool_is(hs, s1.pub, CKA_PRIVATE, 1) &&
+	   bool_is(hs, s1.ca, CKA_PRIVATE, 0),
 	   "the signing certificate and public key are private objects, the CA is not");
 
 	/* No personal data in any label; every handle unique. */
@@ -237,7 +237,7 @@ int main(void)
 				dup |= seen[j] == s->all[k];
 			seen[nseen++] = s->all[k];
 			len = sizeof(label) - 1;
-			if (!attr(&t, h, s->all[k], CKA_LABEL, label, &len))
+			if (!attr(h, s->all[k], CKA_LABEL, label, &len))
 				continue;     /* the profile object has none */
 			label[len] = 0;
 			for (j = 0; j < npers; j++)
@@ -251,31 +251,31 @@ int main(void)
 	ok(!dup && nseen == 9, "9 objects, 9 distinct handles");
 
 	/* ---- logout: the signing objects go, the CA stays ---- */
-	is_int(t.f->C_Logout(hs), CKR_OK, "sign logout");
-	objects(&t, hs, &s0);
+	is_int(F->C_Logout(hs), CKR_OK, "sign logout");
+	objects(hs, &s0);
 	ok(s0.n == 1 && s0.ca == s1.ca, "after logout: the CA only, same handle");
 	a.type = CKA_CLASS; a.pValue = NULL; a.ulValueLen = 0;
-	is_int(t.f->C_GetAttributeValue(hs, s1.cert, &a, 1), CKR_OBJECT_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(hs, s1.cert, &a, 1), CKR_OBJECT_HANDLE_INVALID,
 	       "the signing certificate's handle is dead");
 
 	/* ---- removal and reinsertion: a fresh token, new handles ---- */
 	jp_emu_reader_eject(t.reader);
 	k = 16;
-	t.f->C_GetSlotList(CK_FALSE, NULL, &k);
+	F->C_GetSlotList(CK_FALSE, NULL, &k);
 	jp_emu_reader_insert(t.reader, t.e);
 	k = 16;
-	t.f->C_GetSlotList(CK_FALSE, NULL, &k);
-	ot_find_slots(&t);
-	h2 = ot_open(&t, OT_AUTH);
-	is_int(ot_login(&t, h2, CKU_USER, CARD, OT_AUTH), CKR_OK, "login on the reinserted card");
-	objects(&t, h2, &a2);
+	F->C_GetSlotList(CK_FALSE, NULL, &k);
+	pt_find_slots(&t);
+	h2 = pt_open(&t, PT_AUTH);
+	is_int(pt_login(h2, CKU_USER, fixture_pin(CARD, PT_AUTH)), CKR_OK, "login on the reinserted card");
+	objects(h2, &a2);
 	ok(a2.n == 5, "5 objects again");
 	for (dup = 0, k = 0; k < a2.n; k++)
 		dup |= in_set(&a1, a2.all[k]) || in_set(&s1, a2.all[k]);
 	ok(!dup, "no handle of the removed card was reused");
-	is_int(t.f->C_GetAttributeValue(h2, a1.cert, &a, 1), CKR_OBJECT_HANDLE_INVALID,
+	is_int(F->C_GetAttributeValue(h2, a1.cert, &a, 1), CKR_OBJECT_HANDLE_INVALID,
 	       "an old handle is invalid in the new session");
-	ot_stop(&t);
+	pt_stop(&t);
 
 	/* ---- cards without a signing certificate (doc/card.md §3) ---- */
 	no_sign_card(JP_EMU_SIGN_NOT_FOUND, "EF 0001 missing", 0);

@@ -7,7 +7,7 @@
  * give; every result that carries data is checked against OpenSSL. */
 #include "config.h"
 
-#include "ops-test.h"
+#include "tests/p11/p11-test.h"
 
 enum step {
 	END = 0,
@@ -116,7 +116,7 @@ static const row rows[] = {
 static const char msg[] = "the operation's life, one message for every row";
 
 typedef struct ctx {
-	ot t;
+	pt_card t;
 	CK_SESSION_HANDLE h;
 	CK_OBJECT_HANDLE priv, pub;
 	EVP_PKEY *key;
@@ -126,7 +126,7 @@ typedef struct ctx {
 static CK_RV do_step(ctx *c, enum kind k, enum step s, uint8_t *out, CK_ULONG *out_len)
 {
 	CK_MECHANISM sm = { CKM_SHA256_RSA_PKCS, NULL, 0 }, dm = { CKM_SHA256, NULL, 0 };
-	CK_FUNCTION_LIST_PTR f = c->t.f;
+	CK_FUNCTION_LIST_PTR f = F;
 	CK_BYTE_PTR in = (CK_BYTE_PTR)msg;
 	CK_ULONG in_len = sizeof(msg) - 1;
 	uint8_t bad[256];
@@ -215,21 +215,21 @@ int main(void)
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
-	ot_start(&c.t, 1, NULL);
-	c.h = ot_open(&c.t, OT_AUTH);
-	if (ot_login(&c.t, c.h, CKU_USER, 1, OT_AUTH) != CKR_OK)
-		OT_BAIL("login failed");
-	c.priv = ot_find1(&c.t, c.h, CKO_PRIVATE_KEY, -1);
-	c.pub = ot_find1(&c.t, c.h, CKO_PUBLIC_KEY, -1);
-	c.key = ot_cert_key(1, "auth.der");
+	pt_start(&c.t, 1, NULL);
+	c.h = pt_open(&c.t, PT_AUTH);
+	if (pt_login(c.h, CKU_USER, fixture_pin(1, PT_AUTH)) != CKR_OK)
+		bail_out("login failed");
+	c.priv = pt_find1(c.h, CKO_PRIVATE_KEY, -1);
+	c.pub = pt_find1(c.h, CKO_PUBLIC_KEY, -1);
+	c.key = pt_cert_key(1, "auth.der");
 	if (c.priv == CK_INVALID_HANDLE || c.pub == CK_INVALID_HANDLE || !c.key)
-		OT_BAIL("no key objects");
-	if (c.t.f->C_SignInit(c.h, &sm, c.priv) != CKR_OK ||
-	    c.t.f->C_Sign(c.h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, c.good_sig, &n) != CKR_OK)
-		OT_BAIL("the reference signature failed");
+		bail_out("no key objects");
+	if (F->C_SignInit(c.h, &sm, c.priv) != CKR_OK ||
+	    F->C_Sign(c.h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, c.good_sig, &n) != CKR_OK)
+		bail_out("the reference signature failed");
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		run_row(&c, &rows[i]);
 	EVP_PKEY_free(c.key);
-	ot_stop(&c.t);
+	pt_stop(&c.t);
 	done_testing();
 }

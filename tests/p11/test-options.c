@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 #include "jpki/log.h"
 #include "src/p11/p11.h"
 
@@ -32,10 +32,8 @@ static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		printf("Bail out! cannot write %s\n", path);
-		exit(1);
-	}
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		bail_out("cannot write %s", path);
 }
 
 static CK_RV init_with(const char *opts)
@@ -242,7 +240,7 @@ static void check_own_name(jp_emu *e)
 	/* Without XDG_CONFIG_HOME: $HOME/.config/jpki-pkcs11.conf. */
 	snprintf(dir, sizeof(dir), "%s/.config", tmpdir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		printf("Bail out! mkdir %s\n", dir);
+		bail_out("mkdir %s", dir);
 	snprintf(dir, sizeof(dir), "%s/.config/jpki-pkcs11.conf", tmpdir);
 	write_file(dir, "tokens=auth\n");
 	unsetenv("XDG_CONFIG_HOME");
@@ -306,10 +304,8 @@ int main(void)
 	int idx;
 
 	pt_load();
-	if (!mkdtemp(tmpdir)) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
+	if (!mkdtemp(tmpdir))
+		bail_out("mkdtemp");
 	snprintf(sys_path, sizeof(sys_path), "%s/system.conf", tmpdir);
 	snprintf(user_path, sizeof(user_path), "%s/jpki-pkcs11.conf", tmpdir);
 	jp_log_init();   /* JPKI_PKCS11_DEBUG shows the warnings of the tables below */

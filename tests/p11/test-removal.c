@@ -4,7 +4,7 @@
  * Also a card pulled in the middle of a command (emulator remove_nth). */
 #include "config.h"
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 static jp_emu *e;
 static int idx;
@@ -50,7 +50,7 @@ int main(void)
 	pt_slots(CK_FALSE, s, 2);
 	F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &a);
 	F->C_OpenSession(s[1], CKF_SERIAL_SESSION, NULL, NULL, &b);
-	is_int(pt_login(a, CKU_USER, pt_pin(1, 0)), CKR_OK, "login");
+	is_int(pt_login(a, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login");
 	k = priv_key(a);
 	ok(k != CK_INVALID_HANDLE, "private key found");
 	is_int(sign(a, k), CKR_OK, "signature with the card in");
@@ -78,7 +78,7 @@ int main(void)
 	F->C_GetSessionInfo(a2, &si);
 	is_int(si.state, CKS_RO_PUBLIC_SESSION, "logged out");
 	is_int(jp_emu_verified(e, 0), 0, "the card is unverified");
-	is_int(pt_login(a2, CKU_USER, pt_pin(1, 0)), CKR_OK, "login again");
+	is_int(pt_login(a2, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login again");
 	k = priv_key(a2);
 	is_int(sign(a2, k), CKR_OK, "signature on the fresh token");
 
@@ -95,7 +95,7 @@ int main(void)
 	}
 	is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "the token is back after reinsertion");
 	is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &a2), CKR_OK, "session");
-	is_int(pt_login(a2, CKU_USER, pt_pin(1, 0)), CKR_OK, "login");
+	is_int(pt_login(a2, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login");
 	is_int(sign(a2, priv_key(a2)), CKR_OK, "and a signature");
 
 	F->C_Finalize(NULL);

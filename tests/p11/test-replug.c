@@ -6,7 +6,7 @@
  * and a reader that stays keeps its slot IDs throughout. */
 #include "config.h"
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 #include "src/p11/p11.h"
 
 #define ROUNDS (JP_MAX_READERS * 2 + 5)
@@ -114,7 +114,7 @@ int main(void)
 		CK_SESSION_HANDLE h;
 		is_int(F->C_OpenSession(steady[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK,
 		       "a session on the steady reader");
-		is_int(pt_login(h, CKU_USER, pt_pin(2, 0)), CKR_OK, "... logs in");
+		is_int(pt_login(h, CKU_USER, fixture_pin(2, 0)), CKR_OK, "... logs in");
 	}
 	is_int(F->C_Finalize(NULL), CKR_OK, "finalize");
 	jp_emu_readers_clear();

@@ -3,7 +3,7 @@
  * handles, sessions after C_Finalize. */
 #include "config.h"
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 static CK_STATE state_of(CK_SESSION_HANDLE h)
 {
@@ -61,7 +61,7 @@ int main(void)
 
 	/* Login moves every session of that token to the user states, and
 	 * only that token's. */
-	is_int(pt_login(ro, CKU_USER, pt_pin(1, 0)), CKR_OK, "login on the RO session");
+	is_int(pt_login(ro, CKU_USER, fixture_pin(1, 0)), CKR_OK, "login on the RO session");
 	is_int(state_of(ro), CKS_RO_USER_FUNCTIONS, "RO user functions");
 	is_int(state_of(rw), CKS_RW_USER_FUNCTIONS, "RW user functions (same token)");
 	is_int(state_of(sg), CKS_RO_PUBLIC_SESSION, "the other token stays public");

@@ -8,7 +8,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "tests/p11/core-test.h"
+#include "jpki/sleep.h"
+#include "tests/p11/p11-test.h"
 
 static int present(CK_SLOT_ID id)
 {
@@ -50,7 +51,7 @@ static void *wait_thread(void *arg)
 static int wait_done(struct waiter *w, int ms)
 {
 	while (ms-- > 0 && !__atomic_load_n(&w->done, __ATOMIC_SEQ_CST))
-		usleep(1000);
+		jp_sleep_ms(1);
 	return __atomic_load_n(&w->done, __ATOMIC_SEQ_CST);
 }
 
@@ -63,7 +64,7 @@ static int blocks(struct waiter *w)
 	int ms;
 
 	for (ms = 0; ms < 30000 && jp_emu_blocked() < 1; ms++)
-		usleep(1000);
+		jp_sleep_ms(1);
 	return jp_emu_blocked() >= 1 && !__atomic_load_n(&w->done, __ATOMIC_SEQ_CST);
 }
 

@@ -25,7 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define NTHREADS 8
 #define ROUNDS 15
@@ -338,8 +338,8 @@ static void slow_card(void)
 	F->C_OpenSession(ss[0], CKF_SERIAL_SESSION, NULL, NULL, &sa1);
 	F->C_OpenSession(ss[0], CKF_SERIAL_SESSION, NULL, NULL, &sa2);
 	F->C_OpenSession(ss[2], CKF_SERIAL_SESSION, NULL, NULL, &sb);
-	is_int(pt_login(sa1, CKU_USER, pt_pin(1, 0)), CKR_OK, "slow card: login on A");
-	is_int(pt_login(sb, CKU_USER, pt_pin(2, 0)), CKR_OK, "slow card: login on B");
+	is_int(pt_login(sa1, CKU_USER, fixture_pin(1, 0)), CKR_OK, "slow card: login on A");
+	is_int(pt_login(sb, CKU_USER, fixture_pin(2, 0)), CKR_OK, "slow card: login on B");
 	ka = find_priv(sa1);
 	kb = find_priv(sb);
 	ok(ka != CK_INVALID_HANDLE && kb != CK_INVALID_HANDLE, "slow card: both keys found");
@@ -390,8 +390,8 @@ static void run(const char *what, CK_C_INITIALIZE_ARGS *a)
 	/* One session per card stays open and logged in throughout. */
 	F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &keep[0]);
 	F->C_OpenSession(slots[2], CKF_SERIAL_SESSION, NULL, NULL, &keep[1]);
-	is_int(pt_login(keep[0], CKU_USER, pt_pin(1, 0)), CKR_OK, "%s: login card 1", what);
-	is_int(pt_login(keep[1], CKU_USER, pt_pin(2, 0)), CKR_OK, "%s: login card 2", what);
+	is_int(pt_login(keep[0], CKU_USER, fixture_pin(1, 0)), CKR_OK, "%s: login card 1", what);
+	is_int(pt_login(keep[1], CKU_USER, fixture_pin(2, 0)), CKR_OK, "%s: login card 2", what);
 	s0 = jp_emu_sign_count(e1) + jp_emu_sign_count(e2);
 	good_sigs = bad = signs_tried = 0;
 	for (i = 0; i < NTHREADS; i++)

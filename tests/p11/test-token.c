@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define READER1 "JPKI Test Reader 00 00"
 #define READER2 "Second Reader 01 00"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "jpki/pkcs11-3.h"
-#include "core-test.h"
+#include "tests/p11/p11-test.h"
 
 static char logbuf[1 << 20];
 
@@ -73,7 +73,7 @@ static CK_OBJECT_HANDLE find_one(CK_SESSION_HANDLE h, CK_OBJECT_CLASS cls)
 int main(void)
 {
 	static const char data[] = "TRACE-DATA-to-be-signed-Q7x";
-	const char *pin_auth = pt_pin(1, 0), *pin_sign = pt_pin(1, 1);
+	const char *pin_auth = fixture_pin(1, 0), *pin_sign = fixture_pin(1, 1);
 	CK_MECHANISM sha256_rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 }, sha384 = { CKM_SHA384, NULL, 0 };
 	CK_MECHANISM rsa = { CKM_RSA_PKCS, NULL, 0 };
 	CK_SLOT_ID slots[8];
@@ -91,10 +91,8 @@ int main(void)
 	setenv("JPKI_PKCS11_DEBUG", want, 1);
 	pt_load();
 	if (pt_reader_with_card("Emu Reader 0", 1, NULL, &e) < 0 || pt_init() != CKR_OK ||
-	    pt_slots(CK_TRUE, slots, 8) < 2) {
-		printf("Bail out! no card\n");
-		return 1;
-	}
+	    pt_slots(CK_TRUE, slots, 8) < 2)
+		bail_out("no card");
 	F->C_GetTokenInfo(slots[0], &ti);
 	F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &ha);
 	F->C_OpenSession(slots[1], CKF_SERIAL_SESSION, NULL, NULL, &hs);

@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "jpki/pkcs11-3.h"
-#include "core-test.h"
+#include "tests/p11/p11-test.h"
 
 static CK_FUNCTION_LIST_3_0_PTR F3;
 static CK_BYTE buf[256];
@@ -177,15 +177,11 @@ int main(void)
 	size_t i;
 
 	pt_load();
-	if (C_GetInterface(NULL, NULL, &iface, 0) != CKR_OK || !iface) {
-		printf("Bail out! no 3.0 interface\n");
-		return 1;
-	}
+	if (C_GetInterface(NULL, NULL, &iface, 0) != CKR_OK || !iface)
+		bail_out("no 3.0 interface");
 	F3 = iface->pFunctionList;
-	if (pt_reader_with_card("Emu Reader 0", 1, NULL, &e) < 0) {
-		printf("Bail out! no reader\n");
-		return 1;
-	}
+	if (pt_reader_with_card("Emu Reader 0", 1, NULL, &e) < 0)
+		bail_out("no reader");
 
 	/* Not initialised: that comes first, whatever the arguments. */
 	for (i = 0; i < N_ROWS; i++)
@@ -196,10 +192,8 @@ int main(void)
 
 	is_int(pt_init(), CKR_OK, "C_Initialize");
 	if (pt_slots(CK_TRUE, slots, 8) < 2 ||
-	    F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK) {
-		printf("Bail out! no session\n");
-		return 1;
-	}
+	    F->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK)
+		bail_out("no session");
 	for (i = 0; i < N_ROWS; i++) {
 		const row *r = &rows[i];
 
