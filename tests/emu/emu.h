@@ -51,6 +51,15 @@ typedef struct jp_emu_options {
 	/* Latency, microseconds, slept in the core (benchmarks only). */
 	unsigned latency_apdu_us;
 	unsigned latency_sign_us;
+	/* Certificate validity relative to today (read at jp_emu_new only).
+	 * With validity set, the authentication and signing certificates are
+	 * re-signed at load by the test CAs (the key files in CARD_DIR/../ca), keys
+	 * and everything else unchanged, with notBefore = 00:00 JST of today +
+	 * valid_from_days and notAfter = 23:59:59 JST of today + expire_days
+	 * (doc/card.md §7): cards that expire in 200, 60 or -1 days. */
+	int validity;
+	int valid_from_days;        /* usually negative: issued in the past */
+	int expire_days;
 } jp_emu_options;
 
 typedef struct jp_emu jp_emu;

@@ -218,6 +218,7 @@ static void usage(FILE *f)
 	      "  --juki  --not-jpki  --pss  --latency-us N  --sign-latency-us N\n"
 	      "  --garble-signatures  --remove-after N (removed before APDU N+1)\n"
 	      "  --fail-nth N  --garble-nth N  --drop-nth N  --short-nth N  --remove-nth N\n"
+	      "  --expire-in DAYS [--valid-from DAYS]  certificates re-dated from today (JST)\n"
 	      "signals: SIGUSR1 remove the card, SIGUSR2 insert it, SIGTERM exit\n", f);
 }
 
@@ -225,7 +226,7 @@ enum {
 	O_PORT = 256, O_CARD, O_STATE, O_LOG, O_PID, O_RETRY, O_EXIT_CLOSE, O_VERBOSE,
 	O_NO_EXT, O_NO_SIGN, O_FILLER, O_BLOCKED, O_CLR_RESET, O_CLR_RESEL, O_JUKI,
 	O_NOT_JPKI, O_PSS, O_LAT, O_SIGN_LAT, O_GARBLE_SIG, O_REMOVE_AFTER, O_FAIL,
-	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP,
+	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP, O_EXPIRE_IN, O_VALID_FROM,
 };
 
 static const struct option longopts[] = {
@@ -256,6 +257,8 @@ static const struct option longopts[] = {
 	{ "short-nth", required_argument, NULL, O_SHORT },
 	{ "remove-nth", required_argument, NULL, O_REMOVE },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "expire-in", required_argument, NULL, O_EXPIRE_IN },
+	{ "valid-from", required_argument, NULL, O_VALID_FROM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -267,12 +270,25 @@ static int num(const char *s, unsigned long *out, int base)
 	return (errno == 0 && *s != '\0' && *end == '\0') ? 0 : -1;
 }
 
+/* A signed day count within a century. */
+static int days(const char *s, int *out)
+{
+	char *end;
+	long d;
+
+	errno = 0;
+	d = strtol(s, &end, 10);
+	*out = (int)d;
+	return (errno == 0 && *s != '\0' && *end == '\0' && d > -36500 && d < 36500) ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	jp_emu_options o;
 	const char *card = NULL, *state = NULL, *logpath = NULL, *pidfile = NULL;
 	unsigned long port = 0, retry = 30, v;
 	int exit_on_close = 0, verbose = 0, c, rc = 2, fd = -1, inserted = 1;
+	int got_expire = 0, got_from = 0;
 	jp_emu *e = NULL;
 	uint8_t *rsp = NULL;
 	struct sigaction sa;
@@ -319,6 +335,8 @@ int main(int argc, char **argv)
 		case O_DROP: bad = num(optarg, &o.drop_nth, 10); break;
 		case O_SHORT: bad = num(optarg, &o.short_nth, 10); break;
 		case O_REMOVE: bad = num(optarg, &o.remove_nth, 10); break;
+		case O_EXPIRE_IN: bad = days(optarg, &o.expire_days); o.validity = got_expire = 1; break;
+		case O_VALID_FROM: bad = days(optarg, &o.valid_from_days); o.validity = got_from = 1; break;
 		case O_HELP: usage(stdout); rc = 0; goto out;
 		default: bad = 1; break;
 		}
@@ -329,6 +347,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Unless said: issued a year ago, expiring in about three years. */
+	if (o.validity && !got_from)
+		o.valid_from_days = -365;
+	if (o.validity && !got_expire)
+		o.expire_days = 1000;
 	if (port == 0 || card == NULL || optind != argc) {
 		usage(stderr);
 		goto out;
