@@ -1,0 +1,13 @@
+# tests/tool: rules for this directory (included from the top Makefile.am)
+# jpki's logic and commands in-process against the emulator (card tier):
+# tests/emu/libjpemu.la provides jp_transport_default_ops.
+tool_tier_ldadd = src/tool/libjptool.la src/card/libjpcard.la src/crypto/libjpcrypto.la \
+	tests/emu/libjpemu.la src/transport/libjptransport.la src/common/libjpcommon.la \
+	$(CRYPTO_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += tests/tool/tool-test.h
+check_PROGRAMS += tests/tool/test-validity
+TESTS += tests/tool/test-validity
+tests_tool_test_validity_LDADD = $(tool_tier_ldadd)
+check_PROGRAMS += tests/tool/test-status
+TESTS += tests/tool/test-status
+tests_tool_test_status_LDADD = $(tool_tier_ldadd)
