@@ -131,7 +131,7 @@ int jp_cmd_change_pin(jp_tool *t, int argc, char **argv)
 
 	memset(&rd, 0, sizeof(rd));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': reader = optarg; break;
 		case 'i': if (t->pin_in == NULL) t->pin_in = stdin; break;

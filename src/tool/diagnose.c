@@ -102,7 +102,7 @@ int jp_cmd_diagnose(jp_tool *t, int argc, char **argv)
 
 	memset(&rd, 0, sizeof(rd));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (c == 'r')
 			reader = optarg;
 		else

@@ -122,7 +122,7 @@ int jp_cmd_export(jp_tool *t, int argc, char **argv)
 
 	memset(&rd, 0, sizeof(rd));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+o:r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': want |= WANT_AUTH; break;
 		case 's': want |= WANT_SIGN; break;

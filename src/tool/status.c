@@ -253,7 +253,7 @@ static int parse(int argc, char **argv, status_opts *o, jp_tool *t)
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->reader = optarg; break;
 		case 'j': o->json = 1; break;

@@ -11,3 +11,6 @@ tests_tool_test_validity_LDADD = $(tool_tier_ldadd)
 check_PROGRAMS += tests/tool/test-status
 TESTS += tests/tool/test-status
 tests_tool_test_status_LDADD = $(tool_tier_ldadd)
+check_PROGRAMS += tests/tool/test-change-pin
+TESTS += tests/tool/test-change-pin
+tests_tool_test_change_pin_LDADD = $(tool_tier_ldadd)
