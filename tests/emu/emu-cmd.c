@@ -33,6 +33,11 @@ void emu_clear_security(jp_emu *e)
 	e->verified[EMU_SIGN] = 0;
 }
 
+static int emu_is_smartphone(const jp_emu *e)
+{
+	return e->opts.kind == JP_EMU_ANDROID || e->opts.kind == JP_EMU_IPHONE;
+}
+
 static int pin_of_ef(int fid)
 {
 	return fid == EF_AUTH_PIN ? EMU_AUTH : fid == EF_SIGN_PIN ? EMU_SIGN : -1;
@@ -113,6 +118,10 @@ static size_t cmd_read(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 	if (e->cur_ef == EF_SIGN_CERT &&
 	    (!e->verified[EMU_SIGN] || e->opts.no_sign == JP_EMU_SIGN_DENIED)) {
 		*sw = SW_SECURITY;     /* §3: only after VERIFY of 001B */
+		goto out;
+	}
+	if (e->cur_ef == EF_AUTH_CERT && emu_is_smartphone(e) && !e->verified[EMU_AUTH]) {
+		*sw = SW_SECURITY;     /* §11: the phone tokens want the auth PIN */
 		goto out;
 	}
 	if (emu_file_content(e, e->cur_ef, &f) != 0) {

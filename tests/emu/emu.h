@@ -20,12 +20,26 @@ typedef enum jp_emu_no_sign {
 	JP_EMU_SIGN_NOT_FOUND,      /* SELECT 0001 / 001A / 001B → 6A82 */
 	JP_EMU_SIGN_DENIED,         /* READ 0001 → 6982 even after a correct VERIFY */
 	JP_EMU_SIGN_EMPTY,          /* EF 0001 exists but is zero-filled */
+	JP_EMU_SIGN_CERTS_ABSENT,   /* SELECT 0001 / 0002 → 6A82; the key and PIN
+	                               EFs 001A / 001B exist (doc/card.md §11,
+	                               a holder under 15 on some cards) */
 } jp_emu_no_sign;
+
+/* EF 0008, which certificates the card carries (doc/card.md §11). */
+typedef enum jp_emu_ef0008 {
+	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 with no_sign set */
+	JP_EMU_EF0008_ABSENT,       /* SELECT 0008 → 6A82 */
+	JP_EMU_EF0008_BOTH,         /* 8F 8F 00 whatever the files say */
+	JP_EMU_EF0008_NO_SIGN,      /* 00 8F 00 whatever the files say */
+} jp_emu_ef0008;
 
 typedef enum jp_emu_kind {
 	JP_EMU_MYNUMBER = 0,        /* label JPKIAPICCTOKEN2 */
 	JP_EMU_JUKI,                /* label JPKIAPICCTOKEN (old card) */
 	JP_EMU_NOT_JPKI,            /* SELECT JPKI AP → 6A82 */
+	JP_EMU_ANDROID,             /* label JPKIAPGPSETOKEN (smartphone): the auth
+	                               certificate needs the auth PIN (§11) */
+	JP_EMU_IPHONE,              /* label JPKIAPIOSTOKEN, likewise */
 } jp_emu_kind;
 
 typedef struct jp_emu_options {
@@ -39,6 +53,9 @@ typedef struct jp_emu_options {
 	/* Bytes of filler (0xFF.. / 0x00) after every certificate in its EF. */
 	size_t cert_filler;
 	jp_emu_no_sign no_sign;
+	jp_emu_ef0008 ef0008;
+	int ef0006_label_only;      /* EF 0006 is the 32-byte label alone, not the
+	                               160-byte record */
 	int no_extended;            /* extended-length APDUs → 6700 */
 	int pss;                    /* sign P1 01..05 accepted (else 6A86) */
 	/* Faults, 1-based APDU index counted from emulator creation; 0 = off. */
@@ -101,6 +118,9 @@ JP_EMU_API unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
 /* Writes every APDU to path ("> 00A4..." / "< 9000"), PIN bodies masked.
  * NULL stops. Appends. */
 JP_EMU_API int jp_emu_log_to(jp_emu *e, const char *path);
+
+/* The EF 0006 label of a kind ("JPKIAPICCTOKEN2", ...). */
+JP_EMU_API const char *jp_emu_label(jp_emu_kind kind);
 
 /* Fixtures: "$top_srcdir/tests/emu/cards/card-N" (top_srcdir from the
  * environment, as the Makefile sets it; "." when unset). card_no 1..9;

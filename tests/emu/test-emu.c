@@ -436,7 +436,8 @@ static void test_variants(void)
 	is_int(select_ef(e, 0x001B), 0x6A82, "  SELECT 001B 6A82");
 	select_ef(e, 0x0008);
 	tx(e, "00 B0 00 00 00");
-	ok(dlen() == 3 && R[0] == 0x8F && R[1] == 0x00, "  EF 0008 = 8F 00 00");
+	ok(dlen() == 3 && R[0] == 0x00 && R[1] == 0x8F && R[2] == 0x00,
+	   "  EF 0008 = 00 8F 00 (byte 0 the signing certificate, doc/card.md §11)");
 	is_int(verify(e, 0x0018, pin_auth), 0x9000, "  auth still works");
 	jp_emu_free(e);
 
