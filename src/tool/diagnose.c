@@ -24,7 +24,6 @@ static void look(jp_tool *t, jp_readers *rd, size_t i)
 	jp_card *card = NULL;
 	jp_report r;
 	jp_err e;
-	static const char *avail[] = { "present", "absent", "unknown" };
 
 	memset(&r, 0, sizeof(r));
 	e = jp_readers_card(rd, i, &card);
@@ -38,7 +37,7 @@ static void look(jp_tool *t, jp_readers *rd, size_t i)
 	if (e != JP_OK)
 		fprintf(t->out, "  error: %s\n", jp_err_str(e));
 	fprintf(t->out, "  authentication certificate: %s, state %s\n",
-	        avail[r.key[JP_KEY_AUTH].cert],
+	        jp_avail_name(r.key[JP_KEY_AUTH].cert),
 	        jp_state_name(r.key[JP_KEY_AUTH].dates ? r.key[JP_KEY_AUTH].v.state
 	                                              : JP_STATE_UNKNOWN));
 	fprintf(t->out, "  signing key: %s\n", r.key[JP_KEY_SIGN].tries < 0 ? "absent" : "present");

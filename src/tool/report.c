@@ -35,12 +35,23 @@ const char *jp_kind_name(jp_kind k)
 	return "unknown";
 }
 
+const char *jp_avail_name(jp_avail a)
+{
+	switch (a) {
+	case JP_AVAIL_PRESENT: return "present";
+	case JP_AVAIL_ABSENT: return "absent";
+	case JP_AVAIL_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
 static jp_kind kind_of(const jp_card *card)
 {
 	switch (jp_card_get_kind(card)) {
-	case JP_CARD_MYNUMBER: return JP_KIND_MYNUMBER;
-	case JP_CARD_JUKI: return JP_KIND_JUKI;
-	default: break;
+	case JP_CARD_KIND_MYNUMBER: return JP_KIND_MYNUMBER;
+	case JP_CARD_KIND_ANDROID: return JP_KIND_ANDROID;
+	case JP_CARD_KIND_IPHONE: return JP_KIND_IPHONE;
+	case JP_CARD_KIND_UNKNOWN: break;
 	}
 	return JP_KIND_UNKNOWN;
 }
@@ -104,6 +115,7 @@ jp_err jp_report_read(jp_card *card, int64_t now, jp_report *out)
 	const uint8_t *der = NULL;
 	size_t len = 0;
 	jp_key_report *auth = &out->key[JP_KEY_AUTH], *sign = &out->key[JP_KEY_SIGN];
+	jp_key whose;
 	jp_err e;
 
 	memcpy(name, out->reader, sizeof(name));
@@ -114,8 +126,23 @@ jp_err jp_report_read(jp_card *card, int64_t now, jp_report *out)
 	if (e != JP_OK)
 		goto out_nolock;
 
-	e = jp_card_read_cert(card, JP_CERT_AUTH, &der, &len);
-	if (e == JP_OK) {
+	/* Which certificates the card carries, without a PIN (EF 0008, or
+	 * SELECT). On a smartphone the authentication certificate itself is
+	 * behind the authentication PIN: its dates stay unknown here. */
+	e = jp_card_cert_avail(card, JP_KEY_AUTH, &auth->cert);
+	if (e == JP_OK)
+		e = jp_card_cert_avail(card, JP_KEY_SIGN, &sign->cert);
+	if (e != JP_OK)
+		goto out;
+	if (auth->cert == JP_AVAIL_ABSENT)
+		e = JP_E_NO_KEY;
+	else if (jp_card_cert_needs_pin(card, JP_CERT_AUTH, &whose))
+		e = JP_E_SECURITY_STATUS;
+	else
+		e = jp_card_read_cert(card, JP_CERT_AUTH, &der, &len);
+	if (e == JP_E_SECURITY_STATUS) {
+		e = JP_OK;
+	} else if (e == JP_OK) {
 		auth->cert = JP_AVAIL_PRESENT;
 		jp_report_serial(der, len, out->serial);
 		e = cert_dates(der, len, now, auth);
@@ -139,15 +166,15 @@ jp_err jp_report_read(jp_card *card, int64_t now, jp_report *out)
 		goto out;
 
 	/* No signing password file: no signing key (holders under 15,
-	 * doc/card.md §3). With it, the certificate itself is behind the
-	 * password: present or not is unknown until it is read. */
+	 * doc/card.md §3). */
 	e = jp_card_pin_tries(card, JP_KEY_SIGN, &sign->tries);
 	if (e == JP_E_NO_KEY) {
 		sign->tries = -1;
 		sign->cert = JP_AVAIL_ABSENT;
-		sign->v.state = JP_STATE_ABSENT;
 		e = JP_OK;
 	}
+	if (sign->cert == JP_AVAIL_ABSENT)
+		sign->v.state = JP_STATE_ABSENT;
 out:
 	jp_card_end(card);
 out_nolock:

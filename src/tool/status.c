@@ -143,12 +143,11 @@ static void json_date(FILE *f, int known, int64_t day)
 
 static void json_key(FILE *f, const jp_key_report *kr)
 {
-	static const char *avail[] = { "present", "absent", "unknown" };
 	jp_state st = kr->cert == JP_AVAIL_ABSENT ? JP_STATE_ABSENT :
 	              kr->dates ? kr->v.state : JP_STATE_UNKNOWN;
 
 	fprintf(f, "{\"certificate\": \"%s\", \"state\": \"%s\", \"not_before\": ",
-	        avail[kr->cert], jp_state_name(st));
+	        jp_avail_name(kr->cert), jp_state_name(st));
 	json_date(f, kr->dates, kr->v.not_before_day);
 	fputs(", \"not_after\": ", f);
 	json_date(f, kr->dates, kr->v.not_after_day);

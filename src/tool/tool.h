@@ -105,11 +105,8 @@ typedef enum jp_kind {
 	JP_KIND_UNKNOWN        /* not a JPKI card */
 } jp_kind;
 
-typedef enum jp_avail {
-	JP_AVAIL_PRESENT = 0,
-	JP_AVAIL_ABSENT,
-	JP_AVAIL_UNKNOWN
-} jp_avail;
+/* Certificate presence: jp_avail from the card layer (card.h). */
+const char *jp_avail_name(jp_avail a);
 
 typedef struct jp_key_report {
 	jp_avail cert;

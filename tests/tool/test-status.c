@@ -78,10 +78,10 @@ int main(void)
 	                 "\"days_left\": 1505, \"renewal_from\": \"2031-04-15\", "
 	                 "\"pin\": {\"tries_left\": 3, \"max\": 3, \"blocked\": false}}"),
 	   "auth object: present, valid, dates, days_left, renewal_from, pin");
-	ok(tt_has(c.out, "\"sign\": {\"certificate\": \"unknown\", \"state\": \"unknown\", "
+	ok(tt_has(c.out, "\"sign\": {\"certificate\": \"present\", \"state\": \"unknown\", "
 	                 "\"not_before\": null, \"not_after\": null, \"days_left\": null, "
 	                 "\"renewal_from\": null, \"pin\": {\"tries_left\": 5, \"max\": 5, \"blocked\": false}}"),
-	   "sign object without the password: dates null, pin 5/5");
+	   "sign object without the password: present (EF 0008), dates null, pin 5/5");
 	ok(tt_has(c.out, "]}\n"), "JSON ends ]}");
 
 	/* --sign with the password from stdin */
@@ -194,6 +194,35 @@ int main(void)
 	tt_run(&c, NOW_2027_06_01, NULL, "status", NULL);
 	ok(tt_has(c.out, "Certificate for digital signature (署名用電子証明書): not on this card"),
 	   "human: not on this card");
+	tt_stop(&c);
+
+	/* holder under 15 on some cards: no signing certificate, PIN file kept */
+	memset(&o, 0, sizeof(o));
+	o.no_sign = JP_EMU_SIGN_CERTS_ABSENT;
+	tt_card(&c, 1, &o);
+	tt_run(&c, NOW_2027_06_01, NULL, "status", "--json", NULL);
+	ok(tt_has(c.out, "\"sign\": {\"certificate\": \"absent\", \"state\": \"absent\"") &&
+	   tt_has(c.out, "\"pin\": {\"tries_left\": 5, \"max\": 5, \"blocked\": false}}"),
+	   "signing certificates absent, password file present: absent, pin 5/5");
+	tt_stop(&c);
+
+	/* smartphone tokens: the auth certificate needs the PIN there */
+	memset(&o, 0, sizeof(o));
+	o.kind = JP_EMU_ANDROID;
+	tt_card(&c, 1, &o);
+	tt_run(&c, NOW_2027_06_01, NULL, "status", "--json", NULL);
+	ok(tt_has(c.out, "\"card\": \"android\"") &&
+	   tt_has(c.out, "\"auth\": {\"certificate\": \"present\", \"state\": \"unknown\""),
+	   "Android token: card android, auth present, dates unknown without the PIN");
+	is_int(jp_emu_verify_count(c.e), 0, "Android: no PIN sent");
+	tt_run(&c, NOW_2027_06_01, NULL, "status", NULL);
+	ok(tt_has(c.out, "smartphone certificate (Android)"), "human: smartphone certificate (Android)");
+	tt_stop(&c);
+	o.kind = JP_EMU_IPHONE;
+	tt_card(&c, 1, &o);
+	tt_run(&c, NOW_2027_06_01, NULL, "status", "--json", NULL);
+	ok(tt_has(c.out, "\"card\": \"iphone\""), "iPhone token: card iphone");
+	is_int(c.rc, 0, "smartphone token: exit 0");
 	tt_stop(&c);
 
 	memset(&o, 0, sizeof(o));
