@@ -35,6 +35,19 @@ static const char *kind_text(jp_kind k)
 	return _("not a JPKI card");
 }
 
+static const char *state_text(jp_state s)
+{
+	switch (s) {
+	case JP_STATE_VALID: return _("valid");
+	case JP_STATE_RENEWAL: return _("valid, renewal period");
+	case JP_STATE_EXPIRED: return _("expired");
+	case JP_STATE_NOT_YET_VALID: return _("not yet valid");
+	case JP_STATE_ABSENT: return _("not on this card");
+	case JP_STATE_UNKNOWN: break;
+	}
+	return _("not known");
+}
+
 static void print_validity(jp_tool *t, const jp_key_report *kr)
 {
 	char nb[JP_DATE_LEN], na[JP_DATE_LEN], rf[JP_DATE_LEN];
@@ -100,8 +113,10 @@ static void print_key(jp_tool *t, jp_key key, const jp_key_report *kr)
 		if (key == JP_KEY_SIGN)
 			fputs(_("    its dates need the signing password: jpki status --sign\n"),
 			      t->out);
+		else
+			fputs(_("    on a smartphone its dates need the PIN\n"), t->out);
 	} else {
-		fprintf(t->out, "%s\n", jp_state_name(kr->v.state));
+		fprintf(t->out, "%s\n", state_text(kr->v.state));
 		print_validity(t, kr);
 	}
 	if (kr->tries >= 0)

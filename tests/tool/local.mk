@@ -14,3 +14,6 @@ tests_tool_test_status_LDADD = $(tool_tier_ldadd)
 check_PROGRAMS += tests/tool/test-change-pin
 TESTS += tests/tool/test-change-pin
 tests_tool_test_change_pin_LDADD = $(tool_tier_ldadd)
+check_PROGRAMS += tests/tool/test-i18n
+TESTS += tests/tool/test-i18n
+tests_tool_test_i18n_LDADD = $(tool_tier_ldadd)
