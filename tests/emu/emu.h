@@ -58,6 +58,15 @@ typedef struct jp_emu_options {
 	                               160-byte record */
 	int no_extended;            /* extended-length APDUs → 6700 */
 	int pss;                    /* sign P1 01..05 accepted (else 6A86) */
+	/* Sign P1 values refused with 6A86 even so: bit n = P1 n (00..05), so
+	 * each scheme of doc/card.md §11 can be played on or off. */
+	unsigned sign_p1_off;
+	/* Signing by short EF identifier, P2 = 80|SFI (97 = key 0017, 9A =
+	 * key 001A, doc/card.md §11): sfi 1 accepts it (the key EF becomes
+	 * the current EF, as ISO 7816-4 has it); 0 (default, the old answer)
+	 * refuses it with no_sfi_sw (0 = 6A86; 6A82 also seen in §11). */
+	int sfi;
+	uint16_t no_sfi_sw;
 	/* Faults, 1-based APDU index counted from emulator creation; 0 = off. */
 	unsigned long fail_nth;     /* answer 6F00 */
 	unsigned long garble_nth;   /* flip bits in the response data (and a signature) */
