@@ -13,7 +13,7 @@
 
 JPKI=${JPKI:-$top_builddir/src/tool/jpki}
 [ -x "$JPKI" ] || { tap_ok 1 "jpki not built: $JPKI"; tap_done; }
-jp_need python3 openssl
+jp_need python3 openssl pkcs11-tool
 jp_consumer_start
 
 w=$JP_HARNESS_DIR/work
@@ -182,6 +182,22 @@ tap_ok $? "expired (English): EXPIRED on ..."
 ja status
 has "有効期限切れ" && has "市区町村の窓口で更新してください"
 tap_ok $? "expired (日本語): 有効期限切れ, 市区町村の窓口で更新してください"
+# The module (doc/card.md §8): the expired certificate is still listed and
+# signs; the log warns at login.
+en export --der -o "$w"
+printf 'signed while expired\n' >"$w/data"
+JPKI_PKCS11_DEBUG="level:2,file:$w/p11.log" jp_with_module pkcs11-tool --module "$JP_MODULE" \
+	--token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" -O >"$w/p11.out" 2>&1 &&
+	JPKI_PKCS11_DEBUG="level:2,file:$w/p11.log" jp_with_module pkcs11-tool --module "$JP_MODULE" \
+	--token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS \
+	-i "$w/data" -o "$w/sig" >/dev/null 2>&1
+r=$?
+openssl x509 -inform DER -in "$w/auth.der" -pubkey -noout >"$w/auth.pub" 2>/dev/null
+[ "$r" -eq 0 ] && grep -q "Certificate Object" "$w/p11.out" &&
+	openssl dgst -sha256 -verify "$w/auth.pub" -signature "$w/sig" "$w/data" >/dev/null 2>&1
+tap_ok $? "module: the expired certificate is listed and its key signs (verified with openssl)"
+grep -q "WARN: p11: login (authentication): the certificate has expired" "$w/p11.log"
+tap_ok $? "module: a warning at login in the log"
 
 # ---- card kinds ----
 fresh_card --no-sign=certs-absent
