@@ -16,7 +16,8 @@ src_tool_libjptool_la_SOURCES = \
 	src/tool/status.c \
 	src/tool/change-pin.c \
 	src/tool/export.c \
-	src/tool/diagnose.c
+	src/tool/diagnose.c \
+	src/tool/probe.c
 
 # The layers below, in link order (common last).
 tool_lower_libs = src/tool/libjptool.la src/card/libjpcard.la src/crypto/libjpcrypto.la \

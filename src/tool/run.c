@@ -18,6 +18,8 @@ static void usage(FILE *f)
 	        "                          write the certificates to files\n"
 	        "  diagnose [--reader NAME]\n"
 	        "                          a report for a bug report, safe to paste\n"
+	        "  probe [--reader NAME] [--pin-stdin]\n"
+	        "                          which ways of signing the card supports (PIN)\n"
 	        "  --version, --help\n"
 	        "See jpki(1).\n"), f);
 }
@@ -32,6 +34,7 @@ int jp_tool_run(jp_tool *t, int argc, char **argv)
 		{ "change-pin", jp_cmd_change_pin },
 		{ "export", jp_cmd_export },
 		{ "diagnose", jp_cmd_diagnose },
+		{ "probe", jp_cmd_probe },
 	};
 	size_t i;
 	int rc = JP_EXIT_ERROR;

@@ -120,6 +120,16 @@ ja diagnose
 [ "$rc" -eq 0 ] && has "card: mynumber"
 tap_ok $? "diagnose under LANG=ja_JP.UTF-8"
 
+# ---- probe ----
+m0=$(jp_log_mark)
+pins '%s\n' "$JP_PIN_AUTH"; en probe --pin-stdin
+[ "$rc" -eq 0 ] && has "pkcs1 (P1 00, SELECT + sign): works, signature verified" &&
+	has "not supported (6A86)" && [ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_count_sign "$m0")" -eq 2 ]
+tap_ok $? "probe: PKCS#1 v1.5 verified, PSS not supported (6A86); one VERIFY, two signature commands"
+pins '%s\n' "$JP_PIN_AUTH"; ja probe --pin-stdin
+[ "$rc" -eq 0 ] && has "残り回数 3" err
+tap_ok $? "probe under LANG=ja_JP.UTF-8 (tries shown in Japanese)"
+
 # ---- change-pin ----
 m0=$(jp_log_mark)
 pins '9999\n5555\n5555\n'; en change-pin auth --pin-stdin
