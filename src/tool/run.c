@@ -20,6 +20,8 @@ static void usage(FILE *f)
 	        "                          a report for a bug report, safe to paste\n"
 	        "  probe [--reader NAME] [--pin-stdin]\n"
 	        "                          which ways of signing the card supports (PIN)\n"
+	        "  register [--firefox] [--thunderbird] [--chromium] [--remove]\n"
+	        "                          add the module to the browsers' and mail's NSS databases\n"
 	        "  --version, --help\n"
 	        "See jpki(1).\n"), f);
 }
@@ -35,6 +37,7 @@ int jp_tool_run(jp_tool *t, int argc, char **argv)
 		{ "export", jp_cmd_export },
 		{ "diagnose", jp_cmd_diagnose },
 		{ "probe", jp_cmd_probe },
+		{ "register", jp_cmd_register },
 	};
 	size_t i;
 	int rc = JP_EXIT_ERROR;

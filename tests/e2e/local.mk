@@ -128,3 +128,6 @@ TESTS += tests/e2e/test-exit-pcsc.sh
 # jpki(1), the built program, in English and Japanese (companion).
 dist_check_SCRIPTS += tests/e2e/test-jpki.sh
 TESTS += tests/e2e/test-jpki.sh
+# jpki register into throwaway Firefox, Thunderbird and Chromium profiles.
+dist_check_SCRIPTS += tests/e2e/test-jpki-register.sh
+TESTS += tests/e2e/test-jpki-register.sh
