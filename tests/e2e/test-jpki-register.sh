@@ -8,10 +8,12 @@
 # loads the module, which finds no PC/SC service: not an error).
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-. "$top_srcdir/tests/e2e/tap-sh.sh"
+# consumer-lib.sh for jp_with_module (modutil loads the module: a sanitizer
+# build needs the runtime preloaded); no pcscd is started.
+. "$top_srcdir/tests/e2e/consumer-lib.sh"
 
 JPKI=${JPKI:-$top_builddir/src/tool/jpki}
-MODULE=${JP_MODULE:-$top_builddir/src/p11/.libs/jpki-pkcs11.so}
+MODULE=${JPKI_MODULE:-$JP_MODULE}
 for p in modutil certutil; do
 	command -v "$p" >/dev/null 2>&1 || tap_skip_all "$p not installed (apt-get install libnss3-tools)"
 done
@@ -63,13 +65,13 @@ sleeper=$!
 ln -s "127.0.0.1:+$sleeper" "$ff/c.busy/lock"
 
 listed() { # DIR: the module is in its database, with library MODULE
-	modutil -force -dbdir "sql:$1" -list "My Number Card" 2>/dev/null | grep -qF "Library file: $MODULE"
+	jp_with_module modutil -force -dbdir "sql:$1" -list "My Number Card" 2>/dev/null | grep -qF "Library file: $MODULE"
 }
 params() { # DIR: the parameters line of our module in pkcs11.txt
 	awk '/^name=My Number Card$/ { f = 1; next } f && /^parameters=/ { print; exit } /^$/ { f = 0 }' "$1/pkcs11.txt"
 }
 
-LANG=C "$JPKI" register --module "$MODULE" >"$h/out" 2>"$h/err"
+LANG=C jp_with_module "$JPKI" register --module "$MODULE" >"$h/out" 2>"$h/err"
 rc=$?
 sed 's/^/# /' "$h/out" "$h/err"
 [ "$rc" -eq 1 ]
@@ -90,7 +92,7 @@ tap_ok $? "Chromium: ~/.pki/nssdb created, listed, tokens=auth"
 kill "$sleeper" 2>/dev/null
 wait "$sleeper" 2>/dev/null
 sleeper=
-LANG=C "$JPKI" register --module "$MODULE" >"$h/out" 2>"$h/err"
+LANG=C jp_with_module "$JPKI" register --module "$MODULE" >"$h/out" 2>"$h/err"
 rc=$?
 [ "$rc" -eq 0 ] && grep -qF "Firefox: already registered in $ff/a.default" "$h/out" &&
 	grep -qF "Firefox: registered in $ff/c.busy" "$h/out"
@@ -98,12 +100,12 @@ tap_ok $? "again, the program closed: exit 0, already registered, the freed prof
 [ "$(grep -c '^name=My Number Card$' "$ff/a.default/pkcs11.txt")" -eq 1 ]
 tap_ok $? "idempotent: one entry, not two"
 
-LANG=ja_JP.UTF-8 "$JPKI" register --remove --firefox --module "$MODULE" >"$h/out" 2>"$h/err"
+LANG=ja_JP.UTF-8 jp_with_module "$JPKI" register --remove --firefox --module "$MODULE" >"$h/out" 2>"$h/err"
 rc=$?
 [ "$rc" -eq 0 ] && ! listed "$ff/a.default" && ! listed "$h/elsewhere/b" && ! listed "$ff/c.busy" &&
 	listed "$tb/t.default" && listed "$h/.pki/nssdb"
 tap_ok $? "register --remove --firefox (日本語): gone from Firefox only"
-LANG=C "$JPKI" register --remove --module "$MODULE" >"$h/out" 2>"$h/err"
+LANG=C jp_with_module "$JPKI" register --remove --module "$MODULE" >"$h/out" 2>"$h/err"
 [ $? -eq 0 ] && ! listed "$tb/t.default" && ! listed "$h/.pki/nssdb"
 tap_ok $? "register --remove: gone everywhere"
 tap_done
