@@ -8,8 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "jpki/crypto.h"
+#include "jpki/mem.h"
 #include "tool.h"
+
+/* The subjectAltName otherNames of a JPKI signing certificate
+ * (1.2.392.200149.8.5.5.N, doc/card.md §7): .1 name, .5 address. */
+#define JP_OID_NAME "1.2.392.200149.8.5.5.1"
+#define JP_OID_ADDRESS "1.2.392.200149.8.5.5.5"
 
 void jp_report_serial(const uint8_t *der, size_t len, char out[17])
 {
@@ -182,7 +192,48 @@ out_nolock:
 	return e;
 }
 
-jp_err jp_report_read_sign(jp_card *card, int64_t now, jp_report *out)
+static void other_name(const GENERAL_NAME *gn, const char *oid, char *out, size_t out_len)
+{
+	char id[64];
+	const ASN1_TYPE *v;
+
+	if (gn->type != GEN_OTHERNAME ||
+	    OBJ_obj2txt(id, sizeof(id), gn->d.otherName->type_id, 1) <= 0 || strcmp(id, oid) != 0)
+		return;
+	v = gn->d.otherName->value;
+	if (v != NULL && v->type == V_ASN1_UTF8STRING)
+		snprintf(out, out_len, "%.*s", v->value.utf8string->length,
+		         (const char *)v->value.utf8string->data);
+}
+
+static void personal_data(const uint8_t *der, size_t len, jp_report *out)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	GENERAL_NAMES *names = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	int i;
+
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		other_name(sk_GENERAL_NAME_value(names, i), JP_OID_NAME, out->name, sizeof(out->name));
+		other_name(sk_GENERAL_NAME_value(names, i), JP_OID_ADDRESS, out->address,
+		           sizeof(out->address));
+	}
+	out->personal = 1;
+	GENERAL_NAMES_free(names);
+	X509_free(x);
+}
+
+void jp_report_wipe(jp_report *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < n; i++) {
+		jp_wipe(r[i].name, sizeof(r[i].name));
+		jp_wipe(r[i].address, sizeof(r[i].address));
+	}
+}
+
+jp_err jp_report_read_sign(jp_card *card, int64_t now, int personal, jp_report *out)
 {
 	jp_key_report *sign = &out->key[JP_KEY_SIGN];
 	const uint8_t *der = NULL;
@@ -193,6 +244,8 @@ jp_err jp_report_read_sign(jp_card *card, int64_t now, jp_report *out)
 	if (e == JP_OK) {
 		sign->cert = JP_AVAIL_PRESENT;
 		e = cert_dates(der, len, now, sign);
+		if (e == JP_OK && personal)
+			personal_data(der, len, out);
 	} else if (e == JP_E_NO_KEY) {
 		sign->cert = JP_AVAIL_ABSENT;
 		sign->v.state = JP_STATE_ABSENT;

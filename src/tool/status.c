@@ -140,6 +140,10 @@ static void print_human(jp_tool *t, const jp_report *r)
 		fprintf(t->out, _("  Serial number: %s\n"), r->serial);
 	print_key(t, JP_KEY_AUTH, &r->key[JP_KEY_AUTH]);
 	print_key(t, JP_KEY_SIGN, &r->key[JP_KEY_SIGN]);
+	if (r->personal) {
+		fprintf(t->out, _("  Holder's name: %s\n"), r->name);
+		fprintf(t->out, _("  Holder's address: %s\n"), r->address);
+	}
 }
 
 /* ---- JSON ---- */
@@ -204,6 +208,13 @@ static void print_json(jp_tool *t, const jp_report *r, int first)
 		json_key(f, &r->key[JP_KEY_SIGN]);
 	else
 		fputs("null", f);
+	if (r->personal) {
+		fputs(", \"personal\": {\"name\": ", f);
+		jp_json_str(f, r->name);
+		fputs(", \"address\": ", f);
+		jp_json_str(f, r->address);
+		fputc('}', f);
+	}
 	fprintf(f, ", \"needs_action\": %s", jp_report_needs_action(r) ? "true" : "false");
 	if (r->err != JP_OK) {
 		fputs(", \"error\": ", f);
@@ -214,7 +225,7 @@ static void print_json(jp_tool *t, const jp_report *r, int first)
 
 /* ---- the signing certificate behind its password ---- */
 
-static jp_err read_sign(jp_tool *t, jp_card *card, jp_report *r)
+static jp_err read_sign(jp_tool *t, jp_card *card, int personal, jp_report *r)
 {
 	char pin[JP_PIN_BUF];
 	char prompt[JP_READER_NAME_MAX + 128];
@@ -237,7 +248,7 @@ static jp_err read_sign(jp_tool *t, jp_card *card, jp_report *r)
 	}
 	e = jp_card_verify(card, JP_KEY_SIGN, (const uint8_t *)pin, len, &tries);
 	if (e == JP_OK) {
-		e = jp_report_read_sign(card, t->now, r);
+		e = jp_report_read_sign(card, t->now, personal, r);
 		(void)jp_card_unverify(card);
 	} else if (e == JP_E_PIN_INCORRECT) {
 		r->key[JP_KEY_SIGN].tries = tries;
@@ -332,7 +343,7 @@ int jp_cmd_status(jp_tool *t, int argc, char **argv)
 		} else {
 			e = jp_report_read(card, t->now, r);
 			if (e == JP_OK && o.sign)
-				(void)read_sign(t, card, r);
+				(void)read_sign(t, card, o.show_personal, r);
 			jp_card_close(card);
 		}
 		if (r->kind != JP_KIND_NONE && r->kind != JP_KIND_UNKNOWN)
@@ -357,6 +368,7 @@ int jp_cmd_status(jp_tool *t, int argc, char **argv)
 	if (jpki_cards > 0 && errors == 0)
 		rc = action ? JP_EXIT_ACTION : JP_EXIT_OK;
 out:
+	jp_report_wipe(reps, n);
 	free(reps);
 	jp_readers_close(&rd);
 	return rc;

@@ -124,14 +124,22 @@ typedef struct jp_report {
 	char serial[17];       /* the token serial the module shows */
 	jp_key_report key[2];  /* JP_KEY_AUTH, JP_KEY_SIGN */
 	jp_err err;            /* JP_OK, or why the card could not be read */
+	/* --show-personal only: from the signing certificate's subjectAltName
+	 * (doc/card.md §7); personal data, wiped with jp_report_wipe. */
+	int personal;
+	char name[256];
+	char address[512];
 } jp_report;
 
 /* Reads a card's report without using a PIN try: kind, serial, the
  * authentication certificate's dates, both retry counters, whether there
  * is a signing certificate. */
 jp_err jp_report_read(jp_card *card, int64_t now, jp_report *out);
-/* With the signing password verified: the signing certificate's dates. */
-jp_err jp_report_read_sign(jp_card *card, int64_t now, jp_report *out);
+/* With the signing password verified: the signing certificate's dates,
+ * and with personal set the holder's name and address too. */
+jp_err jp_report_read_sign(jp_card *card, int64_t now, int personal, jp_report *out);
+/* Wipes the personal data of n reports. */
+void jp_report_wipe(jp_report *r, size_t n);
 /* The report of a reader whose card did not open (open_err from
  * jp_card_open / connect). */
 void jp_report_unopened(jp_report *out, jp_err open_err);

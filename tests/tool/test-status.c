@@ -100,6 +100,13 @@ int main(void)
 		is_int(jp_emu_verified(c.e, 1), 0, "the card is left unverified (power cycled)");
 		ok(strstr(c.out, "Testo") == NULL && strstr(c.out, "テスト") == NULL,
 		   "no personal data without --show-personal");
+		tt_run(&c, NOW_2027_06_01, pin, "status", "--show-personal", "--pin-stdin", NULL);
+		ok(tt_has(c.out, "Holder's name: テスト 太郎") &&
+		   tt_has(c.out, "Holder's address: テスト県サンプル市見本町一丁目2番3号"),
+		   "--show-personal: name and address from the signing certificate");
+		tt_run(&c, NOW_2027_06_01, pin, "status", "--json", "--show-personal", "--pin-stdin", NULL);
+		ok(tt_has(c.out, "\"personal\": {\"name\": \"テスト 太郎\", \"address\": "
+		                 "\"テスト県サンプル市見本町一丁目2番3号\"}"), "--json --show-personal: personal object");
 
 		v0 = jp_emu_verify_count(c.e);
 		tt_run(&c, NOW_2027_06_01, "WRONG99\n", "status", "--sign", "--pin-stdin", NULL);
