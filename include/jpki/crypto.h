@@ -61,6 +61,11 @@ typedef struct jp_cert_info {
 	jp_buf subject_key_id; /* the extension's value, empty if absent */
 	char not_before[9];    /* YYYYMMDD (UTC date) */
 	char not_after[9];
+	/* The same instants to the second, as seconds since 1970-01-01T00:00Z
+	 * (a calendar day elsewhere than UTC needs the time of day: JPKI
+	 * certificates end at 14:59:59Z, 23:59:59 in Japan). */
+	int64_t not_before_s;
+	int64_t not_after_s;
 	unsigned modulus_bits;
 	int is_ca;             /* basicConstraints cA */
 } jp_cert_info;
@@ -69,6 +74,10 @@ typedef struct jp_cert_info {
  * error). RSA keys only. */
 jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out);
 void jp_cert_info_free(jp_cert_info *ci);
+/* Where the instant now (seconds since the epoch) lies in a certificate's
+ * validity: 0 within it, -1 before notBefore, 1 after notAfter; *where is
+ * untouched on a parse error. */
+jp_err jp_cert_validity_at(const uint8_t *der, size_t len, int64_t now, int *where);
 
 /* ---- RSA PKCS#1 v1.5 verification (verify.c) ---- */
 /* Checks that sig is the PKCS#1 v1.5 type-01 signature of the exact bytes

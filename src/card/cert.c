@@ -75,15 +75,16 @@ static jp_err check_chunk(const cert_read *cr, uint16_t sw, size_t rsp_len, size
                           int *denied)
 {
 	jp_err rc = jp_sw_to_err(sw);
+	jp_key key;
 
 	if (rc == JP_E_OFFSET) {
 		/* Past the end: an empty EF, or one shorter than its DER
 		 * header says. */
 		rc = cr->have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
-	} else if (rc == JP_E_SECURITY_STATUS && cr->which == JP_CERT_SIGN &&
-	           cr->card->verified[JP_KEY_SIGN]) {
-		/* 6982 although we verified the signing password: this card
-		 * has no signing certificate (doc/card.md §3). */
+	} else if (rc == JP_E_SECURITY_STATUS && jp_card_cert_needs_pin(cr->card, cr->which, &key) &&
+	           cr->card->verified[key]) {
+		/* 6982 although we verified the PIN it needs: this card has no
+		 * such certificate (doc/card.md §3). */
 		*denied = 1;
 		rc = JP_E_NO_KEY;
 	} else if (rc == JP_OK && rsp_len == 0) {
@@ -194,6 +195,33 @@ out:
 	return rc;
 }
 
+/* The card said (EF 0008, or SELECT in avail.c) it lacks this holder's
+ * certificate: no APDU, and no question about a PIN that cannot help. */
+static int said_absent(const jp_card *card, jp_cert_id which)
+{
+	return (which == JP_CERT_SIGN && card->cert_avail[JP_KEY_SIGN] == JP_AVAIL_ABSENT) ||
+	       (which == JP_CERT_AUTH && card->cert_avail[JP_KEY_AUTH] == JP_AVAIL_ABSENT);
+}
+
+int jp_card_cert_needs_pin(const jp_card *card, jp_cert_id which, jp_key *key)
+{
+	int needs = 0;
+
+	if (!card || !key)
+		goto out;
+	if (which == JP_CERT_SIGN) {
+		*key = JP_KEY_SIGN;
+		needs = 1;
+	} else if (which == JP_CERT_AUTH && jp_card_is_smartphone(card)) {
+		/* doc/card.md §11: on the phone tokens the authentication
+		 * certificate too needs the authentication PIN. */
+		*key = JP_KEY_AUTH;
+		needs = 1;
+	}
+out:
+	return needs;
+}
+
 jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, size_t *len)
 {
 	jp_err rc = JP_E_ARGS;
@@ -205,7 +233,7 @@ jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, s
 		rc = JP_OK;
 		goto done;
 	}
-	if (card->cert_state[which] == JP_CERT_ABSENT) {
+	if (card->cert_state[which] == JP_CERT_ABSENT || said_absent(card, which)) {
 		rc = JP_E_NO_KEY;
 		goto out;
 	}

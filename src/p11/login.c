@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
+#include "jpki/crypto.h"
 #include "jpki/log.h"
 #include "p11.h"
 
@@ -26,6 +28,19 @@ static int change_may_have_verified(jp_err e)
 {
 	return e != JP_E_PIN_INCORRECT && e != JP_E_PIN_LOCKED && e != JP_E_PIN_LEN_RANGE &&
 	       e != JP_E_PIN_INVALID && !jp_err_is_removal(e);
+}
+
+/* An expired or not yet valid certificate is still listed and still signs
+ * (the relying party decides: doc/card.md §8); the log says so at login. */
+static void warn_validity(jp_key key, const jp_token_certs *c)
+{
+	int where = 0;
+
+	if (c->holder.len > 0 &&
+	    jp_cert_validity_at(c->holder.data, c->holder.len, (int64_t)time(NULL), &where) == JP_OK &&
+	    where != 0)
+		JP_WARN("p11: login (%s): the certificate %s", key == JP_KEY_AUTH ? "authentication" :
+		        "signature", where > 0 ? "has expired" : "is not valid yet");
 }
 
 CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
@@ -97,6 +112,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	if (e == JP_OK && rv == CKR_OK && user == CKU_USER) {
 		t->logged_in = 1;
 		jp_token_objects_build_held(r, key, &certs);
+		warn_validity(key, &certs);
 	} else if (e == JP_OK && rv == CKR_OK) {
 		s->ops[JP_OP_SIGN].context_login = 1;
 	}
