@@ -45,6 +45,8 @@ struct jp_card {
 
 	int ext;                          /* JP_EXT_*: extended READ BINARY */
 	int verified[2];                  /* by us, since the last reset */
+	int tries[2];                     /* tries left as the card last told us;
+	                                     -1 unknown (pin.c owns it) */
 	int key_absent[2];                /* SELECT of its EFs gave 6A82 */
 
 	int cert_state[JP_CERT__COUNT];   /* JP_CERT_* */

@@ -5,8 +5,10 @@
  * threads, and pthreads cost nothing). */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "jpki/log.h"
 #include "p11.h"
@@ -94,4 +96,12 @@ void jp_mutex_unlock(jp_mutex *m)
 		(void)lk.unlock(m->app_mutex);
 	else if (m)
 		pthread_mutex_unlock(&m->pm);
+}
+
+void jp_nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
