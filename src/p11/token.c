@@ -101,11 +101,6 @@ static void build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 		        (unsigned long)jp_slot_id(r, key), jp_err_str(e));
 }
 
-void jp_token_objects_build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
-{
-	build_held(r, key, c);
-}
-
 CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key)
 {
 	CK_RV rv = CKR_OK;
