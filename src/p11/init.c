@@ -17,34 +17,6 @@ jp_module jp_mod;
 
 #define JP_RESERVED_MAX 4096
 
-CK_RV jp_check_init(void)
-{
-	/* A forked child inherits jp_mod but did not initialize: PKCS#11
-	 * v2.40 §6.7.1 wants it to call C_Initialize itself. */
-	return (jp_mod.initialized && jp_mod.pid == getpid()) ? CKR_OK
-	                                                      : CKR_CRYPTOKI_NOT_INITIALIZED;
-}
-
-CK_RV jp_enter(void)
-{
-	CK_RV rv = jp_check_init();
-
-	if (rv != CKR_OK)
-		goto out;
-	jp_mutex_lock(jp_mod.lock);
-	if (!jp_mod.initialized || jp_mod.finalizing) {
-		jp_mutex_unlock(jp_mod.lock);
-		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-	}
-out:
-	return rv;
-}
-
-void jp_leave(void)
-{
-	jp_mutex_unlock(jp_mod.lock);
-}
-
 /* Copies pReserved into out if it is a printable, NUL-terminated string
  * (p11-kit's x-init-reserved), reading through process_vm_readv so that a
  * pointer to anything else — or to nothing — never crashes us. Returns 1

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "jpki/log.h"
 #include "p11.h"
@@ -104,4 +105,34 @@ void jp_nap_ms(long ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+/* ---- the global lock around a call ---- */
+
+CK_RV jp_check_init(void)
+{
+	/* A forked child inherits jp_mod but did not initialize: PKCS#11
+	 * v2.40 §6.7.1 wants it to call C_Initialize itself. */
+	return (jp_mod.initialized && jp_mod.pid == getpid()) ? CKR_OK
+	                                                      : CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+CK_RV jp_enter(void)
+{
+	CK_RV rv = jp_check_init();
+
+	if (rv != CKR_OK)
+		goto out;
+	jp_mutex_lock(jp_mod.lock);
+	if (!jp_mod.initialized || jp_mod.finalizing) {
+		jp_mutex_unlock(jp_mod.lock);
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+out:
+	return rv;
+}
+
+void jp_leave(void)
+{
+	jp_mutex_unlock(jp_mod.lock);
 }

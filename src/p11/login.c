@@ -28,16 +28,6 @@ static int change_may_have_verified(jp_err e)
 	       e != JP_E_PIN_INVALID && !jp_err_is_removal(e);
 }
 
-CK_RV jp_logout_card_held(jp_reader *r)
-{
-	/* Whatever happens at the card, this process is logged out now, and
-	 * the signing certificate's objects are wiped (also when no session
-	 * is left). The power cycle clears BOTH PINs: both tokens. A card
-	 * that cannot be reached now is power-cycled at the next contact. */
-	jp_token_logout_all_held(r);
-	return jp_token_unpower_held(r);
-}
-
 CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
 	CK_RV rv;

@@ -10,11 +10,12 @@
  *                message-based functions)
  *   init.c       C_Initialize / C_Finalize: init args, locking choice, fork
  *   exit.c       the process ends without C_Finalize: no card left verified
- *   lock.c       mutexes: the application's callbacks or pthreads
+ *   lock.c       mutexes (the application's callbacks or pthreads), entering
+ *                and leaving the global lock (jp_enter, jp_leave), naps
  *   rv.c         the ONE jp_err → CK_RV map
  *   slot.c       readers → two slots each; C_GetSlotList/Info, C_WaitForSlotEvent
  *   token.c      opening the card for a reader, token info and flags, serial,
- *                a token's objects, logout of a card
+ *                a token's objects, logout of a card (and its power cycle)
  *   io.c         a reader held for a call (jp_reader_take/give) and card I/O
  *                inside it (jp_io_begin/end): the reader's lock, not the global one
  *   session.c    the session table; C_OpenSession/CloseSession/CloseAllSessions/GetSessionInfo
@@ -173,10 +174,10 @@ extern jp_module jp_mod;
  * (labels, descriptions, the serial number). */
 void jp_pad(CK_UTF8CHAR *dst, size_t dst_len, const char *s);
 
-/* init.c: CKR_CRYPTOKI_NOT_INITIALIZED unless initialized in this process
+/* lock.c: CKR_CRYPTOKI_NOT_INITIALIZED unless initialized in this process
  * (a forked child is not). */
 CK_RV jp_check_init(void);
-/* init.c: jp_check_init + takes the global lock. On CKR_OK the caller must
+/* lock.c: jp_check_init + takes the global lock. On CKR_OK the caller must
  * call jp_leave() exactly once. */
 CK_RV jp_enter(void);
 void jp_leave(void);
@@ -334,8 +335,9 @@ void jp_token_sync_held(jp_reader *r);
 void jp_token_logout_all_held(jp_reader *r);
 /* token.c: module logout of one token of r (drops its login-only objects). */
 void jp_token_logout_held(jp_reader *r, jp_key key);
-/* login.c: logs out (module state, both tokens) and power-cycles the card
- * so it is provably unverified (doc/card.md §6). */
+/* token.c: logs out (module state, both tokens) and power-cycles the card
+ * so it is provably unverified (doc/card.md §6): C_Logout, the last
+ * session closed, C_Finalize, the exit without it. */
 CK_RV jp_logout_card_held(jp_reader *r);
 
 /* object.c: the certificates a token's objects are built from, copied
@@ -583,7 +585,11 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
  * the global lock (C_GetSessionInfo) use jp_enter +
  * jp_session_lookup_inlock instead, so a slow card never holds them up. */
 CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out);
-jp_token *jp_session_token(const jp_session *s);
+/* The token a session is open on. */
+static inline jp_token *jp_session_token(const jp_session *s)
+{
+	return &s->reader->tokens[s->key];
+}
 /* session.c: frees every session of r (a gone reader: they are dead). */
 void jp_sessions_drop_reader_inlock(const jp_reader *r);
 /* session.c: ends every active operation of s (frees digests, find list). */

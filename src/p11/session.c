@@ -9,11 +9,6 @@
 #include "jpki/log.h"
 #include "p11.h"
 
-jp_token *jp_session_token(const jp_session *s)
-{
-	return &s->reader->tokens[s->key];
-}
-
 void jp_session_ops_clear(jp_session *s)
 {
 	int k;

@@ -87,6 +87,16 @@ void jp_token_logout_all_held(jp_reader *r)
 		jp_card_forget_cert(r->card, JP_CERT_SIGN);
 }
 
+CK_RV jp_logout_card_held(jp_reader *r)
+{
+	/* Whatever happens at the card, this process is logged out now, and
+	 * the signing certificate's objects are wiped (also when no session
+	 * is left). The power cycle clears BOTH PINs: both tokens. A card
+	 * that cannot be reached now is power-cycled at the next contact. */
+	jp_token_logout_all_held(r);
+	return jp_token_unpower_held(r);
+}
+
 /* Builds tokens[key]'s objects from certificates read during card I/O. */
 static void build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 {
