@@ -8,9 +8,7 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
-#include "jpki/crypto.h"
 #include "jpki/log.h"
 #include "p11.h"
 
@@ -30,19 +28,6 @@ static int change_may_have_verified(jp_err e)
 	       e != JP_E_PIN_INVALID && !jp_err_is_removal(e);
 }
 
-/* An expired or not yet valid certificate is still listed and still signs
- * (the relying party decides: doc/card.md §8); the log says so at login. */
-static void warn_validity(jp_key key, const jp_token_certs *c)
-{
-	int where = 0;
-
-	if (c->holder.len > 0 &&
-	    jp_cert_validity_at(c->holder.data, c->holder.len, (int64_t)time(NULL), &where) == JP_OK &&
-	    where != 0)
-		JP_WARN("p11: login (%s): the certificate %s", key == JP_KEY_AUTH ? "authentication" :
-		        "signature", where > 0 ? "has expired" : "is not valid yet");
-}
-
 CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
 	CK_RV rv;
@@ -50,12 +35,10 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 	jp_reader *r;
 	jp_token *t;
 	jp_key key;
-	jp_token_certs certs;
 	jp_io io;
 	int tries = -1, asked = 0;
 	jp_err e = JP_OK;
 
-	memset(&certs, 0, sizeof(certs));
 	rv = jp_enter_session(h, &s);
 	if (rv != CKR_OK)
 		goto out;
@@ -99,29 +82,27 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		e = jp_card_verify(io.card, key, pin, (size_t)len, &tries);
 		asked = 1;
 	}
-	/* Login-only objects (the signing certificate and its keys) appear
-	 * at login: their certificate is read now; a failure here does not
-	 * undo the login (they are built at the next use). */
-	if (e == JP_OK && user == CKU_USER)
-		(void)jp_objects_read_certs(io.card, key, 1, &certs);
 	rv = jp_io_end(&io, e);
 	/* The global lock again; the session, its token and its operation
 	 * are as they were (nobody changes them without the reader). */
 	if (asked && rv != CKR_DEVICE_REMOVED)
 		show_tries(t, tries);
 	if (e == JP_OK && rv == CKR_OK && user == CKU_USER) {
+		/* Login-only objects (the signing certificate and its keys)
+		 * appear at login: their certificate is read now, ahead of
+		 * need (a card that went meanwhile fails the login). */
 		t->logged_in = 1;
-		jp_token_objects_build_held(r, key, &certs);
-		warn_validity(key, &certs);
+		t->objects_built = 0;
+		rv = jp_rv_read_ahead(jp_token_objects_ensure_held(r, key));
 	} else if (e == JP_OK && rv == CKR_OK) {
 		s->ops[JP_OP_SIGN].context_login = 1;
 	}
 	JP_INFO("p11: login (%s, %s): %s", key == JP_KEY_AUTH ? "authentication" : "signature",
-	        user == CKU_USER ? "user" : "context-specific", jp_err_str(e));
+	        user == CKU_USER ? "user" : "context-specific",
+	        rv == CKR_DEVICE_REMOVED ? jp_err_str(JP_E_NO_CARD) : jp_err_str(e));
 unlock:
 	jp_leave_reader(r);
 out:
-	jp_token_certs_free(&certs);
 	return rv;
 }
 

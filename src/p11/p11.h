@@ -92,6 +92,9 @@ void jp_mutex_forget(jp_mutex *m);
 
 /* ---- errors (rv.c) ---- */
 CK_RV jp_rv(jp_err e);
+/* rv.c: what a read made ahead of need makes of the calling call:
+ * CKR_DEVICE_REMOVED stays, anything else is CKR_OK (retried at the use). */
+CK_RV jp_rv_read_ahead(CK_RV rv);
 
 /* ---- options (options.c) ---- */
 typedef struct jp_options {
@@ -333,9 +336,6 @@ void jp_token_logout_held(jp_reader *r, jp_key key);
  * so it is provably unverified (doc/card.md §6): C_Logout, the last
  * session closed, C_Finalize, the exit without it. */
 CK_RV jp_logout_card_held(jp_reader *r);
-/* token.c: builds tokens[key]'s objects from certificates read by card
- * I/O (sets objects_built). */
-void jp_token_objects_build_held(jp_reader *r, jp_key key, const jp_token_certs *c);
 
 /* object.c: the certificates a token's objects are built from, copied
  * during card I/O (the holder's may be personal data: wiped when freed). */

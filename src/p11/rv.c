@@ -48,3 +48,12 @@ CK_RV jp_rv(jp_err e)
 	}
 	return rv;
 }
+
+/* The one rule for a read a call makes ahead of need (the objects when a
+ * session opens, the signing certificate at login): a call whose own card
+ * I/O lost the card answers CKR_DEVICE_REMOVED, never CKR_OK; any other
+ * failure is not the call's — the call that needs the data reads again. */
+CK_RV jp_rv_read_ahead(CK_RV rv)
+{
+	return rv == CKR_DEVICE_REMOVED ? rv : CKR_OK;
+}

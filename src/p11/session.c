@@ -158,10 +158,9 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
 		rv = CKR_TOKEN_NOT_PRESENT;
 		goto give;
 	}
-	/* Objects now, so C_FindObjects has them; a failure other than
-	 * removal is retried at the next use. */
-	rv = jp_token_objects_ensure_held(r, key);
-	if (rv == CKR_DEVICE_REMOVED)
+	/* Objects now, so C_FindObjects has them (read ahead of need). */
+	rv = jp_rv_read_ahead(jp_token_objects_ensure_held(r, key));
+	if (rv != CKR_OK)
 		goto give;
 	rv = t->present ? CKR_OK : CKR_TOKEN_NOT_PRESENT;
 	if (rv != CKR_OK)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "jpki/crypto.h"
 #include "jpki/log.h"
 #include "p11.h"
 
@@ -98,6 +100,20 @@ CK_RV jp_logout_card_held(jp_reader *r)
 }
 
 /* Builds tokens[key]'s objects from certificates read during card I/O. */
+/* An expired or not yet valid certificate is still listed and still signs
+ * (the relying party decides: doc/card.md §8); the log says so at login (the objects
+ * of a logged-in token are built at login). */
+static void warn_validity(jp_key key, const jp_token_certs *c)
+{
+	int where = 0;
+
+	if (c->holder.len > 0 &&
+	    jp_cert_validity_at(c->holder.data, c->holder.len, (int64_t)time(NULL), &where) == JP_OK &&
+	    where != 0)
+		JP_WARN("p11: login (%s): the certificate %s", key == JP_KEY_AUTH ? "authentication" :
+		        "signature", where > 0 ? "has expired" : "is not valid yet");
+}
+
 static void build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 {
 	jp_token *t = &r->tokens[key];
@@ -106,14 +122,11 @@ static void build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 	/* The builder keeps the handles of objects that stay (p11.h). */
 	e = jp_objects_build_inlock(r, key, c);
 	t->objects_built = (e == JP_OK);
+	if (e == JP_OK && t->logged_in)
+		warn_validity(key, c);
 	if (e != JP_OK && e != JP_E_SECURITY_STATUS)
 		JP_WARN("p11: building the objects of slot %lu: %s",
 		        (unsigned long)jp_slot_id(r, key), jp_err_str(e));
-}
-
-void jp_token_objects_build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
-{
-	build_held(r, key, c);
 }
 
 CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key)

@@ -785,6 +785,46 @@ static void pcsc_forget_link(jp_link *lp)
 	free(lp);
 }
 
+/* How long a failed exchange waits to learn whether the card left. */
+#define CARD_LEFT_WAIT_MS 1500u
+
+/* After an exchange failed for no reason PC/SC named: was the card pulled?
+ * Some readers fail the command as a transport error, or answer nothing,
+ * and pcscd marks the reader empty only when its event handler next looks
+ * at it (vsmartcard's vpcd, polled every 0.4 s: doc/pcscd-testing.md); a
+ * USB reader reports a removal within milliseconds. So wait a little for
+ * the reader to show no card (a change wakes the wait at once): if it
+ * does, the card went. A card that stays costs that wait, once, on a
+ * command that failed anyway. */
+static int link_card_left(pcsc_link *l)
+{
+	SCARD_READERSTATE rs;
+	unsigned long long end = now_ms() + CARD_LEFT_WAIT_MS, now;
+	int left = 0, first = 1;
+	LONG rv;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.szReader = l->reader;
+	rs.dwCurrentState = SCARD_STATE_UNAWARE;
+	for (;;) {
+		now = now_ms();
+		/* The state now, then waits for a change from it. */
+		rv = SCardGetStatusChange(l->ctx, first ? 0 : (DWORD)(end > now ? end - now : 0),
+		                          &rs, 1);
+		first = 0;
+		if (rv != SCARD_S_SUCCESS)
+			break;   /* SCARD_E_TIMEOUT: still there */
+		if (rs.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE)) {
+			left = 1;
+			break;
+		}
+		rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+		if (now_ms() >= end)
+			break;
+	}
+	return left;
+}
+
 static jp_err pcsc_transmit(jp_link *lp, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp,
                             size_t *rsp_len)
 {
@@ -800,6 +840,12 @@ static jp_err pcsc_transmit(jp_link *lp, const uint8_t *cmd, size_t cmd_len, uin
 	n = *rsp_len > (size_t)0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)*rsp_len;
 	rv = SCardTransmit(l->h, link_pci(l), cmd, (DWORD)cmd_len, NULL, rsp, &n);
 	rc = link_result(l, "transmit", rv);
+	/* A failed exchange, or one with no status word (vpcd answers
+	 * nothing when the card's connection closed under the command). */
+	if ((rc == JP_E_TRANSPORT || (rc == JP_OK && n < 2)) && link_card_left(l)) {
+		JP_DEBUG("pcsc: the card left during the command");
+		rc = JP_E_NO_CARD;
+	}
 	if (rc != JP_OK)
 		goto out;
 	if (n > *rsp_len) {           /* never trust a length */

@@ -169,6 +169,46 @@ _jp_start_emu() {
 	fi
 	JP_READER=$(_jp_card_reader)
 	export JP_READER
+	_jp_note_inserted
+}
+
+# "PRESENT EVENTS" of the reader JP_READER ("" when it is not listed).
+_jp_reader_state() {
+	_jp_probe --list 2>/dev/null |
+		awk -F '\t' -v r="$JP_READER" 'NR > 1 && $4 == r { print $1 " " $2; exit }'
+}
+
+# Remembers the reader's event counter while the card is in: a removal is
+# over only when pcscd's event handler has counted it (_jp_wait_removed).
+_jp_note_inserted() {
+	JP_CARD_EVENTS=$(_jp_reader_state | cut -d " " -f 2)
+}
+
+# Waits (up to 10 s) until the card is out of JP_READER as pcscd's event
+# handler sees it, not only as the reader state says. A program whose
+# SCardReconnect failed because the card vanished mid-command makes pcscd
+# write "absent" into the reader state itself; its event handler, which
+# polls vpcd every 0.4 s, never saw the card go, so a card that comes back
+# before that poll is never "inserted" and the reader shows no card until
+# the next removal (doc/pcscd-testing.md). The event counter moves only
+# when the handler saw the removal.
+_jp_wait_removed() {
+	if [ -z "$JP_READER" ]; then
+		_jp_probe --wait-absent 10 >/dev/null
+		return
+	fi
+	_jp_w=0
+	while [ "$_jp_w" -lt 100 ]; do
+		_jp_s=$(_jp_reader_state)
+		if [ "${_jp_s%% *}" = 0 ] &&
+			{ [ -z "$JP_CARD_EVENTS" ] || [ "${_jp_s#* }" != "$JP_CARD_EVENTS" ]; }; then
+			return 0
+		fi
+		sleep 0.1
+		_jp_w=$((_jp_w + 1))
+	done
+	_jp_log "the card did not leave $JP_READER within 10 s (state '$_jp_s', events before $JP_CARD_EVENTS)"
+	return 1
 }
 
 # Kills the test's processes if the shell that started them dies without
@@ -298,7 +338,7 @@ _jp_free_port() {
 jp_emu_restart() {
 	_jp_kill_wait "$JP_EMU_PID"
 	JP_EMU_PID=
-	_jp_probe --wait-absent 10 >/dev/null || true
+	_jp_wait_removed || true
 	_jp_start_emu "$@"
 }
 
@@ -323,12 +363,13 @@ jp_pcscd_restart() {
 
 jp_card_remove() {
 	kill -USR1 "$JP_EMU_PID" || return 1
-	_jp_probe -r "$JP_READER" --wait-absent 10 >/dev/null
+	_jp_wait_removed
 }
 
 jp_card_insert() {
 	kill -USR2 "$JP_EMU_PID" || return 1
-	_jp_probe -r "$JP_READER" --wait-card 10 >/dev/null
+	_jp_probe -r "$JP_READER" --wait-card 10 >/dev/null || return 1
+	_jp_note_inserted
 }
 
 jp_pcscd_stop() {

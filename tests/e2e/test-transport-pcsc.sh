@@ -52,6 +52,25 @@ tap_ok $? "... including the emulator's reader"
 # ---- everything else, in C ----
 tap_run "$top_builddir/tests/e2e/transport-pcsc"
 
+# ---- a card pulled in the middle of a command: the exchange says the card
+# went (JP_E_NO_CARD), not "transport error", although vpcd fails it as one
+# and pcscd marks the reader empty only at its next poll
+# (doc/pcscd-testing.md); a card that answers badly is no removal ----
+aid=00A4040C0AD392F000260100000001
+jp_emu_restart --remove-nth 2
+m=$(wc -l <"$JP_EMU_LOG")
+out=$("$JP_PROBE" -r "$JP_READER" $aid 00A4020C020018 2>&1)
+[ "$(echo "$out" | head -n 1)" = 9000 ] &&
+	echo "$out" | grep -q '^pcsc-probe: transmit: no card in the reader, or the card was removed' &&
+	sed -n "$((m + 1)),\$p" "$JP_EMU_LOG" | grep -A 1 '^> 00A4020C020018' | grep -q '^# card removed'
+tap_ok $? "card pulled during the second command: the exchange reports the removal (got: $(echo "$out" | tr '\n' ' '))"
+jp_emu_restart --fail-nth 2
+out=$("$JP_PROBE" -r "$JP_READER" $aid 00A4020C020018 2>&1)
+[ "$(echo "$out" | tr '\n' ' ')" = "9000 6F00 " ]
+tap_ok $? "a failing card (6F00) at the second command: an answer, not a removal (got: $(echo "$out" | tr '\n' ' '))"
+jp_emu_restart
+tap_ok $? "the card back in"
+
 # ---- pcscd restarts under a running client: it loses its context, sees
 # zero readers, and finds the new daemon on its own ----
 "$JP_PROBE" --wait-cycle 30 >"$JP_HARNESS_DIR/cycle.out" 2>&1 &
