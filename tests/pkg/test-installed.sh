@@ -54,7 +54,7 @@ tap_ok $? "every doc/use/*.txt is in /usr/share/doc/$pkg"
 # Only the shipped things: nothing from the tests (emulator, test module,
 # test programs), no libtool archives, nothing outside these places.
 odd=$(
-	grep -v -E "^/\.$|^/usr(/lib(/[^/]+(/pkcs11(/jpki-pkcs11\.so)?)?)?)?$|^/usr/bin(/jpki)?$|^/usr/share(/(doc|man|locale|p11-kit)(/.*)?)?$" "$files"
+	grep -v -E "^/\.$|^/usr(/lib(/[^/]+(/pkcs11(/jpki-pkcs11\.so)?)?)?)?$|^/usr/bin(/jpki)?$|^/usr/share(/(doc|man|locale|p11-kit|lintian)(/.*)?)?$" "$files"
 	grep -i -E 'emu|test|\.la$|\.a$' "$files"
 )
 [ -z "$odd" ] || printf '%s\n' "$odd" | sed 's/^/# unexpected: /'
