@@ -25,3 +25,6 @@ man/jpki-pkcs11.8: man/jpki-pkcs11.8.in Makefile
 		-e 's|@''VERSION@|$(VERSION)|g' \
 		-e 's|@''MANDATE@|$(JP_MANDATE)|g' \
 		$(srcdir)/man/jpki-pkcs11.8.in >$@.tmp && mv $@.tmp $@
+# jpki(1), the companion program (src/tool), written directly.
+man_MANS += man/jpki.1
+EXTRA_DIST += man/jpki.1

@@ -5,6 +5,7 @@
  *   der.c         sizing a DER object from its header, hostile lengths refused
  *   pin-policy.c  PIN rules, checked before any APDU
  *   card.c        open/identify, select tracking, transactions, unverify
+ *   avail.c       which certificates the card carries (EF 0008, or SELECT)
  *   cert.c        certificate reads (extended or short) and their cache
  *   pin.c         retry query, VERIFY, CHANGE REFERENCE DATA
  *   sign.c        COMPUTE DIGITAL SIGNATURE */
@@ -67,11 +68,24 @@ jp_err jp_pin_normalize(jp_key key, const uint8_t *pin, size_t len,
                         uint8_t out[JP_PIN_MAX], size_t *out_len);
 
 /* ---- the card (card.c, cert.c, pin.c, sign.c) ---- */
+/* What the EF 0006 label says the JPKI application sits on (doc/card.md
+ * §3, §11). The old 住基カード (JPKIAPICCTOKEN) never opens: jp_card_open
+ * refuses it with JP_E_JUKI_CARD, so an open card is one of the first
+ * three; UNKNOWN is what jp_card_get_kind(NULL) answers. */
 typedef enum jp_card_kind {
-	JP_CARD_MYNUMBER = 0,   /* JPKIAPICCTOKEN2 */
-	JP_CARD_JUKI,           /* JPKIAPICCTOKEN: refused */
-	JP_CARD_OTHER
+	JP_CARD_KIND_MYNUMBER = 0,   /* JPKIAPICCTOKEN2: the card */
+	JP_CARD_KIND_ANDROID,        /* JPKIAPGPSETOKEN: smartphone (Android) */
+	JP_CARD_KIND_IPHONE,         /* JPKIAPIOSTOKEN: smartphone (iPhone) */
+	JP_CARD_KIND_UNKNOWN
 } jp_card_kind;
+
+/* A yes/no the card answers only when asked (and the module remembers per
+ * card): UNKNOWN until then. */
+typedef enum jp_avail {
+	JP_AVAIL_UNKNOWN = 0,
+	JP_AVAIL_PRESENT,
+	JP_AVAIL_ABSENT
+} jp_avail;
 
 typedef enum jp_cert_id {
 	JP_CERT_AUTH = 0,       /* EF 000A */
@@ -103,6 +117,12 @@ void jp_card_close(jp_card *card);
 void jp_card_forget(jp_card *card);
 
 jp_card_kind jp_card_get_kind(const jp_card *card);
+/* "My Number Card", "Android smartphone", "iPhone", "unknown": for logs
+ * and messages. */
+const char *jp_card_kind_name(jp_card_kind kind);
+/* The smartphone tokens (doc/card.md §11): there the authentication
+ * certificate too needs the authentication PIN. */
+int jp_card_is_smartphone(const jp_card *card);
 /* The 32-byte label from EF 0006, trailing spaces removed, NUL-terminated. */
 const char *jp_card_label(const jp_card *card);
 jp_link *jp_card_link(jp_card *card);
@@ -132,6 +152,24 @@ void jp_card_end(jp_card *card);
 jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, size_t *len);
 /* Drops a cached certificate (used for JP_CERT_SIGN on logout). */
 void jp_card_forget_cert(jp_card *card, jp_cert_id which);
+/* Whether reading certificate which needs a PIN on this card: 1 and *key
+ * = whose PIN (JP_CERT_SIGN always; JP_CERT_AUTH on a smartphone), else
+ * 0. No APDU. */
+int jp_card_cert_needs_pin(const jp_card *card, jp_cert_id which, jp_key *key);
+
+/* Whether the card carries the certificate of key (doc/card.md §3, §11),
+ * found without any PIN: from EF 0008 (byte 0 signing, byte 1
+ * authentication; 8F = present) where the card has that EF, else from
+ * SELECT of the certificate EF (0001 / 000A) answering 6A82 = absent.
+ * Asked once per card (2 APDUs, 3 without EF 0008), remembered, and kept
+ * across resets: it is a property of the card. *avail is UNKNOWN only on
+ * an error (transport, reset: ask again). PRESENT means the card says so;
+ * a read after VERIFY may still find the EF empty (JP_E_NO_KEY then). An
+ * ABSENT signing certificate also makes jp_card_read_cert(JP_CERT_SIGN)
+ * answer JP_E_NO_KEY without an APDU. The debug log says what decided. */
+jp_err jp_card_cert_avail(jp_card *card, jp_key key, jp_avail *avail);
+/* jp_card_cert_avail(card, JP_KEY_SIGN, avail). */
+jp_err jp_card_sign_cert_avail(jp_card *card, jp_avail *avail);
 
 /* Empty VERIFY: *tries = tries left (0 = blocked: 63C0 or 6983/6984).
  * Uses no try. JP_E_NO_KEY if the card has no such PIN (no signing key). */
@@ -150,12 +188,34 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
  * verify the signature (the caller does, with the certificate). */
 jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t *out_len);
+
+/* Signing schemes (80 2A P1, doc/card.md §11). Only these two are used:
+ * the others hash on the card or sign a bare hash. */
+typedef enum jp_sign_scheme {
+	JP_SIGN_PKCS1 = 0,        /* P1 00: in = 1..245 bytes (a DigestInfo),
+	                             PKCS#1 v1.5 type 01 — jp_card_sign */
+	JP_SIGN_PSS_SHA256 = 4    /* P1 04: in = a 32-byte SHA-256 hash;
+	                             RSASSA-PSS, MGF1-SHA-256, 32-byte salt */
+} jp_sign_scheme;
+/* jp_card_sign with a scheme. JP_SIGN_PSS_SHA256 on a card that does not
+ * know P1 04 answers JP_E_WRONG_P1P2 (6A86) and the card is remembered as
+ * without PSS (jp_card_pss_avail; later calls fail the same way with no
+ * APDU). Nothing here needs or spends a PIN try. Does NOT verify the
+ * signature: the caller does (jp_crypto_verify_pss for PSS). */
+jp_err jp_card_sign_scheme(jp_card *card, jp_key key, jp_sign_scheme scheme, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t *out_len);
+/* What this card showed so far: PSS (P1 04) and signing by short EF
+ * identifier (P2 80|SFI, no SELECT of the key EF). UNKNOWN until a
+ * signature tried it. No APDU. */
+jp_avail jp_card_pss_avail(const jp_card *card);
+jp_avail jp_card_sfi_avail(const jp_card *card);
 /* Leaves the card provably unverified: power cycles it (selecting the AP
  * again is not enough: doc/card.md §6). Forgets the selection and the
  * signing certificate. */
 jp_err jp_card_unverify(jp_card *card);
 
 #define JP_SIGN_INPUT_MAX 245
+#define JP_SHA256_LEN 32
 #define JP_SIGNATURE_LEN 256
 
 #endif

@@ -61,6 +61,11 @@ typedef struct jp_cert_info {
 	jp_buf subject_key_id; /* the extension's value, empty if absent */
 	char not_before[9];    /* YYYYMMDD (UTC date) */
 	char not_after[9];
+	/* The same instants to the second, as seconds since 1970-01-01T00:00Z
+	 * (a calendar day elsewhere than UTC needs the time of day: JPKI
+	 * certificates end at 14:59:59Z, 23:59:59 in Japan). */
+	int64_t not_before_s;
+	int64_t not_after_s;
 	unsigned modulus_bits;
 	int is_ca;             /* basicConstraints cA */
 } jp_cert_info;

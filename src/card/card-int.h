@@ -8,6 +8,7 @@
 #define JP_FID_SIGN_CERT    0x0001
 #define JP_FID_SIGN_CA      0x0002
 #define JP_FID_TOKEN_INFO   0x0006
+#define JP_FID_CERT_AVAIL   0x0008
 #define JP_FID_AUTH_CERT    0x000A
 #define JP_FID_AUTH_CA      0x000B
 #define JP_FID_AUTH_KEY     0x0017
@@ -46,6 +47,10 @@ struct jp_card {
 	int ext;                          /* JP_EXT_*: extended READ BINARY */
 	int verified[2];                  /* by us, since the last reset */
 	int key_absent[2];                /* SELECT of its EFs gave 6A82 */
+	jp_avail cert_avail[2];           /* per key: avail.c, kept across resets */
+	int ef0008_absent;                /* no usable EF 0008: ask the cert EFs */
+	jp_avail pss;                     /* 80 2A P1 04 worked / gave 6A86 */
+	jp_avail sfi;                     /* 80 2A P2 80|SFI worked / was refused */
 
 	int cert_state[JP_CERT__COUNT];   /* JP_CERT_* */
 	jp_buf cert[JP_CERT__COUNT];
@@ -83,6 +88,9 @@ jp_err jp_card_select_key_ef_inlock(jp_card *card, jp_key key, uint16_t fid);
 /* VERIFY with an already-normalized PIN (pin.c). */
 jp_err jp_card_verify_inlock(jp_card *card, jp_key key, const uint8_t *pin, size_t len,
                              int *tries);
+
+/* The certificate a key's availability is about (EF 0001 / 000A). */
+jp_cert_id jp_key_cert(jp_key key);
 
 uint16_t jp_key_pin_fid(jp_key key);
 uint16_t jp_key_key_fid(jp_key key);

@@ -21,19 +21,31 @@ uint16_t jp_key_key_fid(jp_key key)
 	return key == JP_KEY_SIGN ? JP_FID_SIGN_KEY : JP_FID_AUTH_KEY;
 }
 
+jp_cert_id jp_key_cert(jp_key key)
+{
+	return key == JP_KEY_SIGN ? JP_CERT_SIGN : JP_CERT_AUTH;
+}
+
 void jp_card_lost_state(jp_card *card)
 {
+	jp_key key;
+	int i;
+
 	card->ap_selected = 0;
 	card->ap_confirmed = 0;
 	card->ef = 0;
 	card->verified[JP_KEY_AUTH] = 0;
 	card->verified[JP_KEY_SIGN] = 0;
-	/* The signing certificate is personal data, readable only with the
-	 * signing password: it goes with the verified state. Public
-	 * certificates and what the card lacks are properties of the card. */
-	if (card->cert_state[JP_CERT_SIGN] == JP_CERT_CACHED) {
-		jp_buf_free(&card->cert[JP_CERT_SIGN]);
-		card->cert_state[JP_CERT_SIGN] = JP_CERT_UNREAD;
+	/* A certificate readable only with a PIN (the signing certificate:
+	 * personal data; on a smartphone the authentication one too) goes
+	 * with the verified state. Public certificates and what the card
+	 * lacks are properties of the card. */
+	for (i = 0; i < JP_CERT__COUNT; i++) {
+		if (card->cert_state[i] == JP_CERT_CACHED &&
+		    jp_card_cert_needs_pin(card, (jp_cert_id)i, &key)) {
+			jp_buf_free(&card->cert[i]);
+			card->cert_state[i] = JP_CERT_UNREAD;
+		}
 	}
 }
 
@@ -271,9 +283,20 @@ out:
 	return rc;
 }
 
+/* doc/card.md §3, §11: the EF 0006 labels. */
+static const struct {
+	const char *label;
+	jp_card_kind kind;
+} known_labels[] = {
+	{ "JPKIAPICCTOKEN2", JP_CARD_KIND_MYNUMBER },
+	{ "JPKIAPGPSETOKEN", JP_CARD_KIND_ANDROID },
+	{ "JPKIAPIOSTOKEN", JP_CARD_KIND_IPHONE },
+};
+
 static jp_err identify_inlock(jp_card *card)
 {
 	jp_err rc;
+	size_t i;
 
 	rc = jp_card_select_ap_inlock(card, 1);
 	if (rc != JP_OK) {
@@ -286,16 +309,19 @@ static jp_err identify_inlock(jp_card *card)
 	rc = read_label_inlock(card);
 	if (rc != JP_OK)
 		goto out;
-	if (strcmp(card->label, "JPKIAPICCTOKEN2") == 0) {
-		card->kind = JP_CARD_MYNUMBER;
-	} else if (strcmp(card->label, "JPKIAPICCTOKEN") == 0) {
-		card->kind = JP_CARD_JUKI;
+	for (i = 0; i < sizeof(known_labels) / sizeof(known_labels[0]); i++) {
+		if (strcmp(card->label, known_labels[i].label) == 0) {
+			card->kind = known_labels[i].kind;
+			goto out;
+		}
+	}
+	if (strcmp(card->label, "JPKIAPICCTOKEN") == 0) {
 		JP_ERROR("card: this is an old Basic Resident Registration card "
-		         "(住基カード, JPKIAPICCTOKEN); its JPKI certificates all "
-		         "expired by 2018-12-21, it is not supported");
+		         "(住基カード, label JPKIAPICCTOKEN); its JPKI certificates all "
+		         "expired by 2018-12-21: no tokens are shown for it. Use a My "
+		         "Number Card");
 		rc = JP_E_JUKI_CARD;
 	} else {
-		card->kind = JP_CARD_OTHER;
 		JP_INFO("card: JPKI application with unknown label \"%s\"; not supported",
 		        card->label);
 		rc = JP_E_NOT_JPKI;
@@ -320,7 +346,7 @@ jp_err jp_card_open(jp_link *link, jp_card **out)
 		goto out;
 	}
 	card->link = link;
-	card->kind = JP_CARD_OTHER;
+	card->kind = JP_CARD_KIND_UNKNOWN;
 	/* A reset by someone else while we identify: once more, afresh. */
 	for (attempt = 0; attempt < 2; attempt++) {
 		rc = jp_card_begin(card);
@@ -333,7 +359,7 @@ jp_err jp_card_open(jp_link *link, jp_card **out)
 	}
 	if (rc != JP_OK)
 		goto out;
-	JP_INFO("card: My Number Card (%s)", card->label);
+	JP_INFO("card: %s (%s)", jp_card_kind_name(card->kind), card->label);
 	*out = card;
 	card = NULL;
 out:
@@ -380,7 +406,26 @@ void jp_card_forget(jp_card *card)
 
 jp_card_kind jp_card_get_kind(const jp_card *card)
 {
-	return card ? card->kind : JP_CARD_OTHER;
+	return card ? card->kind : JP_CARD_KIND_UNKNOWN;
+}
+
+const char *jp_card_kind_name(jp_card_kind kind)
+{
+	switch (kind) {
+	case JP_CARD_KIND_MYNUMBER:
+		return "My Number Card";
+	case JP_CARD_KIND_ANDROID:
+		return "Android smartphone";
+	case JP_CARD_KIND_IPHONE:
+		return "iPhone";
+	default:
+		return "unknown";
+	}
+}
+
+int jp_card_is_smartphone(const jp_card *card)
+{
+	return card && (card->kind == JP_CARD_KIND_ANDROID || card->kind == JP_CARD_KIND_IPHONE);
 }
 
 const char *jp_card_label(const jp_card *card)

@@ -39,6 +39,7 @@ static jp_err read_object_inlock(jp_card *card, jp_cert_id which, jp_buf *out, i
 	size_t have = 0, total = 0, cmd_len, rsp_len, le, room, take;
 	uint16_t sw;
 	int ext;
+	jp_key key;
 
 	if (!rsp || !buf)
 		goto out;
@@ -78,10 +79,10 @@ static jp_err read_object_inlock(jp_card *card, jp_cert_id which, jp_buf *out, i
 			rc = have ? JP_E_BAD_RESPONSE : JP_E_NO_KEY;
 			goto out;
 		}
-		if (rc == JP_E_SECURITY_STATUS && which == JP_CERT_SIGN &&
-		    card->verified[JP_KEY_SIGN]) {
-			/* 6982 although we verified the signing password: this
-			 * card has no signing certificate (doc/card.md §3). */
+		if (rc == JP_E_SECURITY_STATUS && jp_card_cert_needs_pin(card, which, &key) &&
+		    card->verified[key]) {
+			/* 6982 although we verified the PIN it needs: this card
+			 * has no such certificate (doc/card.md §3). */
 			*denied = 1;
 			rc = JP_E_NO_KEY;
 			goto out;
@@ -144,6 +145,33 @@ out:
 	return rc;
 }
 
+/* The card said (EF 0008, or SELECT in avail.c) it lacks this holder's
+ * certificate: no APDU, and no question about a PIN that cannot help. */
+static int said_absent(const jp_card *card, jp_cert_id which)
+{
+	return (which == JP_CERT_SIGN && card->cert_avail[JP_KEY_SIGN] == JP_AVAIL_ABSENT) ||
+	       (which == JP_CERT_AUTH && card->cert_avail[JP_KEY_AUTH] == JP_AVAIL_ABSENT);
+}
+
+int jp_card_cert_needs_pin(const jp_card *card, jp_cert_id which, jp_key *key)
+{
+	int needs = 0;
+
+	if (!card || !key)
+		goto out;
+	if (which == JP_CERT_SIGN) {
+		*key = JP_KEY_SIGN;
+		needs = 1;
+	} else if (which == JP_CERT_AUTH && jp_card_is_smartphone(card)) {
+		/* doc/card.md §11: on the phone tokens the authentication
+		 * certificate too needs the authentication PIN. */
+		*key = JP_KEY_AUTH;
+		needs = 1;
+	}
+out:
+	return needs;
+}
+
 jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, size_t *len)
 {
 	jp_err rc = JP_E_ARGS;
@@ -155,7 +183,7 @@ jp_err jp_card_read_cert(jp_card *card, jp_cert_id which, const uint8_t **der, s
 		rc = JP_OK;
 		goto done;
 	}
-	if (card->cert_state[which] == JP_CERT_ABSENT) {
+	if (card->cert_state[which] == JP_CERT_ABSENT || said_absent(card, which)) {
 		rc = JP_E_NO_KEY;
 		goto out;
 	}

@@ -10,5 +10,6 @@ src_card_libjpcard_la_SOURCES = \
 	src/card/pin-policy.c \
 	src/card/card.c \
 	src/card/cert.c \
+	src/card/avail.c \
 	src/card/pin.c \
 	src/card/sign.c

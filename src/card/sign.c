@@ -1,6 +1,7 @@
-/* COMPUTE DIGITAL SIGNATURE (doc/card.md §4): SELECT the key EF, then
- * 80 2A 00 80 Lc data 00. P1 00: the card adds PKCS#1 v1.5 type-01 padding
- * to the 1..245 bytes it gets and returns the 256-byte RSA-2048 result. */
+/* COMPUTE DIGITAL SIGNATURE (doc/card.md §4, §11): SELECT the key EF, then
+ * 80 2A P1 80 Lc data 00. P1 00: the card adds PKCS#1 v1.5 type-01 padding
+ * to the 1..245 bytes it gets; P1 04: RSASSA-PSS over a 32-byte SHA-256
+ * hash [one source]. Either way a 256-byte RSA-2048 result. */
 #include "config.h"
 
 #include <string.h>
@@ -8,25 +9,38 @@
 #include "jpki/log.h"
 #include "card-int.h"
 
-jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
-                    uint8_t *out, size_t *out_len)
+static int scheme_input_ok(jp_sign_scheme scheme, size_t in_len)
+{
+	if (scheme == JP_SIGN_PSS_SHA256)
+		return in_len == JP_SHA256_LEN;
+	/* 256 - 11 bytes of padding */
+	return in_len >= 1 && in_len <= JP_SIGN_INPUT_MAX;
+}
+
+jp_err jp_card_sign_scheme(jp_card *card, jp_key key, jp_sign_scheme scheme, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t *out_len)
 {
 	jp_err rc = JP_E_ARGS;
 	uint8_t rsp[JP_SIGNATURE_LEN + 64];
 	size_t rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
 	int locked = 0;
+	uint8_t p1 = (uint8_t)scheme;
 
 	if (!card || (key != JP_KEY_AUTH && key != JP_KEY_SIGN) || !out || !out_len ||
-	    (in_len > 0 && !in))
+	    (in_len > 0 && !in) || (scheme != JP_SIGN_PKCS1 && scheme != JP_SIGN_PSS_SHA256))
 		goto out;
 	*out_len = 0;
-	if (in_len < 1 || in_len > JP_SIGN_INPUT_MAX) {
-		rc = JP_E_DATA_LEN_RANGE;   /* 256 - 11 bytes of padding */
+	if (!scheme_input_ok(scheme, in_len)) {
+		rc = JP_E_DATA_LEN_RANGE;
 		goto out;
 	}
 	if (card->key_absent[key]) {
 		rc = JP_E_NO_KEY;
+		goto out;
+	}
+	if (scheme == JP_SIGN_PSS_SHA256 && card->pss == JP_AVAIL_ABSENT) {
+		rc = JP_E_WRONG_P1P2;    /* this card said so already */
 		goto out;
 	}
 	rc = jp_card_begin(card);
@@ -36,14 +50,25 @@ jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
 	rc = jp_card_select_key_ef_inlock(card, key, jp_key_key_fid(key));
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_card_apdu_inlock(card, 0x80, 0x2A, 0x00, 0x80, in, in_len, 256, rsp, &rsp_len, &sw);
+	rc = jp_card_apdu_inlock(card, 0x80, 0x2A, p1, 0x80, in, in_len, 256, rsp, &rsp_len, &sw);
 	if (rc != JP_OK)
 		goto out;
 	rc = jp_sw_to_err(sw);
 	if (rc == JP_OK && (sw != 0x9000 || rsp_len != JP_SIGNATURE_LEN))
 		rc = JP_E_BAD_RESPONSE;
+	if (scheme == JP_SIGN_PSS_SHA256) {
+		/* 6A86: no P1 04 on this card. A signature proves it does;
+		 * anything else (6982, garbage) says nothing about PSS. */
+		if (rc == JP_E_WRONG_P1P2) {
+			card->pss = JP_AVAIL_ABSENT;
+			JP_INFO("card: RSA-PSS signing (P1 04) refused with 6A86: this card "
+			        "does not sign RSA-PSS");
+		} else if (rc == JP_OK) {
+			card->pss = JP_AVAIL_PRESENT;
+		}
+	}
 	if (rc != JP_OK) {
-		JP_DEBUG("card: sign answered SW %04X with %zu bytes", sw, rsp_len);
+		JP_DEBUG("card: sign (P1 %02X) answered SW %04X with %zu bytes", p1, sw, rsp_len);
 		goto out;
 	}
 	memcpy(out, rsp, JP_SIGNATURE_LEN);
@@ -53,4 +78,20 @@ out:
 		jp_card_end(card);
 	jp_wipe(rsp, sizeof(rsp));
 	return rc;
+}
+
+jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t *out_len)
+{
+	return jp_card_sign_scheme(card, key, JP_SIGN_PKCS1, in, in_len, out, out_len);
+}
+
+jp_avail jp_card_pss_avail(const jp_card *card)
+{
+	return card ? card->pss : JP_AVAIL_UNKNOWN;
+}
+
+jp_avail jp_card_sfi_avail(const jp_card *card)
+{
+	return card ? card->sfi : JP_AVAIL_UNKNOWN;
 }

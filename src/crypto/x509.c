@@ -151,7 +151,21 @@ out:
 	return rv;
 }
 
-static jp_err jp_x509_date(const ASN1_TIME *t, char out[9])
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12):
+ * timegm() is not POSIX. */
+static int64_t jp_x509_days(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static jp_err jp_x509_date(const ASN1_TIME *t, char out[9], int64_t *secs)
 {
 	jp_err rv = JP_OK;
 	struct tm tm;
@@ -164,6 +178,8 @@ static jp_err jp_x509_date(const ASN1_TIME *t, char out[9])
 		goto out;
 	}
 	snprintf(out, 9, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	*secs = jp_x509_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	        tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 out:
 	return rv;
 }
@@ -235,10 +251,10 @@ jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out)
 	if (rv != JP_OK)
 		goto out;
 
-	rv = jp_x509_date(tbs->validity->notBefore, out->not_before);
+	rv = jp_x509_date(tbs->validity->notBefore, out->not_before, &out->not_before_s);
 	if (rv != JP_OK)
 		goto out;
-	rv = jp_x509_date(tbs->validity->notAfter, out->not_after);
+	rv = jp_x509_date(tbs->validity->notAfter, out->not_after, &out->not_after_s);
 	if (rv != JP_OK)
 		goto out;
 

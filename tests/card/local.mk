@@ -23,3 +23,6 @@ tests_card_test_faults_LDADD = $(card_tier_ldadd)
 check_PROGRAMS += tests/card/test-redaction
 TESTS += tests/card/test-redaction
 tests_card_test_redaction_LDADD = $(card_tier_ldadd)
+check_PROGRAMS += tests/card/test-avail
+TESTS += tests/card/test-avail
+tests_card_test_avail_LDADD = $(card_tier_ldadd)

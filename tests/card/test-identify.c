@@ -1,5 +1,5 @@
-/* Opening a card: My Number Card, the old 住基カード (refused), a card
- * without the JPKI application; the APDUs it costs. */
+/* Opening a card: My Number Card, the smartphone tokens, the old 住基カード
+ * (refused), a card without the JPKI application; the APDUs it costs. */
 #include "config.h"
 
 #include "card-test.h"
@@ -16,7 +16,7 @@ int main(void)
 	CT_START(&c, 1, NULL);
 	is_int(c.open_rc, JP_OK, "My Number Card opens");
 	ok(c.card != NULL, "card object returned");
-	is_int(jp_card_get_kind(c.card), JP_CARD_MYNUMBER, "kind: My Number Card");
+	is_int(jp_card_get_kind(c.card), JP_CARD_KIND_MYNUMBER, "kind: My Number Card");
 	ok(strcmp(jp_card_label(c.card), "JPKIAPICCTOKEN2") == 0, "label without padding: '%s'",
 	   jp_card_label(c.card));
 	ok(jp_card_link(c.card) != NULL, "link accessor");
@@ -35,7 +35,51 @@ int main(void)
 	CT_START(&c, 1, &o);
 	is_int(c.open_rc, JP_E_JUKI_CARD, "住基カード refused with JP_E_JUKI_CARD");
 	ok(c.card == NULL, "no card object for it");
+	is_int(jp_emu_ins_count(c.e, 0x20), 0, "nobody asked for a PIN");
 	ct_stop(&c);
+
+	/* The smartphone tokens (doc/card.md §11) open, and say what they are. */
+	{
+		static const struct {
+			jp_emu_kind emu;
+			jp_card_kind kind;
+			const char *label, *name;
+			int phone;
+		} kinds[] = {
+			{ JP_EMU_MYNUMBER, JP_CARD_KIND_MYNUMBER, "JPKIAPICCTOKEN2", "My Number Card", 0 },
+			{ JP_EMU_ANDROID, JP_CARD_KIND_ANDROID, "JPKIAPGPSETOKEN", "Android smartphone", 1 },
+			{ JP_EMU_IPHONE, JP_CARD_KIND_IPHONE, "JPKIAPIOSTOKEN", "iPhone", 1 },
+		};
+		size_t i;
+		int lo;
+
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			for (lo = 0; lo < 2; lo++) {
+				memset(&o, 0, sizeof(o));
+				o.kind = kinds[i].emu;
+				o.ef0006_label_only = lo;
+				CT_START(&c, 1, &o);
+				is_int(c.open_rc, JP_OK, "%s (EF 0006 %s) opens", kinds[i].label,
+				       lo ? "32-byte label" : "160-byte record");
+				is_int(jp_card_get_kind(c.card), kinds[i].kind, "%s: kind %d",
+				       kinds[i].label, kinds[i].kind);
+				ok(strcmp(jp_card_label(c.card), kinds[i].label) == 0,
+				   "label '%s'", jp_card_label(c.card));
+				ok(strcmp(jp_card_kind_name(jp_card_get_kind(c.card)),
+				          kinds[i].name) == 0, "kind name '%s'",
+				   jp_card_kind_name(jp_card_get_kind(c.card)));
+				is_int(jp_card_is_smartphone(c.card), kinds[i].phone,
+				       "%s: smartphone %d", kinds[i].label, kinds[i].phone);
+				is_int(jp_emu_apdu_count(c.e), 3, "%s: 3 APDUs to open",
+				       kinds[i].label);
+				ct_stop(&c);
+			}
+		}
+		is_int(jp_card_get_kind(NULL), JP_CARD_KIND_UNKNOWN, "kind of NULL: unknown");
+		ok(strcmp(jp_card_kind_name(JP_CARD_KIND_UNKNOWN), "unknown") == 0,
+		   "unknown kind named 'unknown'");
+		is_int(jp_card_is_smartphone(NULL), 0, "NULL is no smartphone");
+	}
 
 	/* Not JPKI: SELECT of the AP fails. */
 	o.kind = JP_EMU_NOT_JPKI;

@@ -265,7 +265,7 @@ int main(int argc, char **argv)
 	is_int(jp_card_open(l, &card), JP_OK, "jp_card_open");
 	if (!card)
 		goto out;
-	is_int(jp_card_get_kind(card), JP_CARD_MYNUMBER, "identified as a My Number Card");
+	is_int(jp_card_get_kind(card), JP_CARD_KIND_MYNUMBER, "identified as a My Number Card");
 	ok(strcmp(jp_card_label(card), "JPKIAPICCTOKEN2") == 0, "label JPKIAPICCTOKEN2");
 
 	if (strcmp(mode, "block") == 0) {

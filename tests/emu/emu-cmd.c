@@ -25,12 +25,19 @@
 static const uint8_t aid_jpki[10] = { 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
 /* Other applications on the card (券面事項入力補助AP …04 08, 券面事項確認AP
  * …04 02, 住基AP …04 01): selecting one clears the JPKI state (§1). */
+/* The GlobalPlatform Issuer Security Domain (§11). */
+static const uint8_t aid_isd[7] = { 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00 };
 static const uint8_t aid_other_prefix[9] = { 0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04 };
 
 void emu_clear_security(jp_emu *e)
 {
 	e->verified[EMU_AUTH] = 0;
 	e->verified[EMU_SIGN] = 0;
+}
+
+static int emu_is_smartphone(const jp_emu *e)
+{
+	return e->opts.kind == JP_EMU_ANDROID || e->opts.kind == JP_EMU_IPHONE;
 }
 
 static int pin_of_ef(int fid)
@@ -60,6 +67,12 @@ static uint16_t cmd_select(jp_emu *e, const emu_apdu *a)
 				e->app = EMU_APP_JPKI;
 				e->cur_ef = EF_NONE;
 			}
+		} else if (a->lc == sizeof(aid_isd) && memcmp(a->data, aid_isd, a->lc) == 0) {
+			/* §11: the Issuer Security Domain returns the card to
+			 * its power-on state, verified PINs gone. */
+			emu_clear_security(e);
+			e->app = EMU_APP_NONE;
+			e->cur_ef = EF_NONE;
 		} else if (a->lc == 10 && memcmp(a->data, aid_other_prefix, 9) == 0 &&
 		           a->data[9] >= 0x01 && a->data[9] <= 0x08) {
 			emu_clear_security(e);
@@ -68,6 +81,14 @@ static uint16_t cmd_select(jp_emu *e, const emu_apdu *a)
 		} else {
 			sw = SW_NOT_FOUND;
 		}
+	} else if (a->p1 == 0x00) {
+		/* §11: no ISO SELECT of the MF. Without data (or with 3F00's
+		 * id, 6A82) it is refused after a reset; once an application
+		 * is current it answers 9000 and changes nothing. */
+		if (a->lc == 2 && a->data[0] == 0x3F && a->data[1] == 0x00)
+			sw = SW_NOT_FOUND;
+		else if (a->lc != 0 || e->app == EMU_APP_NONE)
+			sw = SW_WRONG_P1P2;
 	} else if (a->p1 == 0x02) {
 		if (a->lc != 2) {
 			sw = SW_WRONG_LENGTH;
@@ -113,6 +134,10 @@ static size_t cmd_read(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 	if (e->cur_ef == EF_SIGN_CERT &&
 	    (!e->verified[EMU_SIGN] || e->opts.no_sign == JP_EMU_SIGN_DENIED)) {
 		*sw = SW_SECURITY;     /* §3: only after VERIFY of 001B */
+		goto out;
+	}
+	if (e->cur_ef == EF_AUTH_CERT && emu_is_smartphone(e) && !e->verified[EMU_AUTH]) {
+		*sw = SW_SECURITY;     /* §11: the phone tokens want the auth PIN */
 		goto out;
 	}
 	if (emu_file_content(e, e->cur_ef, &f) != 0) {
@@ -224,10 +249,11 @@ out:
 	return rc;
 }
 
-/* P1 01..05 (one source, myna-card src/ap/jpki.rs; played only with
- * opts.pss): 01 SHA-256 on card, bare hash padded; 02 given hash in a
- * DigestInfo; 03 SHA-256 on card in a DigestInfo; 04 given hash, PSS;
- * 05 SHA-256 on card, PSS. */
+/* P1 01..05 (doc/card.md §11, one source; played only with opts.pss, each
+ * refused again by opts.sign_p1_off): 01 SHA-256 on card, bare hash padded;
+ * 02 given hash in a DigestInfo; 03 SHA-256 on card in a DigestInfo; 04
+ * given hash, PSS (MGF1-SHA-256, 32-byte random salt); 05 SHA-256 on card,
+ * PSS. P2 80 = the current EF; 80|SFI with opts.sfi = that key EF. */
 static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 {
 	int k = key_of_ef(e->cur_ef);
@@ -238,9 +264,32 @@ static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 	int pss = 0, hash_on_card = 0;
 
 	*sw = SW_OK;
-	if (a->p2 != 0x80 || a->p1 > 0x05 || (a->p1 != 0x00 && !e->opts.pss)) {
+	if (a->p1 > 0x05 || (a->p1 != 0x00 && !e->opts.pss) ||
+	    (e->opts.sign_p1_off & (1u << a->p1))) {
 		*sw = SW_WRONG_P1P2;
 		goto fail;
+	}
+	if (a->p2 != 0x80) {
+		/* P2 80|SFI names the key without a SELECT (§11). */
+		if (!e->opts.sfi) {
+			*sw = e->opts.no_sfi_sw ? e->opts.no_sfi_sw : SW_WRONG_P1P2;
+			goto fail;
+		}
+		if (e->app != EMU_APP_JPKI) {
+			*sw = SW_NO_CURRENT_EF;
+			goto fail;
+		}
+		if (a->p2 == (0x80 | EF_AUTH_KEY) || a->p2 == (0x80 | EF_SIGN_KEY)) {
+			if (!emu_file_exists(e, a->p2 & 0x1F)) {
+				*sw = SW_NOT_FOUND;
+				goto fail;
+			}
+			e->cur_ef = a->p2 & 0x1F;
+			k = key_of_ef(e->cur_ef);
+		} else {
+			*sw = SW_WRONG_P1P2;
+			goto fail;
+		}
 	}
 	if (e->app != EMU_APP_JPKI || k < 0) {
 		*sw = SW_NO_CURRENT_EF;

@@ -27,7 +27,8 @@ jp_emu *jp_emu_new(const char *card_dir, const jp_emu_options *opts, const char 
 	e->cur_ef = EF_NONE;
 	if (state_path != NULL && (e->state_path = strdup(state_path)) == NULL)
 		goto fail;
-	if (emu_files_load(e, card_dir) != 0 || emu_state_load(e) != 0)
+	if (emu_files_load(e, card_dir) != 0 || emu_validity_apply(e, card_dir) != 0 ||
+	    emu_state_load(e) != 0)
 		goto fail;
 	/* Created present and powered, so a core test can send APDUs at
 	 * once; the in-process reader powers it off on insert. */

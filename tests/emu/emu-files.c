@@ -137,12 +137,16 @@ int emu_file_exists(const jp_emu *e, int fid)
 {
 	switch (fid) {
 	case EF_SIGN_CERT:
+	case EF_SIGN_CA:
+		if (e->opts.no_sign == JP_EMU_SIGN_CERTS_ABSENT)
+			return 0;
+		/* fall through */
 	case EF_SIGN_KEY:
 	case EF_SIGN_PIN:
 		return e->opts.no_sign != JP_EMU_SIGN_NOT_FOUND;
-	case EF_SIGN_CA:
-	case EF_TOKEN_INFO:
 	case EF_CERT_AVAIL:
+		return e->opts.ef0008 != JP_EMU_EF0008_ABSENT;
+	case EF_TOKEN_INFO:
 	case EF_AUTH_CERT:
 	case EF_AUTH_CA:
 	case EF_AUTH_KEY:
@@ -150,6 +154,21 @@ int emu_file_exists(const jp_emu *e, int fid)
 		return 1;
 	default:
 		return 0;
+	}
+}
+
+/* doc/card.md §3, §11 */
+const char *jp_emu_label(jp_emu_kind kind)
+{
+	switch (kind) {
+	case JP_EMU_JUKI:
+		return "JPKIAPICCTOKEN";
+	case JP_EMU_ANDROID:
+		return "JPKIAPGPSETOKEN";
+	case JP_EMU_IPHONE:
+		return "JPKIAPIOSTOKEN";
+	default:
+		return "JPKIAPICCTOKEN2";
 	}
 }
 
@@ -181,7 +200,7 @@ static void token_info(const jp_emu *e, uint8_t *p)
 	};
 	size_t i;
 
-	put_padded(p, 32, e->opts.kind == JP_EMU_JUKI ? "JPKIAPICCTOKEN" : "JPKIAPICCTOKEN2");
+	put_padded(p, 32, jp_emu_label(e->opts.kind));
 	put_padded(p + 32, 32, "JPKI-TEST EMULATOR");
 	put_padded(p + 64, 16, "TEST CARD");
 	put_padded(p + 80, 16, "0000000000000000");
@@ -239,8 +258,9 @@ int emu_file_content(const jp_emu *e, int fid, emu_buf *out)
 		out->data = malloc(160);
 		if (out->data == NULL)
 			break;
-		out->len = 160;
 		token_info(e, out->data);
+		/* Some sources read only the label: play both layouts. */
+		out->len = e->opts.ef0006_label_only ? 32 : 160;
 		rc = 0;
 		break;
 	case EF_CERT_AVAIL:
@@ -248,8 +268,13 @@ int emu_file_content(const jp_emu *e, int fid, emu_buf *out)
 		if (out->data == NULL)
 			break;
 		out->len = 3;
-		out->data[0] = 0x8F;
-		out->data[1] = e->opts.no_sign == JP_EMU_SIGN_PRESENT ? 0x8F : 0x00;
+		/* Byte 0 the signing certificate, byte 1 the authentication
+		 * one; 8F = present (doc/card.md §11). */
+		if (e->opts.ef0008 == JP_EMU_EF0008_AUTO)
+			out->data[0] = e->opts.no_sign == JP_EMU_SIGN_PRESENT ? 0x8F : 0x00;
+		else
+			out->data[0] = e->opts.ef0008 == JP_EMU_EF0008_BOTH ? 0x8F : 0x00;
+		out->data[1] = 0x8F;
 		out->data[2] = 0x00;
 		rc = 0;
 		break;

@@ -89,6 +89,8 @@ void emu_clear_security(jp_emu *e);
 
 /* emu-files.c */
 int emu_files_load(jp_emu *e, const char *card_dir);
+/* emu-validity.c: re-dates the certificates when opts.validity is set. */
+int emu_validity_apply(jp_emu *e, const char *card_dir);
 void emu_files_free(jp_emu *e);
 /* The content of an EF as the card shows it now (honours no_sign, filler,
  * kind). Returns 0 and a malloc'd copy, or -1 when the EF does not exist

@@ -20,12 +20,26 @@ typedef enum jp_emu_no_sign {
 	JP_EMU_SIGN_NOT_FOUND,      /* SELECT 0001 / 001A / 001B → 6A82 */
 	JP_EMU_SIGN_DENIED,         /* READ 0001 → 6982 even after a correct VERIFY */
 	JP_EMU_SIGN_EMPTY,          /* EF 0001 exists but is zero-filled */
+	JP_EMU_SIGN_CERTS_ABSENT,   /* SELECT 0001 / 0002 → 6A82; the key and PIN
+	                               EFs 001A / 001B exist (doc/card.md §11,
+	                               a holder under 15 on some cards) */
 } jp_emu_no_sign;
+
+/* EF 0008, which certificates the card carries (doc/card.md §11). */
+typedef enum jp_emu_ef0008 {
+	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 with no_sign set */
+	JP_EMU_EF0008_ABSENT,       /* SELECT 0008 → 6A82 */
+	JP_EMU_EF0008_BOTH,         /* 8F 8F 00 whatever the files say */
+	JP_EMU_EF0008_NO_SIGN,      /* 00 8F 00 whatever the files say */
+} jp_emu_ef0008;
 
 typedef enum jp_emu_kind {
 	JP_EMU_MYNUMBER = 0,        /* label JPKIAPICCTOKEN2 */
 	JP_EMU_JUKI,                /* label JPKIAPICCTOKEN (old card) */
 	JP_EMU_NOT_JPKI,            /* SELECT JPKI AP → 6A82 */
+	JP_EMU_ANDROID,             /* label JPKIAPGPSETOKEN (smartphone): the auth
+	                               certificate needs the auth PIN (§11) */
+	JP_EMU_IPHONE,              /* label JPKIAPIOSTOKEN, likewise */
 } jp_emu_kind;
 
 typedef struct jp_emu_options {
@@ -39,8 +53,20 @@ typedef struct jp_emu_options {
 	/* Bytes of filler (0xFF.. / 0x00) after every certificate in its EF. */
 	size_t cert_filler;
 	jp_emu_no_sign no_sign;
+	jp_emu_ef0008 ef0008;
+	int ef0006_label_only;      /* EF 0006 is the 32-byte label alone, not the
+	                               160-byte record */
 	int no_extended;            /* extended-length APDUs → 6700 */
 	int pss;                    /* sign P1 01..05 accepted (else 6A86) */
+	/* Sign P1 values refused with 6A86 even so: bit n = P1 n (00..05), so
+	 * each scheme of doc/card.md §11 can be played on or off. */
+	unsigned sign_p1_off;
+	/* Signing by short EF identifier, P2 = 80|SFI (97 = key 0017, 9A =
+	 * key 001A, doc/card.md §11): sfi 1 accepts it (the key EF becomes
+	 * the current EF, as ISO 7816-4 has it); 0 (default, the old answer)
+	 * refuses it with no_sfi_sw (0 = 6A86; 6A82 also seen in §11). */
+	int sfi;
+	uint16_t no_sfi_sw;
 	/* Faults, 1-based APDU index counted from emulator creation; 0 = off. */
 	unsigned long fail_nth;     /* answer 6F00 */
 	unsigned long garble_nth;   /* flip bits in the response data (and a signature) */
@@ -51,6 +77,15 @@ typedef struct jp_emu_options {
 	/* Latency, microseconds, slept in the core (benchmarks only). */
 	unsigned latency_apdu_us;
 	unsigned latency_sign_us;
+	/* Certificate validity relative to today (read at jp_emu_new only).
+	 * With validity set, the authentication and signing certificates are
+	 * re-signed at load by the test CAs (the key files in CARD_DIR/../ca), keys
+	 * and everything else unchanged, with notBefore = 00:00 JST of today +
+	 * valid_from_days and notAfter = 23:59:59 JST of today + expire_days
+	 * (doc/card.md §7): cards that expire in 200, 60 or -1 days. */
+	int validity;
+	int valid_from_days;        /* usually negative: issued in the past */
+	int expire_days;
 } jp_emu_options;
 
 typedef struct jp_emu jp_emu;
@@ -92,6 +127,9 @@ JP_EMU_API unsigned long jp_emu_ins_count(const jp_emu *e, uint8_t ins);
 /* Writes every APDU to path ("> 00A4..." / "< 9000"), PIN bodies masked.
  * NULL stops. Appends. */
 JP_EMU_API int jp_emu_log_to(jp_emu *e, const char *path);
+
+/* The EF 0006 label of a kind ("JPKIAPICCTOKEN2", ...). */
+JP_EMU_API const char *jp_emu_label(jp_emu_kind kind);
 
 /* Fixtures: "$top_srcdir/tests/emu/cards/card-N" (top_srcdir from the
  * environment, as the Makefile sets it; "." when unset). card_no 1..9;

@@ -213,11 +213,16 @@ static void usage(FILE *f)
 	      "  --exit-on-close     exit when vpcd closes the connection\n"
 	      "  --verbose\n"
 	      "card options:\n"
-	      "  --no-extended  --no-sign=notfound|denied|empty  --filler N\n"
+	      "  --no-extended  --no-sign=notfound|denied|empty|certs-absent  --filler N\n"
 	      "  --blocked-sw 63C0|6984  --clear-on-reset  --clear-on-reselect\n"
-	      "  --juki  --not-jpki  --pss  --latency-us N  --sign-latency-us N\n"
+	      "  --kind=mynumber|android|iphone|juki|not-jpki  (--juki, --not-jpki)\n"
+	      "  --ef0008=auto|absent|both|nosign  --ef0006=record|label\n"
+	      "  --pss (P1 01..05)  --sign-p1-off=LIST (e.g. 00,04: those P1 answer 6A86)\n"
+	      "  --sfi (P2 80|SFI signs)  --no-sfi-sw=6A86|6A82 (the refusal without --sfi)\n"
+	      "  --latency-us N  --sign-latency-us N\n"
 	      "  --garble-signatures  --remove-after N (removed before APDU N+1)\n"
 	      "  --fail-nth N  --garble-nth N  --drop-nth N  --short-nth N  --remove-nth N\n"
+	      "  --expire-in DAYS [--valid-from DAYS]  certificates re-dated from today (JST)\n"
 	      "signals: SIGUSR1 remove the card, SIGUSR2 insert it, SIGTERM exit\n", f);
 }
 
@@ -225,7 +230,8 @@ enum {
 	O_PORT = 256, O_CARD, O_STATE, O_LOG, O_PID, O_RETRY, O_EXIT_CLOSE, O_VERBOSE,
 	O_NO_EXT, O_NO_SIGN, O_FILLER, O_BLOCKED, O_CLR_RESET, O_CLR_RESEL, O_JUKI,
 	O_NOT_JPKI, O_PSS, O_LAT, O_SIGN_LAT, O_GARBLE_SIG, O_REMOVE_AFTER, O_FAIL,
-	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP,
+	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP, O_KIND, O_EF0008, O_EF0006, O_P1_OFF,
+	O_SFI, O_NO_SFI_SW, O_EXPIRE_IN, O_VALID_FROM,
 };
 
 static const struct option longopts[] = {
@@ -256,8 +262,64 @@ static const struct option longopts[] = {
 	{ "short-nth", required_argument, NULL, O_SHORT },
 	{ "remove-nth", required_argument, NULL, O_REMOVE },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ "ef0008", required_argument, NULL, O_EF0008 },
+	{ "ef0006", required_argument, NULL, O_EF0006 },
+	{ "sign-p1-off", required_argument, NULL, O_P1_OFF },
+	{ "sfi", no_argument, NULL, O_SFI },
+	{ "no-sfi-sw", required_argument, NULL, O_NO_SFI_SW },
+	{ "expire-in", required_argument, NULL, O_EXPIRE_IN },
+	{ "valid-from", required_argument, NULL, O_VALID_FROM },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* NAME=VALUE tables for the card options. */
+typedef struct name_val {
+	const char *name;
+	int val;
+} name_val;
+
+static const name_val kinds[] = {
+	{ "mynumber", JP_EMU_MYNUMBER }, { "android", JP_EMU_ANDROID },
+	{ "iphone", JP_EMU_IPHONE }, { "juki", JP_EMU_JUKI }, { "not-jpki", JP_EMU_NOT_JPKI },
+	{ NULL, 0 },
+};
+static const name_val ef0008s[] = {
+	{ "auto", JP_EMU_EF0008_AUTO }, { "absent", JP_EMU_EF0008_ABSENT },
+	{ "both", JP_EMU_EF0008_BOTH }, { "nosign", JP_EMU_EF0008_NO_SIGN }, { NULL, 0 },
+};
+static const name_val ef0006s[] = { { "record", 0 }, { "label", 1 }, { NULL, 0 } };
+
+static int lookup(const name_val *t, const char *s, int *out)
+{
+	for (; t->name != NULL; t++) {
+		if (strcmp(t->name, s) == 0) {
+			*out = t->val;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "00,04": a bit per P1 value 00..05. */
+static int p1_list(const char *s, unsigned *mask)
+{
+	char buf[64], *tok, *save = NULL;
+	unsigned long v;
+	char *end;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		v = strtoul(tok, &end, 16);
+		if (*tok == '\0' || *end != '\0' || v > 5)
+			return -1;
+		*mask |= 1u << v;
+	}
+	return 0;
+}
 
 static int num(const char *s, unsigned long *out, int base)
 {
@@ -267,12 +329,25 @@ static int num(const char *s, unsigned long *out, int base)
 	return (errno == 0 && *s != '\0' && *end == '\0') ? 0 : -1;
 }
 
+/* A signed day count within a century. */
+static int days(const char *s, int *out)
+{
+	char *end;
+	long d;
+
+	errno = 0;
+	d = strtol(s, &end, 10);
+	*out = (int)d;
+	return (errno == 0 && *s != '\0' && *end == '\0' && d > -36500 && d < 36500) ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	jp_emu_options o;
 	const char *card = NULL, *state = NULL, *logpath = NULL, *pidfile = NULL;
 	unsigned long port = 0, retry = 30, v;
-	int exit_on_close = 0, verbose = 0, c, rc = 2, fd = -1, inserted = 1;
+	int exit_on_close = 0, verbose = 0, c, rc = 2, fd = -1, inserted = 1, iv = 0;
+	int got_expire = 0, got_from = 0;
 	jp_emu *e = NULL;
 	uint8_t *rsp = NULL;
 	struct sigaction sa;
@@ -297,6 +372,8 @@ int main(int argc, char **argv)
 				o.no_sign = JP_EMU_SIGN_DENIED;
 			else if (strcmp(optarg, "empty") == 0)
 				o.no_sign = JP_EMU_SIGN_EMPTY;
+			else if (strcmp(optarg, "certs-absent") == 0)
+				o.no_sign = JP_EMU_SIGN_CERTS_ABSENT;
 			else
 				bad = 1;
 			break;
@@ -319,7 +396,18 @@ int main(int argc, char **argv)
 		case O_DROP: bad = num(optarg, &o.drop_nth, 10); break;
 		case O_SHORT: bad = num(optarg, &o.short_nth, 10); break;
 		case O_REMOVE: bad = num(optarg, &o.remove_nth, 10); break;
+		case O_EXPIRE_IN: bad = days(optarg, &o.expire_days); o.validity = got_expire = 1; break;
+		case O_VALID_FROM: bad = days(optarg, &o.valid_from_days); o.validity = got_from = 1; break;
 		case O_HELP: usage(stdout); rc = 0; goto out;
+		case O_KIND: bad = lookup(kinds, optarg, &iv); o.kind = (jp_emu_kind)iv; break;
+		case O_EF0008: bad = lookup(ef0008s, optarg, &iv); o.ef0008 = (jp_emu_ef0008)iv; break;
+		case O_EF0006: bad = lookup(ef0006s, optarg, &iv); o.ef0006_label_only = iv; break;
+		case O_P1_OFF: bad = p1_list(optarg, &o.sign_p1_off); break;
+		case O_SFI: o.sfi = 1; break;
+		case O_NO_SFI_SW:
+			bad = num(optarg, &v, 16) || (v != 0x6A86 && v != 0x6A82);
+			o.no_sfi_sw = (uint16_t)v;
+			break;
 		default: bad = 1; break;
 		}
 		if (bad) {
@@ -329,6 +417,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Unless said: issued a year ago, expiring in about three years. */
+	if (o.validity && !got_from)
+		o.valid_from_days = -365;
+	if (o.validity && !got_expire)
+		o.expire_days = 1000;
 	if (port == 0 || card == NULL || optind != argc) {
 		usage(stderr);
 		goto out;

@@ -11,6 +11,7 @@ tests_emu_libjpemucore_la_SOURCES = \
 	tests/emu/emu-core.c \
 	tests/emu/emu-cmd.c \
 	tests/emu/emu-files.c \
+	tests/emu/emu-validity.c \
 	tests/emu/emu-state.c
 tests_emu_libjpemucore_la_LIBADD = $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_emu_libjpemu_la_SOURCES = \

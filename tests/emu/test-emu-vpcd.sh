@@ -100,6 +100,31 @@ ok $? "  the card is gone"
 jp_card_insert
 ok $? "SIGUSR2 after a fault removal: card back"
 
+# 7b. The doc/card.md §11 options reach the card: a smartphone label in a
+#     32-byte EF 0006, no EF 0008, PSS (P1 04) by short EF identifier
+#     (P2 97) without a SELECT of the key, P1 05 switched off.
+jp_emu_restart --kind=android --ef0006=label --ef0008=absent --sfi --pss --sign-p1-off=05 \
+	>/dev/null 2>&1
+ok $? "restart with --kind=android --ef0006=label --ef0008=absent --sfi --pss --sign-p1-off=05"
+label=$(printf '%-32s' JPKIAPGPSETOKEN | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
+hash=$(printf 'hello' | sha256sum | cut -c1-64 | tr 'a-f' 'A-F')
+out=$(probe $SEL 00A4020C020006 00B0000000 00A4020C020008 00A4020C020018 \
+	"0020008004$pin_hex" "802A049720${hash}00" 802A05970568656C6C6F00)
+is "$(echo "$out" | sed -n 3p)" "${label}9000" "EF 0006: the 32-byte label JPKIAPGPSETOKEN"
+is "$(echo "$out" | sed -n 4p)" 6A82 "EF 0008 absent: 6A82"
+sig=$(echo "$out" | sed -n 7p)
+[ ${#sig} -eq 516 ] && [ "${sig%9000}" != "$sig" ]
+ok $? "PSS by P2 97 after VERIFY, no SELECT of the key: 256 bytes + 9000"
+is "$(echo "$out" | sed -n 8p)" 6A86 "P1 05 switched off: 6A86"
+"$top_builddir/tests/emu/jpki-emu-vpcd" --port 1 --card "$JP_CARD_DIR" --kind=nokia \
+	>/dev/null 2>&1
+is $? 2 "an unknown --kind value is refused (exit 2)"
+"$top_builddir/tests/emu/jpki-emu-vpcd" --port 1 --card "$JP_CARD_DIR" --sign-p1-off=06 \
+	>/dev/null 2>&1
+is $? 2 "--sign-p1-off=06 is refused (exit 2)"
+jp_emu_restart >/dev/null 2>&1
+ok $? "back to the default card"
+
 # 8. SIGTERM: clean exit, PID file removed.
 pid=$JP_EMU_PID
 kill -TERM "$pid"

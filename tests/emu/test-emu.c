@@ -436,7 +436,8 @@ static void test_variants(void)
 	is_int(select_ef(e, 0x001B), 0x6A82, "  SELECT 001B 6A82");
 	select_ef(e, 0x0008);
 	tx(e, "00 B0 00 00 00");
-	ok(dlen() == 3 && R[0] == 0x8F && R[1] == 0x00, "  EF 0008 = 8F 00 00");
+	ok(dlen() == 3 && R[0] == 0x00 && R[1] == 0x8F && R[2] == 0x00,
+	   "  EF 0008 = 00 8F 00 (byte 0 the signing certificate, doc/card.md §11)");
 	is_int(verify(e, 0x0018, pin_auth), 0x9000, "  auth still works");
 	jp_emu_free(e);
 
@@ -483,6 +484,229 @@ static void test_variants(void)
 	   R[cert_len] == 0xFF && R[dlen() - 1] == 0xFF, "filler: DER then 300 filler bytes");
 	free(cert);
 	jp_emu_free(e);
+}
+
+/* PSS as TLS 1.3's rsa_pss_rsae_sha256 wants it: SHA-256, MGF1-SHA-256, a
+ * 32-byte salt, nothing AUTO. */
+static int pss_ok(EVP_PKEY *k, const uint8_t hash[32], const uint8_t *sig, size_t sig_len)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k, NULL);
+	int r = 0;
+
+	if (ctx != NULL && EVP_PKEY_verify_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) > 0)
+		r = EVP_PKEY_verify(ctx, sig, sig_len, hash, 32) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+/* doc/card.md §11, each item and the old answer: P1 00..05 on and off,
+ * PSS at P1 04, signing by short EF identifier, the MF and the Issuer
+ * Security Domain, EF 0006 / 0008 layouts, the smartphone tokens, a card
+ * without signing certificates. */
+static void test_survey(void)
+{
+	jp_emu *e;
+	jp_emu_options o;
+	uint8_t *ac = NULL, *sc = NULL, *cert = NULL, di[51], first[256], h[32];
+	size_t ac_len, sc_len, cert_len;
+	EVP_PKEY *ak, *sk;
+	unsigned p1, off;
+	static const char *const in_for[6] = { NULL, "hello", NULL, "hello", NULL, "hello" };
+
+	load("auth.der", &ac, &ac_len);
+	load("sign.der", &sc, &sc_len);
+	ak = cert_key(ac, ac_len);
+	sk = cert_key(sc, sc_len);
+	digest_info(di);
+	memcpy(h, di + 19, 32);
+
+	/* Each P1 refused on its own, the others unaffected. */
+	memset(&o, 0, sizeof(o));
+	o.pss = 1;
+	e = fresh(&o);
+	select_ap(e);
+	verify(e, 0x0018, pin_auth);
+	for (off = 0; off <= 5; off++) {
+		jp_emu_opts(e)->sign_p1_off = 1u << off;
+		for (p1 = 0; p1 <= 5; p1++) {
+			const void *in = in_for[p1] ? (const void *)in_for[p1] :
+			                 p1 == 0 ? (const void *)di : (const void *)h;
+			size_t n = in_for[p1] ? 5 : p1 == 0 ? sizeof(di) : 32;
+			select_ef(e, 0x0017);
+			is_int(tx_body(e, 0x80, 0x2A, (uint8_t)p1, 0x80, in, n, 1),
+			       p1 == off ? 0x6A86 : 0x9000, "P1 %02X off: P1 %02X answers %s", off, p1,
+			       p1 == off ? "6A86" : "9000");
+		}
+	}
+	jp_emu_opts(e)->sign_p1_off = 0;
+	/* P1 04: PSS, MGF1-SHA-256, 32-byte salt, random. */
+	select_ef(e, 0x0017);
+	is_int(tx_body(e, 0x80, 0x2A, 0x04, 0x80, h, 32, 1), 0x9000, "P1 04 over a SHA-256 hash");
+	ok(dlen() == 256 && pss_ok(ak, h, R, 256), "  PSS, MGF1-SHA-256, salt 32 verifies");
+	memcpy(first, R, 256);
+	tx_body(e, 0x80, 0x2A, 0x04, 0x80, h, 32, 1);
+	ok(dlen() == 256 && pss_ok(ak, h, R, 256) && memcmp(first, R, 256) != 0,
+	   "  a second one verifies too and differs (random salt)");
+	is_int(tx_body(e, 0x80, 0x2A, 0x04, 0x80, di, sizeof(di), 1), 0x6700,
+	       "  P1 04 with 51 bytes: 6700");
+	jp_emu_free(e);
+
+	/* Short EF identifier: the old answer (6A86, or 6A82), then played. */
+	memset(&o, 0, sizeof(o));
+	e = fresh(&o);
+	select_ap(e);
+	verify(e, 0x0018, pin_auth);
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x6A86,
+	       "no sfi: P2 97 answers 6A86");
+	jp_emu_opts(e)->no_sfi_sw = 0x6A82;
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x6A82,
+	       "no sfi, no_sfi_sw 6A82: P2 97 answers 6A82");
+	is_int(jp_emu_sign_count(e), 0, "  no signature made");
+	jp_emu_opts(e)->sfi = 1;
+	verify(e, 0x0018, pin_auth);
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x9000,
+	       "sfi: P2 97 signs with key 0017 right after VERIFY (no SELECT)");
+	ok(dlen() == 256 && sig_ok(ak, NULL, 0, di, sizeof(di), R, 256), "  the auth key's signature");
+	memcpy(first, R, 256);
+	select_ef(e, 0x0017);
+	tx_body(e, 0x80, 0x2A, 0x00, 0x80, di, sizeof(di), 1);
+	ok(dlen() == 256 && memcmp(first, R, 256) == 0, "  byte-identical to SELECT + P2 80");
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x9A, di, sizeof(di), 1), 0x6982,
+	       "sfi: P2 9A without the signing password: 6982");
+	is_int(verify(e, 0x001B, pin_sign), 0x9000, "  VERIFY 001B");
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x9A, di, sizeof(di), 1), 0x9000, "sfi: P2 9A signs");
+	ok(dlen() == 256 && sig_ok(sk, NULL, 0, di, sizeof(di), R, 256), "  with the signing key");
+	is_int(tx(e, "00 20 00 80"), 0x6986,
+	       "  the key EF is current afterwards (a retry query finds no PIN EF: 6986)");
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x98, di, sizeof(di), 1), 0x6A86,
+	       "sfi: P2 98 (a PIN EF) 6A86");
+	jp_emu_free(e);
+	o.sfi = 1;
+	o.no_sign = JP_EMU_SIGN_NOT_FOUND;
+	e = fresh(&o);
+	select_ap(e);
+	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x9A, di, sizeof(di), 1), 0x6A82,
+	       "sfi on a card without key 001A: 6A82");
+	jp_emu_free(e);
+
+	/* The MF and the Issuer Security Domain. */
+	memset(&o, 0, sizeof(o));
+	e = fresh(&o);
+	is_int(tx(e, "00 A4 00 00"), 0x6A86, "SELECT MF after power-on: 6A86");
+	is_int(tx(e, "00 A4 00 0C 02 3F 00"), 0x6A82, "SELECT 3F00: 6A82");
+	select_ap(e);
+	verify(e, 0x0018, pin_auth);
+	is_int(tx(e, "00 A4 00 00"), 0x9000, "SELECT MF with the JPKI AP current: 9000");
+	ok(jp_emu_verified(e, 0), "  nothing changed: still verified");
+	is_int(select_ef(e, 0x0006), 0x9000, "  and the JPKI AP still current");
+	is_int(tx(e, "00 A4 04 0C 07 A0 00 00 01 51 00 00"), 0x9000, "SELECT the ISD: 9000");
+	ok(!jp_emu_verified(e, 0), "  the verified state is gone");
+	is_int(select_ef(e, 0x0006), 0x6A82, "  no application current (SELECT 0006 6A82)");
+	is_int(tx(e, "00 A4 00 00"), 0x6A86, "  SELECT MF: 6A86 again (power-on state)");
+	jp_emu_free(e);
+
+	/* EF 0006 layouts and labels. */
+	{
+		static const struct { jp_emu_kind k; const char *label; } kl[] = {
+			{ JP_EMU_MYNUMBER, "JPKIAPICCTOKEN2" }, { JP_EMU_ANDROID, "JPKIAPGPSETOKEN" },
+			{ JP_EMU_IPHONE, "JPKIAPIOSTOKEN" }, { JP_EMU_JUKI, "JPKIAPICCTOKEN" },
+		};
+		size_t i, l;
+		int lo;
+		for (i = 0; i < sizeof(kl) / sizeof(kl[0]); i++) {
+			for (lo = 0; lo < 2; lo++) {
+				memset(&o, 0, sizeof(o));
+				o.kind = kl[i].k;
+				o.ef0006_label_only = lo;
+				e = fresh(&o);
+				select_ap(e);
+				select_ef(e, 0x0006);
+				tx(e, "00 B0 00 00 00");
+				l = strlen(kl[i].label);
+				ok(dlen() == (lo ? 32u : 160u) && memcmp(R, kl[i].label, l) == 0 &&
+				   R[l] == ' ' && R[31] == ' ', "EF 0006 %s: %zu bytes, label %s",
+				   lo ? "label only" : "record", dlen(), kl[i].label);
+				if (!lo)
+					ok(R[96] == 0 && R[97] == 0 && R[98] == 0x04 && R[99] == 0x05,
+					   "  CK_TOKEN_INFO flags big-endian (00000405)");
+				jp_emu_free(e);
+			}
+		}
+	}
+
+	/* EF 0008. */
+	{
+		static const struct { jp_emu_ef0008 v; jp_emu_no_sign ns; uint8_t b0; const char *w; } ev[] = {
+			{ JP_EMU_EF0008_AUTO, JP_EMU_SIGN_PRESENT, 0x8F, "auto, both certs" },
+			{ JP_EMU_EF0008_AUTO, JP_EMU_SIGN_CERTS_ABSENT, 0x00, "auto, no signing cert" },
+			{ JP_EMU_EF0008_BOTH, JP_EMU_SIGN_CERTS_ABSENT, 0x8F, "both (whatever the files)" },
+			{ JP_EMU_EF0008_NO_SIGN, JP_EMU_SIGN_PRESENT, 0x00, "nosign (whatever the files)" },
+		};
+		size_t i;
+		for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+			memset(&o, 0, sizeof(o));
+			o.ef0008 = ev[i].v;
+			o.no_sign = ev[i].ns;
+			e = fresh(&o);
+			select_ap(e);
+			is_int(select_ef(e, 0x0008), 0x9000, "EF 0008 %s: selectable", ev[i].w);
+			is_int(tx(e, "00 B0 00 00 00"), 0x9000, "  read without a PIN");
+			ok(dlen() == 3 && R[0] == ev[i].b0 && R[1] == 0x8F && R[2] == 0x00,
+			   "  %02X 8F 00", ev[i].b0);
+			jp_emu_free(e);
+		}
+		memset(&o, 0, sizeof(o));
+		o.ef0008 = JP_EMU_EF0008_ABSENT;
+		e = fresh(&o);
+		select_ap(e);
+		is_int(select_ef(e, 0x0008), 0x6A82, "EF 0008 absent: SELECT 6A82");
+		jp_emu_free(e);
+	}
+
+	/* No signing certificate: EF 0001 / 0002 absent, keys and PINs there. */
+	memset(&o, 0, sizeof(o));
+	o.no_sign = JP_EMU_SIGN_CERTS_ABSENT;
+	e = fresh(&o);
+	select_ap(e);
+	is_int(select_ef(e, 0x0001), 0x6A82, "certs-absent: SELECT 0001 6A82");
+	is_int(select_ef(e, 0x0002), 0x6A82, "  SELECT 0002 6A82");
+	is_int(select_ef(e, 0x001A), 0x9000, "  SELECT 001A 9000");
+	is_int(query(e, 0x001B), 0x63C5, "  PIN EF 001B answers the retry query");
+	is_int(verify(e, 0x001B, pin_sign), 0x9000, "  and VERIFY");
+	jp_emu_free(e);
+
+	/* Smartphone tokens: the auth certificate behind the auth PIN. */
+	{
+		static const jp_emu_kind phones[] = { JP_EMU_ANDROID, JP_EMU_IPHONE };
+		size_t i;
+		load("auth.der", &cert, &cert_len);
+		for (i = 0; i < 2; i++) {
+			memset(&o, 0, sizeof(o));
+			o.kind = phones[i];
+			e = fresh(&o);
+			select_ap(e);
+			select_ef(e, 0x000A);
+			is_int(tx(e, "00 B0 00 00 04"), 0x6982, "%s: READ 000A before the PIN: 6982",
+			       jp_emu_label(phones[i]));
+			select_ef(e, 0x000B);
+			is_int(tx(e, "00 B0 00 00 04"), 0x9000, "  READ 000B (CA) free");
+			is_int(verify(e, 0x0018, pin_auth), 0x9000, "  auth PIN");
+			select_ef(e, 0x000A);
+			is_int(tx(e, "00 B0 00 00 00 00 00"), 0x9000, "  READ 000A after it");
+			ok(dlen() == cert_len && memcmp(R, cert, cert_len) == 0, "  the auth certificate");
+			jp_emu_free(e);
+		}
+		free(cert);
+	}
+
+	EVP_PKEY_free(ak);
+	EVP_PKEY_free(sk);
+	free(ac);
+	free(sc);
 }
 
 static void test_faults_counters_log(void)
@@ -586,6 +810,7 @@ int main(void)
 	test_change_block_persist();
 	test_lifetime();
 	test_variants();
+	test_survey();
 	test_faults_counters_log();
 
 	unlink(state);

@@ -270,6 +270,8 @@ static void test_certs(void)
 	ok(buf_is(&ca_info.subject_key_id, sha1, 20), "subject key identifier (hash method)");
 	ok(strcmp(ca_info.not_before, "20240102") == 0, "notBefore %s", ca_info.not_before);
 	ok(strcmp(ca_info.not_after, "20341231") == 0, "notAfter %s", ca_info.not_after);
+	ok(ca_info.not_before_s == 1704164645, "notBefore to the second: %lld (2024-01-02T03:04:05Z)",
+	   (long long)ca_info.not_before_s);
 	is_int(ca_info.is_ca, 1, "CA flag");
 
 	is_int(jp_cert_parse(ee_der, ee_len, &ee_info), JP_OK, "end-entity certificate parses");
@@ -283,6 +285,9 @@ static void test_certs(void)
 	is_int(ee_info.is_ca, 0, "not a CA");
 	ok(strcmp(ee_info.not_before, "20251130") == 0, "UTC date of notBefore %s", ee_info.not_before);
 	ok(strcmp(ee_info.not_after, "20500101") == 0, "GeneralizedTime notAfter %s", ee_info.not_after);
+	ok(ee_info.not_before_s == 1764514800 && ee_info.not_after_s == 2524608000,
+	   "UTCTime and GeneralizedTime to the second: %lld %lld", (long long)ee_info.not_before_s,
+	   (long long)ee_info.not_after_s);
 	ok(!buf_is(&ee_info.modulus, ca_info.modulus.data, ca_info.modulus.len), "distinct keys");
 
 	{
