@@ -15,6 +15,7 @@ PACKAGES="
   libreoffice-writer-nogui python3-uno xmlsec1 unzip
   openjdk-17-jdk-headless
   debhelper lintian fakeroot
+  gettext
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
@@ -35,6 +36,8 @@ PACKAGES="
 # part of build-essential) and checks it with lintian; fakeroot is
 # dpkg-buildpackage's way to root for a build that needs it (ours declares
 # Rules-Requires-Root: no).
+# gettext: msgfmt builds jpki's Japanese catalogue (po/ja.po; configure
+# needs it).
 # pkcs11-provider (OpenSSL 3's PKCS#11 provider, tests/e2e/
 # test-openssl-provider.sh) is installed below: Debian 12 has it only in
 # bookworm-backports.

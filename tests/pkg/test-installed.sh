@@ -5,7 +5,8 @@
 # for them and nothing of the tests among them; the system-wide p11-kit
 # registration (`p11-kit list-modules`, pkcs11-tool through
 # p11-kit-proxy.so) with signatures verified by openssl against the card's
-# certificates; then `apt-get purge` and nothing left behind.
+# certificates; `jpki status` (JSON, and in Japanese from the installed
+# catalogue) reading the card; then `apt-get purge` and nothing left behind.
 #
 # Root only: it purges the package (and CI runs as root). The build tree
 # (top_builddir) only lends the emulator and pcsc-probe for the harness;
@@ -14,7 +15,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 
-pkg=jpki-pkcs11
+pkg="jpki-pkcs11"
 [ "$(id -u)" = 0 ] || tap_skip_all "needs root: it purges the installed package"
 jp_need dpkg-query apt-get p11-kit pkcs11-tool openssl pkg-config nm
 [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
@@ -99,6 +100,39 @@ tap_ok $? "authentication key through the proxy: verified against the card's cer
 tap_ok $? "the card made that signature (one sign command)"
 proxy_sign sign "$JP_LABEL_SIGN" "$JP_PIN_SIGN" || sed 's/^/#   /' "$w/out"
 tap_ok $? "signing key through the proxy: verified against the card's certificate"
+
+# ---- jpki, the companion, on the card layer (not through PKCS#11) ----
+jpki=/usr/bin/jpki
+grep -qxF "$jpki" "$files" && [ -x "$jpki" ] &&
+	grep -qE '^/usr/share/man/man1/jpki\.1(\.gz)?$' "$files" &&
+	grep -qxF /usr/share/locale/ja/LC_MESSAGES/jpki-pkcs11.mo "$files"
+tap_ok $? "jpki, jpki(1) and the Japanese catalogue are installed"
+# The fixture's authentication certificate, as jpki must report it: the
+# serial the module shows, notAfter as a JST (UTC+9) calendar day.
+end=$(openssl x509 -inform DER -in "$card/auth.der" -noout -enddate | sed 's/^notAfter=//')
+end_jst=$(date -u -d "@$(($(date -u -d "$end" +%s) + 9 * 3600))" +%F)
+mark=$(jp_log_mark)
+env -u LC_ALL -u LANGUAGE LANG=C.UTF-8 timeout 60 "$jpki" status --json >"$w/status.json" 2>"$w/status.err"
+rc=$?
+sed 's/^/#   /' "$w/status.json" "$w/status.err"
+python3 - "$w/status.json" "$JP_READER" "$(jp_card_serial)" "$end_jst" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+r = [x for x in doc["readers"] if x["reader"] == sys.argv[2]][0]
+a = r["auth"]
+ok = (r["card"] == "mynumber" and r["serial"] == sys.argv[3] and
+      a["certificate"] == "present" and a["not_after"] == sys.argv[4] and
+      a["pin"]["tries_left"] == 3 and a["pin"]["blocked"] is False and
+      r["sign"]["certificate"] == "present" and r["sign"]["pin"]["tries_left"] == 5)
+sys.exit(0 if ok else 1)
+PY
+tap_ok $? "jpki status --json reads the card: mynumber, its serial, auth valid until $end_jst, 3 and 5 tries left"
+[ "$rc" -eq 0 ] && [ "$(jp_count_verify "$mark")" -eq 0 ]
+tap_ok $? "jpki status: exit status 0 (nothing to do: $rc), no PIN sent to the card"
+out=$(env -u LC_ALL -u LANGUAGE -u JPKI_LOCALEDIR LANG=ja_JP.UTF-8 timeout 60 "$jpki" status 2>&1)
+printf '%s\n' "$out" | sed -n '1,3s/^/#   /p'
+jp_contains "$out" "マイナンバーカード" && ! jp_contains "$out" "My Number Card"
+tap_ok $? "LANG=ja_JP.UTF-8 jpki status speaks Japanese from the installed catalogue"
 
 jp_nothing_left_running
 
