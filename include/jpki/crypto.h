@@ -74,6 +74,10 @@ typedef struct jp_cert_info {
  * error). RSA keys only. */
 jp_err jp_cert_parse(const uint8_t *der, size_t len, jp_cert_info *out);
 void jp_cert_info_free(jp_cert_info *ci);
+/* Where the instant now (seconds since the epoch) lies in a certificate's
+ * validity: 0 within it, -1 before notBefore, 1 after notAfter; *where is
+ * untouched on a parse error. */
+jp_err jp_cert_validity_at(const uint8_t *der, size_t len, int64_t now, int *where);
 
 /* ---- RSA PKCS#1 v1.5 verification (verify.c) ---- */
 /* Checks that sig is the PKCS#1 v1.5 type-01 signature of the exact bytes

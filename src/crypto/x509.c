@@ -283,3 +283,16 @@ void jp_cert_info_free(jp_cert_info *ci)
 		memset(ci, 0, sizeof(*ci));
 	}
 }
+
+jp_err jp_cert_validity_at(const uint8_t *der, size_t len, int64_t now, int *where)
+{
+	jp_cert_info ci;
+	jp_err rv;
+
+	memset(&ci, 0, sizeof(ci));
+	rv = jp_cert_parse(der, len, &ci);
+	if (rv == JP_OK)
+		*where = now < ci.not_before_s ? -1 : now > ci.not_after_s ? 1 : 0;
+	jp_cert_info_free(&ci);
+	return rv;
+}

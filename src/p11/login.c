@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
+#include "jpki/crypto.h"
 #include "jpki/log.h"
 #include "p11.h"
 
@@ -54,6 +56,19 @@ static void note_tries(jp_token *t, jp_key key, jp_err e, int tries)
 		t->tries = tries;
 	else
 		t->tries = -1;
+}
+
+/* An expired or not yet valid certificate is still listed and still signs
+ * (the relying party decides: doc/card.md §8); the log says so at login. */
+static void warn_validity(jp_key key, const jp_token_certs *c)
+{
+	int where = 0;
+
+	if (c->holder.len > 0 &&
+	    jp_cert_validity_at(c->holder.data, c->holder.len, (int64_t)time(NULL), &where) == JP_OK &&
+	    where != 0)
+		JP_WARN("p11: login (%s): the certificate %s", key == JP_KEY_AUTH ? "authentication" :
+		        "signature", where > 0 ? "has expired" : "is not valid yet");
 }
 
 CK_RV jp_logout_card_inlock(jp_reader *r)
@@ -157,6 +172,7 @@ CK_RV jp_p11_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, 
 		} else if (user == CKU_USER) {
 			t->logged_in = 1;
 			jp_token_objects_build_inlock(r, key, &certs);
+			warn_validity(key, &certs);
 		} else if (s->sign_active) {
 			s->sign.context_login = 1;
 		} else {

@@ -3,7 +3,8 @@
 # compiled once into libjptool.la, linked into the installed program (PC/SC
 # backend) and into the card tier's tests (tests/tool, in-process emulator).
 noinst_LTLIBRARIES += src/tool/libjptool.la
-src_tool_libjptool_la_CPPFLAGS = $(AM_CPPFLAGS) -DLOCALEDIR='"$(localedir)"'
+src_tool_libjptool_la_CPPFLAGS = $(AM_CPPFLAGS) -DLOCALEDIR='"$(localedir)"' \
+	-DJP_MODULE_PATH='"$(p11_module_path)/jpki-pkcs11.so"'
 src_tool_libjptool_la_SOURCES = \
 	src/tool/tool.h \
 	src/tool/run.c \
@@ -16,7 +17,9 @@ src_tool_libjptool_la_SOURCES = \
 	src/tool/status.c \
 	src/tool/change-pin.c \
 	src/tool/export.c \
-	src/tool/diagnose.c
+	src/tool/diagnose.c \
+	src/tool/probe.c \
+	src/tool/register.c
 
 # The layers below, in link order (common last).
 tool_lower_libs = src/tool/libjptool.la src/card/libjpcard.la src/crypto/libjpcrypto.la \

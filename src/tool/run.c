@@ -18,6 +18,10 @@ static void usage(FILE *f)
 	        "                          write the certificates to files\n"
 	        "  diagnose [--reader NAME]\n"
 	        "                          a report for a bug report, safe to paste\n"
+	        "  probe [--reader NAME] [--pin-stdin]\n"
+	        "                          which ways of signing the card supports (PIN)\n"
+	        "  register [--firefox] [--thunderbird] [--chromium] [--remove]\n"
+	        "                          add the module to the browsers' and mail's NSS databases\n"
 	        "  --version, --help\n"
 	        "See jpki(1).\n"), f);
 }
@@ -32,6 +36,8 @@ int jp_tool_run(jp_tool *t, int argc, char **argv)
 		{ "change-pin", jp_cmd_change_pin },
 		{ "export", jp_cmd_export },
 		{ "diagnose", jp_cmd_diagnose },
+		{ "probe", jp_cmd_probe },
+		{ "register", jp_cmd_register },
 	};
 	size_t i;
 	int rc = JP_EXIT_ERROR;

@@ -12,6 +12,8 @@
  *   pin-input.c   PINs from the terminal without echo, or from stdin
  *   status.c      jpki status        change-pin.c  jpki change-pin
  *   export.c      jpki export        diagnose.c    jpki diagnose
+ *   probe.c       jpki probe (the card's signing schemes)
+ *   register.c    jpki register (NSS databases of Firefox, Thunderbird, Chromium)
  * Every command takes a jp_tool, so the card tier runs them in-process
  * against the emulator with a chosen "now" and captured output. */
 #ifndef JPKI_TOOL_H
@@ -160,6 +162,8 @@ int jp_cmd_status(jp_tool *t, int argc, char **argv);
 int jp_cmd_change_pin(jp_tool *t, int argc, char **argv);
 int jp_cmd_export(jp_tool *t, int argc, char **argv);
 int jp_cmd_diagnose(jp_tool *t, int argc, char **argv);
+int jp_cmd_probe(jp_tool *t, int argc, char **argv);
+int jp_cmd_register(jp_tool *t, int argc, char **argv);
 /* Runs "jpki ARGS..." (argv[0] is the command name). */
 int jp_tool_run(jp_tool *t, int argc, char **argv);
 /* The catalogue: LANG=ja_JP.* picks Japanese even where that locale is

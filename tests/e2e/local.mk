@@ -124,3 +124,10 @@ endif
 check_PROGRAMS += tests/e2e/exit-client
 dist_check_SCRIPTS += tests/e2e/test-exit-pcsc.sh
 TESTS += tests/e2e/test-exit-pcsc.sh
+
+# jpki(1), the built program, in English and Japanese (companion).
+dist_check_SCRIPTS += tests/e2e/test-jpki.sh
+TESTS += tests/e2e/test-jpki.sh
+# jpki register into throwaway Firefox, Thunderbird and Chromium profiles.
+dist_check_SCRIPTS += tests/e2e/test-jpki-register.sh
+TESTS += tests/e2e/test-jpki-register.sh

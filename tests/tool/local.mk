@@ -17,3 +17,6 @@ tests_tool_test_change_pin_LDADD = $(tool_tier_ldadd)
 check_PROGRAMS += tests/tool/test-i18n
 TESTS += tests/tool/test-i18n
 tests_tool_test_i18n_LDADD = $(tool_tier_ldadd)
+check_PROGRAMS += tests/tool/test-probe
+TESTS += tests/tool/test-probe
+tests_tool_test_probe_LDADD = $(tool_tier_ldadd)

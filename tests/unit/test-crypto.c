@@ -285,6 +285,14 @@ static void test_certs(void)
 	is_int(ee_info.is_ca, 0, "not a CA");
 	ok(strcmp(ee_info.not_before, "20251130") == 0, "UTC date of notBefore %s", ee_info.not_before);
 	ok(strcmp(ee_info.not_after, "20500101") == 0, "GeneralizedTime notAfter %s", ee_info.not_after);
+	{
+		int w1 = 9, w2 = 9, w3 = 9;
+		jp_cert_validity_at(ee_der, ee_len, 1764514799, &w1);
+		jp_cert_validity_at(ee_der, ee_len, 1764514800, &w2);
+		jp_cert_validity_at(ee_der, ee_len, 2524608001, &w3);
+		ok(w1 == -1 && w2 == 0 && w3 == 1, "validity at: before %d, at notBefore %d, after notAfter %d",
+		   w1, w2, w3);
+	}
 	ok(ee_info.not_before_s == 1764514800 && ee_info.not_after_s == 2524608000,
 	   "UTCTime and GeneralizedTime to the second: %lld %lld", (long long)ee_info.not_before_s,
 	   (long long)ee_info.not_after_s);

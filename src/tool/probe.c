@@ -1,0 +1,146 @@
+/* jpki probe: after the authentication PIN, one signature over a random
+ * hash through each way of signing the card may support (doc/card.md §11),
+ * each verified on the host against the authentication certificate:
+ *   PKCS#1 v1.5 (80 2A 00 80, a DigestInfo): every card;
+ *   RSASSA-PSS (80 2A 04 80, a SHA-256 hash; MGF1-SHA-256, 32-byte salt):
+ *   claimed by one source only.
+ * Signing by short EF identifier (P2 80|SFI) is not tried: the card layer
+ * signs only after SELECT of the key EF. One VERIFY; the card is power
+ * cycled afterwards. A signature is printed as verified or not, never
+ * itself. */
+#include "config.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "jpki/crypto.h"
+#include "jpki/mem.h"
+#include "tool.h"
+
+/* RSASSA-PSS verification of a SHA-256 hash (host side, plain OpenSSL). */
+static int pss_ok(const uint8_t *cert, size_t cert_len, const uint8_t *hash,
+                  const uint8_t *sig, size_t sig_len)
+{
+	const unsigned char *p = cert;
+	X509 *x = d2i_X509(NULL, &p, (long)cert_len);
+	EVP_PKEY_CTX *ctx = NULL;
+	int ok = 0;
+
+	if (x == NULL || X509_get0_pubkey(x) == NULL)
+		goto out;
+	ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL);
+	if (ctx == NULL || EVP_PKEY_verify_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) <= 0)
+		goto out;
+	ok = EVP_PKEY_verify(ctx, sig, sig_len, hash, JP_SHA256_LEN) == 1;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	X509_free(x);
+	return ok;
+}
+
+static int run_probe(jp_tool *t, jp_card *card)
+{
+	uint8_t hash[JP_SHA256_LEN], di[JP_DIGESTINFO_MAX], sig[JP_SIGNATURE_LEN];
+	size_t di_len = sizeof(di), sig_len = sizeof(sig), cert_len = 0, pin_len = 0;
+	const uint8_t *cert = NULL;
+	char pin[JP_PIN_BUF];
+	int tries = -1, rc = JP_EXIT_ERROR, pkcs1 = 0;
+	jp_err e;
+
+	memset(pin, 0, sizeof(pin));
+	e = jp_card_read_cert(card, JP_CERT_AUTH, &cert, &cert_len);
+	if (e == JP_OK)
+		e = jp_card_pin_tries(card, JP_KEY_AUTH, &tries);
+	if (e != JP_OK) {
+		fprintf(t->err, "jpki: %s\n", jp_err_message(e));
+		goto out;
+	}
+	fprintf(t->err, _("PIN for user authentication: %d of %d tries left\n"), tries,
+	        jp_pin_max_tries(JP_KEY_AUTH));
+	if (tries == 0 || (tries == 1 && !jp_ask_yes(t, _("Only ONE try is left: a wrong current "
+	                                                  "PIN blocks it. Continue? [y/N] "))))
+		goto out;
+	if (jp_pin_read(t, _("Current PIN: "), pin, &pin_len) != 0)
+		goto out;
+	e = jp_card_verify(card, JP_KEY_AUTH, (const uint8_t *)pin, pin_len, &tries);
+	jp_wipe(pin, sizeof(pin));
+	if (e != JP_OK) {
+		fprintf(t->err, "jpki: %s\n", jp_err_message(e));
+		rc = JP_EXIT_ACTION;
+		goto out;
+	}
+	if (RAND_bytes(hash, sizeof(hash)) != 1 ||
+	    jp_digestinfo(JP_HASH_SHA256, hash, sizeof(hash), di, &di_len) != JP_OK)
+		goto unverify;
+
+	e = jp_card_sign(card, JP_KEY_AUTH, di, di_len, sig, &sig_len);
+	if (e == JP_OK)
+		e = jp_rsa_verify_raw(cert, cert_len, di, di_len, sig, sig_len);
+	pkcs1 = e == JP_OK;
+	fprintf(t->out, "pkcs1 (P1 00, SELECT + sign): %s\n",
+	        pkcs1 ? "works, signature verified" : jp_err_str(e));
+
+	sig_len = sizeof(sig);
+	e = jp_card_sign_scheme(card, JP_KEY_AUTH, JP_SIGN_PSS_SHA256, hash, sizeof(hash), sig,
+	                        &sig_len);
+	if (e == JP_OK && !pss_ok(cert, cert_len, hash, sig, sig_len))
+		e = JP_E_SIGNATURE_INVALID;
+	fprintf(t->out, "pss (P1 04, SHA-256, MGF1-SHA-256, salt 32): %s\n",
+	        e == JP_OK ? "works, signature verified" :
+	        e == JP_E_WRONG_P1P2 ? "not supported (6A86)" : jp_err_str(e));
+	fputs("sfi (P2 80|SFI, sign without SELECT): not tried by this version\n", t->out);
+	fputs(e == JP_OK ? "The card can sign RSA-PSS: TLS 1.3 client authentication may work.\n"
+	                 : "The card signs PKCS#1 v1.5 only: use TLS 1.2 for client authentication.\n",
+	      t->out);
+	rc = pkcs1 ? JP_EXIT_OK : JP_EXIT_ERROR;
+unverify:
+	(void)jp_card_unverify(card);
+out:
+	jp_wipe(pin, sizeof(pin));
+	jp_wipe(sig, sizeof(sig));
+	return rc;
+}
+
+int jp_cmd_probe(jp_tool *t, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reader", required_argument, NULL, 'r' },
+		{ "pin-stdin", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reader = NULL;
+	jp_readers rd;
+	jp_card *card = NULL;
+	size_t idx = 0;
+	int c, rc = JP_EXIT_ERROR;
+
+	memset(&rd, 0, sizeof(rd));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': reader = optarg; break;
+		case 'i': if (t->pin_in == NULL) t->pin_in = stdin; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (jp_open_one(t, &rd, reader, &card, &idx) == JP_OK)
+		rc = run_probe(t, card);
+	goto out;
+usage:
+	fputs(_("usage: jpki probe [--reader NAME] [--pin-stdin]\n"), t->err);
+out:
+	jp_card_close(card);
+	jp_readers_close(&rd);
+	return rc;
+}
