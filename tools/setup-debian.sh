@@ -14,6 +14,8 @@ PACKAGES="
   firefox-esr python3
   libreoffice-writer-nogui python3-uno xmlsec1 unzip
   openjdk-17-jdk-headless
+  debhelper lintian fakeroot
+  gettext
 "
 # openssh-client openssh-server: tests/e2e/test-ssh.sh (ssh -I, ssh-agent and
 # a private sshd on 127.0.0.1; Debian may start the system sshd, unused).
@@ -29,6 +31,13 @@ PACKAGES="
 # signature; modutil/certutil/pdfsig above).
 # openjdk-17-jdk-headless: tests/e2e/test-java.sh (SunPKCS11: keytool,
 # jarsigner).
+# debhelper lintian fakeroot: the Debian package (debian/, README
+# "Install"): tools/test-all.sh builds it with dpkg-buildpackage (dpkg-dev,
+# part of build-essential) and checks it with lintian; fakeroot is
+# dpkg-buildpackage's way to root for a build that needs it (ours declares
+# Rules-Requires-Root: no).
+# gettext: msgfmt builds jpki's Japanese catalogue (po/ja.po; configure
+# needs it).
 # pkcs11-provider (OpenSSL 3's PKCS#11 provider, tests/e2e/
 # test-openssl-provider.sh) is installed below: Debian 12 has it only in
 # bookworm-backports.

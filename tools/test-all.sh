@@ -14,6 +14,11 @@
 #   fuzz        the libFuzzer targets, briefly: one result per target
 #   distcheck   make distcheck as root (in CI) and from the tarball as an
 #               ordinary user: one result each
+#   package     the Debian package from the tarball: version, build
+#               (dpkg-buildpackage, nocheck), lintian, install:
+#               one result each; then the installed-package smoke test
+#               tests/pkg/test-installed.sh (one result per check), which
+#               ends by purging it. Needs root.
 #
 # The summary: one line per build with its own passed/failed/skipped (each
 # result counted once, in the build that produced it), then the total, the
@@ -212,6 +217,111 @@ distcheck_run() {
 	fi
 }
 
+# package_run: the Debian package (debian/; README, Install), built from the
+# release tarball (the strict build's `make dist`) in _ci/package with
+# dpkg-buildpackage (nocheck: see below), checked by lintian (no error, no
+# warning),
+# installed with apt-get, then tests/pkg/test-installed.sh (TAP, one result
+# per check, counted against the "package" column of tests/counts.txt) on
+# the installed package against a private pcscd + the emulator, ending with
+# apt-get purge and nothing left behind. Root only (CI is root): it
+# installs and purges jpki-pkcs11, and refuses to when the machine has it
+# installed already.
+package_run() {
+	begin package
+	pk=$ci/package
+	pkg_started=$(date +%s)
+	step "package: dpkg-buildpackage from the tarball"
+	[ "$(id -u)" -eq 0 ] || { broken "needs root (apt-get install and purge)"; return; }
+	for p in dpkg-buildpackage dh lintian apt-get; do
+		command -v "$p" >/dev/null 2>&1 ||
+			{ broken "$p not installed (tools/setup-debian.sh)"; return; }
+	done
+	if [ "$(dpkg-query -W -f='${db:Status-Status}' jpki-pkcs11 2>/dev/null)" = installed ]; then
+		broken "jpki-pkcs11 is installed on this machine; this build installs and purges it (apt-get purge jpki-pkcs11 first)"
+		return
+	fi
+	tarball=$(ls "$ci/strict"/jpki-pkcs11-*.tar.gz 2>/dev/null | head -n 1)
+	if [ -z "$tarball" ]; then
+		make -C "$ci/strict" dist >"$pk/dist.log" 2>&1 ||
+			{ tail -40 "$pk/dist.log"; broken "make dist"; return; }
+		tarball=$(ls "$ci/strict"/jpki-pkcs11-*.tar.gz | head -n 1)
+	fi
+	tar -C "$pk" -xzf "$tarball"
+	src=$(ls -d "$pk"/jpki-pkcs11-*/ | head -n 1)
+	src=${src%/}
+	# The package's version is the release's (debian/changelog vs configure).
+	dv=$(cd "$src" && dpkg-parsechangelog -S Version 2>/dev/null)
+	if [ "$dv" = "${src##*/jpki-pkcs11-}" ]; then
+		result version PASS
+	else
+		echo "debian/changelog says '$dv', the tarball is ${src##*/}"
+		result version FAIL
+	fi
+	# nocheck: the build's own make check (the in-process tiers,
+	# debian/rules) is what the strict build has just run on the same
+	# source with the same compiler and -O2; here it would add minutes and
+	# find nothing new. The harness's emulator and pcsc-probe are built
+	# after it for the smoke test.
+	t0=$(date +%s)
+	if (cd "$src" && DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) \
+		>"$pk/build.log" 2>&1 &&
+		make -C "$src/debian/build" -j"$jobs" tests/emu/jpki-emu-vpcd tests/e2e/pcsc-probe \
+			>>"$pk/build.log" 2>&1; then
+		result build PASS
+	else
+		tail -40 "$pk/build.log"
+		result build FAIL
+		return
+	fi
+	echo "  dpkg-buildpackage: $(($(date +%s) - t0)) s"
+	(cd "$pk" && dpkg-deb -c jpki-pkcs11_*.deb) >"$pk/contents.txt"
+	sed 's/^/  /' "$pk/contents.txt"
+
+	step "package: lintian"
+	# lintian warns against running as root: as the ordinary user when root.
+	id jpkici >/dev/null 2>&1 || useradd --create-home --shell /bin/sh jpkici
+	# Every tag shown, the overridden ones too (O:, each with its reason in
+	# debian/jpki-pkcs11.lintian-overrides); errors and warnings fail.
+	if runuser -u jpkici -- env HOME=/home/jpkici lintian --fail-on error,warning -I --pedantic \
+		--show-overrides "$pk"/jpki-pkcs11_*.changes >"$pk/lintian.log" 2>&1; then
+		result lintian PASS
+	else
+		result lintian FAIL
+	fi
+	sed 's/^/  /' "$pk/lintian.log"
+	[ -s "$pk/lintian.log" ] || echo "  lintian: no tags"
+
+	step "package: apt-get install, installed-package smoke test, purge"
+	if (cd "$pk" && env DEBIAN_FRONTEND=noninteractive apt-get install -y ./jpki-pkcs11_*.deb) \
+		>"$pk/install.log" 2>&1; then
+		result install PASS
+	else
+		tail -30 "$pk/install.log"
+		result install FAIL
+		return
+	fi
+	# The package build's tree lends the harness its emulator and
+	# pcsc-probe; the test checks the installed files.
+	t=tests/pkg/test-installed.sh
+	mkdir -p "$pk/tests/pkg"
+	top_srcdir=$src top_builddir=$src/debian/build \
+		sh "$src/build-aux/tap-driver.sh" --test-name "$t" \
+		--log-file "$pk/$t.log" --trs-file "$pk/$t.trs" \
+		--color-tests no --enable-hard-errors yes --expect-failure no -- \
+		sh "$src/$t" >/dev/null 2>&1
+	echo "$(sed -n 's/^:global-test-result: //p' "$pk/$t.trs"): package $t"
+	grep -E '^(not ok|ok) ' "$pk/$t.log" | sed 's/^/  /'
+	# The test purges the package; a test that stopped early may not have.
+	if [ "$(dpkg-query -W -f='${db:Status-Status}' jpki-pkcs11 2>/dev/null)" = installed ]; then
+		apt-get purge -y jpki-pkcs11 >>"$pk/install.log" 2>&1
+		broken "jpki-pkcs11 was still installed after $t (purged now)"
+	fi
+	sh "$top/tools/check-counts.sh" "$pk" package "$t" >"$ci/package.counts" ||
+		{ cat "$ci/package.counts"; broken "result counts differ from tests/counts.txt"; }
+	echo "  package build: $(($(date +%s) - pkg_started)) s"
+}
+
 # count DIR: "PASS FAIL SKIP XFAIL" over every result under DIR, each once
 # (a failed distcheck leaves its tree, with its own results, in
 # distcheck/user: those are the distcheck results, not counted again).
@@ -233,6 +343,7 @@ tsan_run
 valgrind_run
 fuzz_run
 distcheck_run
+package_run
 
 # A sanitizer report in any test's log fails that build, whatever the
 # test's exit status said.
