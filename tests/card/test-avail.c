@@ -134,7 +134,7 @@ static void phone_auth_cert(jp_emu_kind kind, const char *what)
 	const uint8_t *der;
 	size_t len, flen;
 	jp_key key = (jp_key)42;
-	uint8_t *want = ct_file(1, "auth.der", &flen);
+	uint8_t *want = fixture_file(1, "auth.der", &flen);
 	unsigned long a0;
 
 	memset(&o, 0, sizeof(o));
@@ -157,7 +157,7 @@ static void phone_auth_cert(jp_emu_kind kind, const char *what)
 	       "[%s] auth cert before the PIN: JP_E_SECURITY_STATUS", what);
 	is_int(jp_card_read_cert(c.card, JP_CERT_AUTH_CA, &der, &len), JP_OK,
 	       "[%s] auth CA cert reads without it", what);
-	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[%s] auth PIN", what);
+	is_int(ct_verify(&c, JP_KEY_AUTH, fixture_pin(1, 0), NULL), JP_OK, "[%s] auth PIN", what);
 	is_int(jp_card_read_cert(c.card, JP_CERT_AUTH, &der, &len), JP_OK,
 	       "[%s] auth cert after the PIN", what);
 	ok(len == flen && memcmp(der, want, flen) == 0, "[%s] bytes equal the fixture", what);

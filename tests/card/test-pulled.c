@@ -71,8 +71,8 @@ static void do_run(ct *c, run *r)
 			break;
 		case OP_TRIES_AUTH: e = jp_card_pin_tries(c->card, JP_KEY_AUTH, &tries); break;
 		case OP_TRIES_SIGN: e = jp_card_pin_tries(c->card, JP_KEY_SIGN, &tries); break;
-		case OP_VERIFY_AUTH: e = ct_verify(c, JP_KEY_AUTH, ct_pin(1, 0), &tries); break;
-		case OP_VERIFY_SIGN: e = ct_verify(c, JP_KEY_SIGN, ct_pin(1, 1), &tries); break;
+		case OP_VERIFY_AUTH: e = ct_verify(c, JP_KEY_AUTH, fixture_pin(1, 0), &tries); break;
+		case OP_VERIFY_SIGN: e = ct_verify(c, JP_KEY_SIGN, fixture_pin(1, 1), &tries); break;
 		case OP_CERT_SIGN: e = jp_card_read_cert(c->card, JP_CERT_SIGN, &der, &len); break;
 		case OP_SIGN_AUTH:
 			e = jp_card_sign(c->card, JP_KEY_AUTH, in, sizeof(in), r->sig[0], &sig_len);

@@ -11,7 +11,7 @@
  * them in a run of its own (a new module instance and card each time). */
 #include "config.h"
 
-#include "tests/p11/core-test.h"
+#include "tests/p11/p11-test.h"
 
 #define READER "Pulled Reader"
 
@@ -132,10 +132,10 @@ static void steps(run *r, int first, int last, unsigned long *counts)
 			                           NULL, &r->h[st - ST_OPEN_AUTH]));
 			break;
 		case ST_LOGIN_AUTH:
-			STEP_CALL(r, "C_Login", pt_login(r->h[0], CKU_USER, pt_pin(1, 0)));
+			STEP_CALL(r, "C_Login", pt_login(r->h[0], CKU_USER, fixture_pin(1, 0)));
 			break;
 		case ST_LOGIN_SIGN:
-			STEP_CALL(r, "C_Login", pt_login(r->h[1], CKU_USER, pt_pin(1, 1)));
+			STEP_CALL(r, "C_Login", pt_login(r->h[1], CKU_USER, fixture_pin(1, 1)));
 			break;
 		case ST_FIND:
 			STEP_CALL(r, "C_FindObjects", find_key(r, 0));
@@ -148,7 +148,7 @@ static void steps(run *r, int first, int last, unsigned long *counts)
 		case ST_SIGN_SIGN:
 			STEP_CALL(r, "C_SignInit", sign_init(r, 1));
 			STEP_CALL(r, "C_Login(CONTEXT_SPECIFIC)",
-			          pt_login(r->h[1], CKU_CONTEXT_SPECIFIC, pt_pin(1, 1)));
+			          pt_login(r->h[1], CKU_CONTEXT_SPECIFIC, fixture_pin(1, 1)));
 			STEP_CALL(r, "C_Sign", sign_do(r, 1));
 			break;
 		case ST_LOGOUT:
@@ -199,10 +199,10 @@ static int works_again(run *r)
 		if (r->rv != CKR_OK)
 			return 0;
 		if (F->C_OpenSession(r->slot[k], CKF_SERIAL_SESSION, NULL, NULL, &r->h[k]) != CKR_OK ||
-		    pt_login(r->h[k], CKU_USER, pt_pin(1, k)) != CKR_OK || find_key(r, k) != CKR_OK ||
+		    pt_login(r->h[k], CKU_USER, fixture_pin(1, k)) != CKR_OK || find_key(r, k) != CKR_OK ||
 		    sign_init(r, k) != CKR_OK)
 			return 0;
-		if (k == 1 && pt_login(r->h[k], CKU_CONTEXT_SPECIFIC, pt_pin(1, k)) != CKR_OK)
+		if (k == 1 && pt_login(r->h[k], CKU_CONTEXT_SPECIFIC, fixture_pin(1, k)) != CKR_OK)
 			return 0;
 		if (sign_do(r, k) != CKR_OK || r->sig_len != 256)
 			return 0;
