@@ -5,14 +5,13 @@
 #define _GNU_SOURCE 1
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jpki/log.h"
+#include "jpki/sleep.h"
 #include "p11.h"
 
 jp_module jp_mod;
@@ -224,14 +223,6 @@ out:
 	return rv;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* A thread is in card I/O, or waiting for a reader, without the global lock. */
 static int readers_pinned_inlock(void)
 {
@@ -266,7 +257,7 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 		if (jp_mod.waiters > 0 && jp_mod.transport)
 			(void)jp_mod.transport->ops->cancel(jp_mod.transport);
 		jp_mutex_unlock(jp_mod.lock);
-		nap_ms(2);
+		jp_sleep_ms(2);
 		jp_mutex_lock(jp_mod.lock);
 	}
 	/* Leave no card verified behind us (doc/card.md §6). */

@@ -2,12 +2,11 @@
  * C_GetSlotInfo and C_WaitForSlotEvent. Listing readers sends no APDU. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jpki/log.h"
+#include "jpki/sleep.h"
 #include "p11.h"
 
 static const char *const purpose[2] = { "User Authentication", "Digital Signature" };
@@ -289,14 +288,6 @@ out:
 	return rv;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* A slot with an event pending: clears it. A slot the "tokens" option
  * hides has no ID the application may use (C_GetSlotInfo refuses it):
  * its events are dropped, never reported. */
@@ -360,7 +351,7 @@ CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PT
 		jp_mutex_unlock(jp_mod.lock);
 		e = jp_mod.transport->ops->wait_change(jp_mod.transport, st, n, (unsigned)-1);
 		if (e != JP_OK && e != JP_E_TIMEOUT && e != JP_E_CANCELLED)
-			nap_ms(250);   /* no daemon yet: do not spin */
+			jp_sleep_ms(250);   /* no daemon yet: do not spin */
 		jp_mutex_lock(jp_mod.lock);
 		jp_mod.waiters--;
 		if (jp_mod.finalizing || !jp_mod.initialized) {
