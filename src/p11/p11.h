@@ -464,8 +464,7 @@ CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PT
 /* token.c */
 CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info);
 /* session.c */
-CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
-                          CK_NOTIFY notify, CK_SESSION_HANDLE_PTR out);
+CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE_PTR out);
 CK_RV jp_p11_close_session(CK_SESSION_HANDLE h);
 CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id);
 CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info);
