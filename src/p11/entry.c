@@ -99,9 +99,12 @@ JP_ENTRY(SetPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len
 
 /* ---- sessions ---- */
 
+/* The module never calls back (no surrender, no events): app and notify
+ * are not kept. */
 JP_ENTRY(OpenSession, (CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
                        CK_SESSION_HANDLE_PTR out),
-         ("slot=%lu flags=0x%lx", id, flags), jp_p11_open_session(id, flags, app, notify, out))
+         ("slot=%lu flags=0x%lx", id, flags),
+         ((void)app, (void)notify, jp_p11_open_session(id, flags, out)))
 JP_ENTRY(CloseSession, (CK_SESSION_HANDLE h), ("session=%lu", h), jp_p11_close_session(h))
 JP_ENTRY(CloseAllSessions, (CK_SLOT_ID id), ("slot=%lu", id), jp_p11_close_all_sessions(id))
 JP_ENTRY(GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info), ("session=%lu", h),
@@ -109,10 +112,11 @@ JP_ENTRY(GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info), ("sess
 /* The state of an operation includes what the card signs: it is not
  * handed out. */
 JP_ENTRY(GetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG_PTR len),
-         ("session=%lu", h), jp_p11_refuse(h, !len, CKR_FUNCTION_NOT_SUPPORTED))
+         ("session=%lu", h), ((void)state, jp_p11_refuse(h, !len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(SetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG len,
                              CK_OBJECT_HANDLE enc_key, CK_OBJECT_HANDLE auth_key),
-         ("session=%lu", h), jp_p11_refuse(h, !state, CKR_FUNCTION_NOT_SUPPORTED))
+         ("session=%lu", h), ((void)len, (void)enc_key, (void)auth_key,
+                              jp_p11_refuse(h, !state, CKR_FUNCTION_NOT_SUPPORTED)))
 /* The user type, never the PIN nor its length. */
 JP_ENTRY(Login, (CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len),
          ("session=%lu user=%lu", h, user), jp_p11_login(h, user, pin, len))
@@ -155,26 +159,30 @@ JP_ENTRY(EncryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE
 JP_ENTRY(Encrypt, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
                    CK_ULONG_PTR out_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)out,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(EncryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
                          CK_ULONG_PTR out_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)out,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(EncryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len),
-         ("session=%lu", h), jp_p11_refuse(h, !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ("session=%lu", h), ((void)out, jp_p11_refuse(h, !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(DecryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
          ("session=%lu " JP_MECH_FMT " key=%lu", h, JP_MECH_ARGS(m), k),
          jp_p11_refuse(h, !m, CKR_FUNCTION_NOT_SUPPORTED))
 JP_ENTRY(Decrypt, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
                    CK_ULONG_PTR out_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)out,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(DecryptUpdate, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out,
                          CK_ULONG_PTR out_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)out,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(DecryptFinal, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR out_len),
-         ("session=%lu", h), jp_p11_refuse(h, !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ("session=%lu", h), ((void)out, jp_p11_refuse(h, !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 
 /* ---- digests, signatures, verification ---- */
 
@@ -207,7 +215,8 @@ JP_ENTRY(SignRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HA
 JP_ENTRY(SignRecover, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
                        CK_ULONG_PTR sig_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !sig_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)sig,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !sig_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(VerifyInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k),
          ("session=%lu " JP_MECH_FMT " key=%lu", h, JP_MECH_ARGS(m), k),
          jp_p11_verify_init(h, m, k))
@@ -224,8 +233,9 @@ JP_ENTRY(VerifyRecoverInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_
 JP_ENTRY(VerifyRecover, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len,
                          CK_BYTE_PTR out, CK_ULONG_PTR out_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(sig, sig_len) || !out_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)out,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(sig, sig_len) || !out_len,
+                        CKR_FUNCTION_NOT_SUPPORTED)))
 
 /* ---- dual-function operations: each needs encryption or decryption ---- */
 
@@ -233,8 +243,9 @@ JP_ENTRY(VerifyRecover, (CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len,
 	JP_ENTRY(name, (CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out, \
 	                CK_ULONG_PTR out_len), \
 	         ("session=%lu", h), \
-	         jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, \
-	                       CKR_FUNCTION_NOT_SUPPORTED))
+	         ((void)out, \
+	          jp_p11_refuse(h, JP_NULL_WITH_LEN(in, in_len) || !out_len, \
+	                        CKR_FUNCTION_NOT_SUPPORTED)))
 JP_DUAL(DigestEncryptUpdate)
 JP_DUAL(DecryptDigestUpdate)
 JP_DUAL(SignEncryptUpdate)
@@ -257,7 +268,8 @@ JP_ENTRY(GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE
 JP_ENTRY(WrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wrapping,
                    CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR out_len),
          ("session=%lu " JP_MECH_FMT " key=%lu", h, JP_MECH_ARGS(m), k),
-         jp_p11_refuse(h, !m || !out_len, CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)wrapping, (void)out,
+          jp_p11_refuse(h, !m || !out_len, CKR_FUNCTION_NOT_SUPPORTED)))
 JP_ENTRY(UnwrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE unwrapping,
                      CK_BYTE_PTR in, CK_ULONG in_len, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
                      CK_OBJECT_HANDLE_PTR out),

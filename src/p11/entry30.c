@@ -95,18 +95,20 @@ JP_ENTRY(SessionCancel, (CK_SESSION_HANDLE h, CK_FLAGS flags),
 	                CK_BYTE_PTR ad, CK_ULONG ad_len, CK_BYTE_PTR in, CK_ULONG in_len, \
 	                CK_BYTE_PTR out, CK_ULONG_PTR out_len), \
 	         ("session=%lu", h), \
-	         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
-	                          JP_NULL_WITH_LEN(ad, ad_len) || JP_NULL_WITH_LEN(in, in_len) || \
-	                          !out_len, \
-	                       CKR_FUNCTION_NOT_SUPPORTED))
+	         ((void)out, \
+	          jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
+	                           JP_NULL_WITH_LEN(ad, ad_len) || JP_NULL_WITH_LEN(in, in_len) || \
+	                           !out_len, \
+	                        CKR_FUNCTION_NOT_SUPPORTED)))
 #define JP_MSG_CRYPT_NEXT(name) \
 	JP_ENTRY(name, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len, \
 	                CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len, \
 	                CK_FLAGS flags), \
 	         ("session=%lu flags=0x%lx", h, flags), \
-	         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
-	                          JP_NULL_WITH_LEN(in, in_len) || !out_len, \
-	                       CKR_FUNCTION_NOT_SUPPORTED))
+	         ((void)out, \
+	          jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || \
+	                           JP_NULL_WITH_LEN(in, in_len) || !out_len, \
+	                        CKR_FUNCTION_NOT_SUPPORTED)))
 
 JP_MSG_INIT(MessageEncryptInit)
 JP_MSG_CRYPT(EncryptMessage)
@@ -124,17 +126,19 @@ JP_MSG_INIT(MessageSignInit)
 JP_ENTRY(SignMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
                        CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len) ||
-                          !sig_len,
-                       CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)sig,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len) ||
+                           !sig_len,
+                        CKR_FUNCTION_NOT_SUPPORTED)))
 JP_MSG_BEGIN(SignMessageBegin)
 /* Next without a signature buffer is legal (more parts follow). */
 JP_ENTRY(SignMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
                            CK_BYTE_PTR in, CK_ULONG in_len, CK_BYTE_PTR sig,
                            CK_ULONG_PTR sig_len),
          ("session=%lu", h),
-         jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len),
-                       CKR_FUNCTION_NOT_SUPPORTED))
+         ((void)sig, (void)sig_len,
+          jp_p11_refuse(h, JP_NULL_WITH_LEN(param, param_len) || JP_NULL_WITH_LEN(in, in_len),
+                        CKR_FUNCTION_NOT_SUPPORTED)))
 JP_MSG_FINAL(MessageSignFinal)
 
 JP_MSG_INIT(MessageVerifyInit)

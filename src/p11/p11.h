@@ -593,8 +593,7 @@ void jp_sessions_drop_reader_inlock(const jp_reader *r);
 void jp_session_ops_clear(jp_session *s);
 
 /* session.c */
-CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
-                          CK_NOTIFY notify, CK_SESSION_HANDLE_PTR out);
+CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE_PTR out);
 CK_RV jp_p11_close_session(CK_SESSION_HANDLE h);
 CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id);
 CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info);

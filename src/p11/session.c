@@ -121,8 +121,7 @@ static CK_RV last_session_logout_held(jp_reader *r, jp_token *t)
 	return rv;
 }
 
-CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
-                          CK_NOTIFY notify, CK_SESSION_HANDLE_PTR out)
+CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE_PTR out)
 {
 	CK_RV rv;
 	jp_reader *r = NULL;
