@@ -39,14 +39,16 @@ out:
 	return rc;
 }
 
-/* A refusal by status word that SELECT + P2 80 may not get: the card may
- * not know the short EF identifier (6A86, 6A82 in doc/card.md §11), or the
- * JPKI AP is no longer current (someone else selected another one). Not
- * transport errors or garbage: those end the call as they did before. */
-static int sfi_retryable(jp_err rc)
+/* The answers to the short form that SELECT + P2 80 may not get: the card
+ * does not know the short EF identifier (6A86, 6A82 in doc/card.md §11), or
+ * the JPKI AP is no longer current (6986: someone else selected another
+ * application; the old way selects it again). Anything else ends the call
+ * as it did before: 6982 would be the same with P2 80, and a second
+ * signature after a failed one (6F00, garbage, a transport error) is not
+ * what the caller asked for. */
+static int sfi_fallback(jp_err rc, uint16_t sw)
 {
-	return rc >= JP_E_FILE_NOT_FOUND && rc <= JP_E_CARD_ERROR && rc != JP_E_PIN_INCORRECT &&
-	       rc != JP_E_PIN_LOCKED;
+	return rc != JP_OK && (sw == 0x6A86 || sw == 0x6A82 || sw == 0x6986);
 }
 
 jp_err jp_card_sign_scheme(jp_card *card, jp_key key, jp_sign_scheme scheme, const uint8_t *in,
@@ -93,7 +95,7 @@ jp_err jp_card_sign_scheme(jp_card *card, jp_key key, jp_sign_scheme scheme, con
 			card->sfi = JP_AVAIL_PRESENT;
 			goto signed_ok;
 		}
-		if (!sfi_retryable(rc))
+		if (!sfi_fallback(rc, sw))
 			goto out;
 		sfi_sw = sw;
 		rsp_len = sizeof(rsp);

@@ -401,7 +401,7 @@ static void read_pins(const char *card_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--sfi]\n"
+	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi]\n"
 	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N]\n");
 	exit(2);
 }
@@ -432,8 +432,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[a], "--rss") && a + 1 < argc)
 			nrss = strtoul(argv[++a], NULL, 10);
 #ifdef BENCH_INPROC
-		else if (!strcmp(argv[a], "--sfi"))
-			emu_opts.sfi = 1;      /* a card that signs by short EF identifier */
+		else if (!strcmp(argv[a], "--no-sfi"))
+			emu_opts.no_sfi_sw = 0x6A86;   /* a card without short EF identifiers */
 #endif
 		else
 			usage();
@@ -452,8 +452,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: cannot write %s\n", getenv("BENCH_APDU_LOG"));
 	jp_emu_reader_insert(jp_emu_reader_add("Bench Reader"), emu);
 	printf("In-process: test module + emulator (%s)%s\n", card_dir,
-	       emu_opts.sfi ? ", card signs by short EF identifier (doc/card.md §11)" :
-	                      ", card without signing by short EF identifier");
+	       emu_opts.no_sfi_sw ? ", card without signing by short EF identifier (6A86)" :
+	                          ", card signs by short EF identifier (doc/card.md §11)");
 #else
 	if (!module)
 		usage();

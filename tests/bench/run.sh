@@ -31,8 +31,8 @@ else
 	"$b/bench-inproc" -n "$n_in" || status=1
 fi
 echo
-echo "==== 1b. in-process, a card that signs by short EF identifier (doc/card.md §11) ===="
-"$b/bench-inproc" -n "$n_in" --sfi || status=1
+echo "==== 1b. in-process, a card without signing by short EF identifier (--no-sfi) ===="
+"$b/bench-inproc" -n "$n_in" --no-sfi || status=1
 
 echo
 echo "==== 2. the real module through pcscd + vpcd + the emulator program ===="
@@ -46,13 +46,13 @@ else
 		: >"$JP_EMU_LOG"
 		"$b/bench-module" --module "$module" --apdu-log "$JP_EMU_LOG" --card "$JP_CARD_DIR" -n "$n_pcsc" || status=1
 		echo
-		echo "==== 2b. the same, the card signing by short EF identifier (--sfi) ===="
-		if jp_emu_restart --sfi 2>/dev/null; then
+		echo "==== 2b. the same, a card without signing by short EF identifier (--no-sfi) ===="
+		if jp_emu_restart --no-sfi 2>/dev/null; then
 			: >"$JP_EMU_LOG"
 			"$b/bench-module" --module "$module" --apdu-log "$JP_EMU_LOG" --card "$JP_CARD_DIR" -n "$n_pcsc" || status=1
 			jp_emu_restart 2>/dev/null || status=1
 		else
-			echo "FAILED: emulator restart with --sfi"
+			echo "FAILED: emulator restart with --no-sfi"
 			status=1
 		fi
 		echo

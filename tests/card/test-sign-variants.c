@@ -74,7 +74,6 @@ static void sfi(uint16_t no_sfi_sw)
 
 	snprintf(what, sizeof(what), on ? "SFI" : "no SFI, %04X", no_sfi_sw);
 	memset(&o, 0, sizeof(o));
-	o.sfi = on;
 	o.no_sfi_sw = no_sfi_sw;
 	CT_START(&c, 1, &o);
 	is_int(jp_card_sfi_avail(c.card), JP_AVAIL_UNKNOWN, "[%s] unknown before a signature", what);
@@ -132,7 +131,6 @@ static void sfi_other_app(void)
 	                                 0x00, 0x01, 0x01, 0x04, 0x08 };
 
 	memset(&o, 0, sizeof(o));
-	o.sfi = 1;
 	CT_START(&c, 1, &o);
 	is_int(ct_verify(&c, JP_KEY_AUTH, ct_pin(1, 0), NULL), JP_OK, "[other app] auth PIN");
 	is_int(jp_card_sign(c.card, JP_KEY_AUTH, di, sizeof(di), sig, &sig_len), JP_OK,
@@ -169,7 +167,7 @@ static void pss(int card_pss, int p1_off, int on_sfi)
 		memset(&o, 0, sizeof(o));
 		o.pss = card_pss;
 		o.sign_p1_off = p1_off ? 1u << 4 : 0;
-		o.sfi = on_sfi;
+		o.no_sfi_sw = on_sfi ? 0 : 0x6A86;
 		CT_START(&c, 1, &o);
 		is_int(ct_verify(&c, key, ct_pin(1, (int)key), NULL), JP_OK, "[%s] %s PIN", what, kn);
 		a0 = jp_emu_apdu_count(c.e);

@@ -121,7 +121,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 	tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
 	page_ok TLSv1.2
 	tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
-	last=$(jp_last_sign)
+	last=$(jp_last_signed)
 	[ "$(jp_count_sign)" -eq $((n0 + 1)) ] &&
 		case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
 	tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"

@@ -154,7 +154,7 @@ plain pkeyutl -verify -pubin -inkey "$D/auth.pub" -in "$D/msg.sha256" \
 tap_ok $? "the signature verifies with the certificate's key"
 hash=$(od -An -v -tx1 "$D/msg.sha256" | tr -d ' \n' | tr a-f A-F)
 [ "$(jp_count_sign "$n0")" -eq 1 ] && [ "$(jp_count_verify "$n0")" -eq 1 ] &&
-	[ "$(jp_last_sign)" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
+	[ "$(jp_last_signed)" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
 tap_ok $? "one VERIFY, one SIGN APDU carrying DigestInfo(SHA-256, hash)"
 
 echo "# req -new -x509 with the authentication key"
