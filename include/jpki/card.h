@@ -172,15 +172,19 @@ jp_err jp_card_cert_avail(jp_card *card, jp_key key, jp_avail *avail);
 jp_err jp_card_sign_cert_avail(jp_card *card, jp_avail *avail);
 
 /* Empty VERIFY: *tries = tries left (0 = blocked: 63C0 or 6983/6984).
- * Uses no try. JP_E_NO_KEY if the card has no such PIN (no signing key). */
+ * Uses no try. JP_E_NO_KEY if the card has no such PIN (no signing key).
+ * The answer becomes the card object's retry counter. */
 jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries);
-/* Checks the policy (no APDU on a bad PIN), then VERIFY. The card sees
- * the normalized PIN. On JP_E_PIN_INCORRECT *tries is the tries left;
- * JP_E_PIN_LOCKED when this try blocked it or it already was. *tries may
- * be NULL. */
+/* The whole PIN rule, so callers only map the error (doc/card.md §4-5):
+ * the policy (JP_E_PIN_LEN_RANGE / JP_E_PIN_INVALID, no APDU), the PIN
+ * normalized once; a PIN known to be blocked gets no VERIFY
+ * (JP_E_PIN_LOCKED; an unknown counter costs one retry query first); then
+ * VERIFY. *tries (may be NULL) is the card object's retry counter after
+ * the call: the tries left, 0 blocked, -1 unknown (a lost answer, a bare
+ * 6300: the next call asks the card first). */
 jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len, int *tries);
-/* VERIFY old, then CHANGE REFERENCE DATA new; both checked by the policy
- * before any APDU. */
+/* The same rule for VERIFY old, then CHANGE REFERENCE DATA new (both PINs
+ * through the policy before any APDU, in one transaction). */
 jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, size_t old_len,
                           const uint8_t *new_pin, size_t new_len, int *tries);
 /* COMPUTE DIGITAL SIGNATURE over in (1..245 bytes; the card adds PKCS#1

@@ -46,6 +46,8 @@ struct jp_card {
 
 	int ext;                          /* JP_EXT_*: extended READ BINARY */
 	int verified[2];                  /* by us, since the last reset */
+	int tries[2];                     /* tries left as the card last told us;
+	                                     -1 unknown (pin.c owns it) */
 	int key_absent[2];                /* SELECT of its EFs gave 6A82 */
 	jp_avail cert_avail[2];           /* per key: avail.c, kept across resets */
 	int ef0008_absent;                /* no usable EF 0008: ask the cert EFs */

@@ -347,6 +347,7 @@ jp_err jp_card_open(jp_link *link, jp_card **out)
 	}
 	card->link = link;
 	card->kind = JP_CARD_KIND_UNKNOWN;
+	card->tries[JP_KEY_AUTH] = card->tries[JP_KEY_SIGN] = -1;   /* not asked yet */
 	/* A reset by someone else while we identify: once more, afresh. */
 	for (attempt = 0; attempt < 2; attempt++) {
 		rc = jp_card_begin(card);

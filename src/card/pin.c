@@ -1,4 +1,9 @@
-/* Retry query, VERIFY and CHANGE REFERENCE DATA (doc/card.md §4).
+/* Retry query, VERIFY and CHANGE REFERENCE DATA (doc/card.md §4), and the
+ * whole rule around them, owned here: the policy (pin-policy.c, once, no
+ * APDU on a PIN the card must never see), the retry counter (card->tries,
+ * kept from every answer that carries it), and "a blocked PIN never gets a
+ * PIN-bearing command" (no try is ever spent on a blocked PIN, and one
+ * that the card would reject anyway could only confuse its counter).
  * PIN bytes never reach a log from here (jp_transport_transmit logs
  * through jp_log_apdu, which redacts INS 20 and 24 bodies), and every
  * buffer that held them is wiped before it goes out of scope. */
@@ -58,10 +63,44 @@ jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries)
 		if (rc == JP_OK || rc == JP_E_PIN_INCORRECT)
 			rc = JP_E_BAD_RESPONSE;   /* no counter in it */
 	}
+	if (rc == JP_OK)
+		card->tries[key] = *tries;
 out:
 	if (locked)
 		jp_card_end(card);
 	return rc;
+}
+
+/* The rule for every PIN-bearing command: a blocked PIN never gets one.
+ * An unknown counter costs one retry query first. JP_OK when the PIN may
+ * be sent. Transaction held. */
+static jp_err guard_blocked_inlock(jp_card *card, jp_key key)
+{
+	jp_err rc = JP_OK;
+	int t;
+
+	if (card->tries[key] < 0)
+		rc = jp_card_pin_tries(card, key, &t);
+	if (rc == JP_OK && card->tries[key] == 0)
+		rc = JP_E_PIN_LOCKED;
+	return rc;
+}
+
+/* After a VERIFY-bearing command that ended in rc, the VERIFY having said
+ * t (-1: no count in its answer). Any other outcome (a lost answer, a bare
+ * 6300, a failure after the VERIFY) leaves the counter unknown: the card
+ * may have used a try, and a stale count would hide the final try or send
+ * the next VERIFY to a blocked PIN. */
+static void note_tries(jp_card *card, jp_key key, jp_err rc, int t)
+{
+	if (rc == JP_OK)
+		card->tries[key] = jp_pin_max_tries(key);
+	else if (rc == JP_E_PIN_LOCKED)
+		card->tries[key] = 0;
+	else if (rc == JP_E_PIN_INCORRECT && t >= 0)
+		card->tries[key] = t;
+	else
+		card->tries[key] = -1;
 }
 
 jp_err jp_card_verify_inlock(jp_card *card, jp_key key, const uint8_t *pin, size_t len,
@@ -103,10 +142,9 @@ jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len,
 	jp_err rc = JP_E_ARGS;
 	uint8_t norm[JP_PIN_MAX];
 	size_t norm_len = 0;
+	int t = -1, locked = 0;
 
 	memset(norm, 0, sizeof(norm));
-	if (tries)
-		*tries = -1;
 	if (!card || !key_ok(key))
 		goto out;
 	/* The policy first: a PIN the card must never see costs nothing. */
@@ -116,9 +154,17 @@ jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len,
 	rc = jp_card_begin(card);
 	if (rc != JP_OK)
 		goto out;
-	rc = jp_card_verify_inlock(card, key, norm, norm_len, tries);
-	jp_card_end(card);
+	locked = 1;
+	rc = guard_blocked_inlock(card, key);
+	if (rc != JP_OK)
+		goto out;
+	rc = jp_card_verify_inlock(card, key, norm, norm_len, &t);
+	note_tries(card, key, rc, t);
 out:
+	if (locked)
+		jp_card_end(card);
+	if (tries)
+		*tries = card && key_ok(key) ? card->tries[key] : -1;
 	jp_wipe(norm, sizeof(norm));
 	return rc;
 }
@@ -131,12 +177,10 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 	uint8_t rsp[64];
 	size_t old_n = 0, new_n = 0, rsp_len = sizeof(rsp);
 	uint16_t sw = 0;
-	int locked = 0;
+	int locked = 0, t = -1, sent = 0;
 
 	memset(old_norm, 0, sizeof(old_norm));
 	memset(new_norm, 0, sizeof(new_norm));
-	if (tries)
-		*tries = -1;
 	if (!card || !key_ok(key))
 		goto out;
 	rc = jp_pin_normalize(key, old_pin, old_len, old_norm, &old_n);
@@ -151,7 +195,11 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 	if (rc != JP_OK)
 		goto out;
 	locked = 1;
-	rc = jp_card_verify_inlock(card, key, old_norm, old_n, tries);
+	rc = guard_blocked_inlock(card, key);
+	if (rc != JP_OK)
+		goto out;
+	sent = 1;
+	rc = jp_card_verify_inlock(card, key, old_norm, old_n, &t);
 	if (rc != JP_OK)
 		goto out;
 	/* P1 01: the data field is the new reference data only. */
@@ -165,8 +213,12 @@ jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, siz
 	if (rc != JP_OK)
 		JP_WARN("card: CHANGE REFERENCE DATA answered %04X", sw);
 out:
+	if (sent)
+		note_tries(card, key, rc, t);
 	if (locked)
 		jp_card_end(card);
+	if (tries)
+		*tries = card && key_ok(key) ? card->tries[key] : -1;
 	jp_wipe(old_norm, sizeof(old_norm));
 	jp_wipe(new_norm, sizeof(new_norm));
 	return rc;

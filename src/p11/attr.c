@@ -1,6 +1,6 @@
 /* Attribute access: the C_GetAttributeValue rules of PKCS#11 v2.40 §5.7.5
- * in one place (jp_attr_get), template matching for C_FindObjects, and the
- * object-management functions a write-protected token refuses. */
+ * in one place (jp_attr_get), template matching for C_FindObjects,
+ * C_GetAttributeValue and C_SetAttributeValue (refused: read-only). */
 #include "config.h"
 
 #include <string.h>
@@ -108,56 +108,18 @@ int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 	return match;
 }
 
-/* The object of a call, visible to its session, once the caller's
- * pointers are known usable (args_ok). Global lock held. */
-static CK_RV object_inlock(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok, jp_object **o)
-{
-	CK_RV rv = CKR_ARGUMENTS_BAD;
-	jp_session *s = NULL;
-
-	*o = NULL;
-	if (args_ok)
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK) {
-		*o = jp_object_lookup_inlock(s, ho);
-		if (!*o)
-			rv = CKR_OBJECT_HANDLE_INVALID;
-	}
-	return rv;
-}
-
-/* A call every object refuses: our objects are read-only (CKA_MODIFIABLE,
- * CKA_COPYABLE and CKA_DESTROYABLE false, §4.4.1), so after the checks any
- * object call makes the answer is CKR_ACTION_PROHIBITED. */
-static CK_RV prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok)
-{
-	CK_RV rv;
-	jp_object *o;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = object_inlock(hs, ho, args_ok, &o);
-	if (rv == CKR_OK)
-		rv = CKR_ACTION_PROHIBITED;
-	jp_leave();
-out:
-	return rv;
-}
-
 CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
 	CK_RV rv;
+	jp_session *s;
 	jp_object *o;
 
-	rv = jp_enter();
+	rv = jp_object_enter(hs, ho, tmpl || !count, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_inlock(hs, ho, tmpl || !count, &o);
-	if (rv == CKR_OK)
-		rv = jp_attr_get(o, tmpl, count);
-	jp_leave();
+	rv = jp_attr_get(o, tmpl, count);
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -165,61 +127,5 @@ out:
 CK_RV jp_p11_set_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
                                  CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
-	return prohibited(hs, ho, tmpl || !count);
-}
-
-/* The sum of the attribute values: what the object costs us in memory
- * (§5.7.4 leaves the meaning to the module). */
-CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG_PTR size)
-{
-	CK_RV rv;
-	jp_object *o;
-	CK_ULONG sum = 0;
-	size_t i;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	rv = object_inlock(hs, ho, size != NULL, &o);
-	if (rv == CKR_OK) {
-		for (i = 0; i < o->nattrs; i++)
-			sum += o->attrs[i].len;
-		*size = sum;
-	}
-	jp_leave();
-out:
-	return rv;
-}
-
-/* The card's files cannot be written: the token is write-protected
- * (CKF_WRITE_PROTECTED), for token and session objects alike. */
-CK_RV jp_p11_create_object(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
-                           CK_OBJECT_HANDLE_PTR ho)
-{
-	CK_RV rv;
-	jp_session *s;
-
-	rv = jp_enter();
-	if (rv != CKR_OK)
-		goto out;
-	if ((!tmpl && count) || !ho)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK)
-		rv = CKR_TOKEN_WRITE_PROTECTED;
-	jp_leave();
-out:
-	return rv;
-}
-
-CK_RV jp_p11_copy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ATTRIBUTE_PTR tmpl,
-                         CK_ULONG count, CK_OBJECT_HANDLE_PTR hnew)
-{
-	return prohibited(hs, ho, (tmpl || !count) && hnew);
-}
-
-CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
-{
-	return prohibited(hs, ho, 1);
+	return jp_object_prohibited(hs, ho, tmpl || !count);
 }

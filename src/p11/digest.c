@@ -9,9 +9,7 @@
 
 static size_t op_hash_len(const jp_op *op)
 {
-	const jp_mech *m = jp_mech_find(op->mech, CKF_DIGEST);
-
-	return m ? jp_hash_len(m->hash) : 0;
+	return jp_hash_len(op->mech->hash);
 }
 
 /* Feeds the single-part data and writes the digest (jp_op_finish_fn). */
@@ -20,7 +18,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 {
 	CK_RV rv = CKR_OK;
 	jp_err e = JP_OK;
-	jp_op *op = &s->digest;
+	jp_op *op = &s->ops[JP_OP_DIGEST];
 	size_t hl = op_hash_len(op), n = JP_HASH_MAX;
 	uint8_t md[JP_HASH_MAX];
 
@@ -50,13 +48,11 @@ CK_RV jp_p11_digest_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech)
 	jp_session *s;
 	const jp_mech *m = NULL;
 
-	rv = jp_enter();
+	rv = jp_op_init_enter(hs, JP_OP_DIGEST, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_op_init_check_inlock(hs, JP_OP_DIGEST, mech, &s, &m);
-	if (rv == CKR_OK)
-		rv = jp_op_start(s, JP_OP_DIGEST, m, CK_INVALID_HANDLE);
-	jp_leave();
+	rv = jp_op_start(s, JP_OP_DIGEST, m, CK_INVALID_HANDLE);
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

@@ -44,13 +44,13 @@ static CK_RV session_cancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
 		goto out;
 	if ((flags & CKF_FIND_OBJECTS) && s->find_active)
 		jp_find_clear(s);
-	if ((flags & CKF_SIGN) && s->sign_active)
-		jp_op_end(s, JP_OP_SIGN);
-	if ((flags & CKF_VERIFY) && s->verify_active)
+	if (flags & CKF_SIGN)
+		jp_op_end(s, JP_OP_SIGN);       /* nothing to end when not active */
+	if (flags & CKF_VERIFY)
 		jp_op_end(s, JP_OP_VERIFY);
-	if ((flags & CKF_DIGEST) && s->digest_active)
+	if (flags & CKF_DIGEST)
 		jp_op_end(s, JP_OP_DIGEST);
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

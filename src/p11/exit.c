@@ -58,7 +58,9 @@ static void exit_unpower(void *unused)
 			    r->unpower_pending) {
 				JP_INFO("p11: exit without C_Finalize: power-cycling the card in \"%s\"",
 				        r->name);
-				(void)jp_logout_card_inlock(r);
+				jp_reader_take(r);
+				(void)jp_logout_card_held(r);
+				jp_reader_give(r);
 			}
 		}
 	}

@@ -16,26 +16,19 @@ void jp_find_clear(jp_session *s)
 	s->find_active = 0;
 }
 
-/* The handles of the objects session hs may see that match. */
-static CK_RV snapshot_inlock(CK_SESSION_HANDLE hs, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+/* The handles of the objects session s may see that match. */
+static CK_RV snapshot_held(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 {
-	CK_RV rv;
-	jp_session *s = NULL;
+	CK_RV rv = CKR_OK;
 	jp_token *t;
 	size_t i, n = 0;
 
-	rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && s->find_active)
+	if (s->find_active)
 		rv = CKR_OPERATION_ACTIVE;
 	/* The objects follow the login state (object.c); this may read a
-	 * certificate the first time (card I/O: other threads run meanwhile,
-	 * so the session is looked up again after it). */
+	 * certificate the first time (card I/O, the reader held). */
 	if (rv == CKR_OK)
-		rv = jp_token_objects_ensure_inlock(s->reader, s->key);
-	if (rv == CKR_OK)
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && s->find_active)
-		rv = CKR_OPERATION_ACTIVE;
+		rv = jp_token_objects_ensure_held(s->reader, s->key);
 	if (rv != CKR_OK)
 		goto out;
 	t = jp_session_token(s);
@@ -63,12 +56,19 @@ out:
 CK_RV jp_p11_find_objects_init(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count)
 {
 	CK_RV rv;
+	jp_session *s;
 
-	rv = jp_enter();
+	if (!tmpl && count) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = jp_enter_session(hs, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = (!tmpl && count) ? CKR_ARGUMENTS_BAD : snapshot_inlock(hs, tmpl, count);
-	jp_leave();
+	rv = snapshot_held(s, tmpl, count);
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -80,21 +80,23 @@ CK_RV jp_p11_find_objects(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE_PTR out_h, CK_U
 	jp_session *s;
 	CK_ULONG n = 0;
 
-	rv = jp_enter();
+	if (!count || (!out_h && max)) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = jp_enter_session(hs, &s);
 	if (rv != CKR_OK)
 		goto out;
-	if (!count || (!out_h && max))
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && !s->find_active)
+	if (!s->find_active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	if (rv == CKR_OK) {
+	} else {
 		while (n < max && s->found_pos < s->nfound)
 			out_h[n++] = s->found[s->found_pos++];
 		*count = n;
 	}
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -104,15 +106,14 @@ CK_RV jp_p11_find_objects_final(CK_SESSION_HANDLE hs)
 	CK_RV rv;
 	jp_session *s;
 
-	rv = jp_enter();
+	rv = jp_enter_session(hs, &s);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(hs, &s);
-	if (rv == CKR_OK && !s->find_active)
+	if (!s->find_active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	if (rv == CKR_OK)
+	else
 		jp_find_clear(s);
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }

@@ -5,11 +5,9 @@
 #define _GNU_SOURCE 1
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jpki/log.h"
@@ -18,34 +16,6 @@
 jp_module jp_mod;
 
 #define JP_RESERVED_MAX 4096
-
-CK_RV jp_check_init(void)
-{
-	/* A forked child inherits jp_mod but did not initialize: PKCS#11
-	 * v2.40 §6.7.1 wants it to call C_Initialize itself. */
-	return (jp_mod.initialized && jp_mod.pid == getpid()) ? CKR_OK
-	                                                      : CKR_CRYPTOKI_NOT_INITIALIZED;
-}
-
-CK_RV jp_enter(void)
-{
-	CK_RV rv = jp_check_init();
-
-	if (rv != CKR_OK)
-		goto out;
-	jp_mutex_lock(jp_mod.lock);
-	if (!jp_mod.initialized || jp_mod.finalizing) {
-		jp_mutex_unlock(jp_mod.lock);
-		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
-	}
-out:
-	return rv;
-}
-
-void jp_leave(void)
-{
-	jp_mutex_unlock(jp_mod.lock);
-}
 
 /* Copies pReserved into out if it is a printable, NUL-terminated string
  * (p11-kit's x-init-reserved), reading through process_vm_readv so that a
@@ -224,15 +194,7 @@ out:
 	return rv;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* A thread is in card I/O, or waiting for a reader, without the global lock. */
+/* A thread holds a reader or waits for one (io.c). */
 static int readers_pinned_inlock(void)
 {
 	size_t i;
@@ -261,19 +223,22 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 	/* Wake C_WaitForSlotEvent callers: they return
 	 * CKR_CRYPTOKI_NOT_INITIALIZED (PKCS#11 v2.40 §5.5). Cancel again
 	 * until they are all out: one may not have started waiting yet. Calls
-	 * in card I/O (without the global lock, io.c) finish theirs first. */
+	 * holding a reader or waiting for one (io.c) finish first. */
 	while (jp_mod.waiters > 0 || readers_pinned_inlock()) {
 		if (jp_mod.waiters > 0 && jp_mod.transport)
 			(void)jp_mod.transport->ops->cancel(jp_mod.transport);
 		jp_mutex_unlock(jp_mod.lock);
-		nap_ms(2);
+		jp_nap_ms(2);
 		jp_mutex_lock(jp_mod.lock);
 	}
 	/* Leave no card verified behind us (doc/card.md §6). */
 	for (i = 0; i < jp_mod.nreaders; i++) {
 		jp_reader *r = jp_mod.readers[i];
-		if (r->card && (r->tokens[0].logged_in || r->tokens[1].logged_in))
-			(void)jp_logout_card_inlock(r);
+		if (r->card && (r->tokens[0].logged_in || r->tokens[1].logged_in)) {
+			jp_reader_take(r);
+			(void)jp_logout_card_held(r);
+			jp_reader_give(r);
+		}
 	}
 	jp_mutex_unlock(jp_mod.lock);
 	module_teardown(0);

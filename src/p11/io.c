@@ -1,33 +1,35 @@
-/* The card I/O bracket (doc/design.md §3: a global lock for the tables and a
- * per-reader lock held across card I/O and its PC/SC transaction; order
- * global → reader). Every C_* that talks to a card does it here:
+/* A reader held for a call, and card I/O inside that call (doc/design.md
+ * §3: a global lock for the tables, a lock per reader for everything about
+ * the card in it; order reader → global).
  *
- *     rv = jp_card_enter_inlock(r, &io, flags);   // global lock held
+ *     rv = jp_enter_session(h, &s);          // s's reader and the global lock held
+ *     r = s->reader;
+ *     ... checks on s, its token, its objects ...
+ *     rv = jp_io_begin(r, &io, 0);           // the reader's lock only
  *     if (rv == CKR_OK) {
- *             e = jp_card_sign(io.card, ...);     // reader lock only
- *             rv = jp_card_leave(&io, e);         // global lock held again
+ *             e = jp_card_sign(io.card, ...);
+ *             rv = jp_io_end(&io, e);        // the global lock again
  *     }
+ *     ... s, its token and objects are as they were: nobody else changes
+ *         them without r's lock ...
+ *     jp_leave_reader(r);
  *
- * enter pins the reader (it is not freed meanwhile), waits — without the
- * global lock — while another thread uses it, marks it busy, takes its
- * lock, DROPS the global lock, and begins a transaction. So a slow card
- * (hundreds of ms for a signature over NFC) blocks only the callers that
- * need that reader; everything else (slot and session info, other
- * readers) goes on. Between enter and leave the caller touches io->card
- * and its own locals, nothing of the module's state. leave ends the
- * transaction, drops the reader lock, re-takes the global lock, gives the
- * reader back, and applies what the I/O found: removal, a reset by another
- * program (both tokens logged out), a power cycle done or still owed, and
- * whether the card is still the one the I/O used (another thread may have
- * seen it removed: then CKR_DEVICE_REMOVED). Sessions looked up before
- * enter may be gone after leave: callers look them up again by handle.
+ * jp_reader_take pins the reader (it is not freed meanwhile), lets go of
+ * the global lock while it waits for the reader's, takes the global lock
+ * again and brings the reader's state up to date with the card generation
+ * (a removal seen by another call meanwhile). The call then holds the
+ * reader to its end. During card I/O it lets go of the global lock only,
+ * so a slow card (hundreds of ms for a signature over NFC) blocks the calls
+ * that need that reader and nothing else: slot and token info and slot
+ * lists read the fields published under the global lock. What only a
+ * removal seen by such a call can change meanwhile is the reader's card
+ * generation: jp_io_end compares it once (CKR_DEVICE_REMOVED).
  *
- * Waiting for a busy reader sleeps on its lock with no other lock held and
- * re-takes the global lock after letting go of the reader's: no thread
- * ever waits for the global lock while holding a reader's. */
+ * Nobody waits for a reader's lock while holding the global one, and a
+ * reader's lock is let go only after the global one, so a hook on the
+ * reader's unlock (tests/p11/test-threads) never holds up the tables. */
 #include "config.h"
 
-#include <sched.h>
 #include <string.h>
 
 #include "jpki/log.h"
@@ -36,6 +38,32 @@
 int jp_err_is_removal(jp_err e)
 {
 	return e == JP_E_NO_CARD || e == JP_E_NO_READER;
+}
+
+void jp_reader_take(jp_reader *r)
+{
+	r->pins++;   /* not freed (slot.c) while we wait for it or hold it */
+	jp_mutex_unlock(jp_mod.lock);
+	jp_mutex_lock(r->lock);
+	jp_mutex_lock(jp_mod.lock);
+	jp_token_sync_held(r);
+}
+
+void jp_reader_give(jp_reader *r)
+{
+	jp_mutex_unlock(jp_mod.lock);
+	jp_mutex_unlock(r->lock);
+	jp_mutex_lock(jp_mod.lock);
+	r->pins--;
+	/* Nobody holds it: the state of a card removed meanwhile goes now. */
+	if (r->pins == 0)
+		jp_token_sync_held(r);
+}
+
+void jp_leave_reader(jp_reader *r)
+{
+	jp_reader_give(r);
+	jp_leave();
 }
 
 /* Connects and identifies the card in the reader called name. */
@@ -51,118 +79,79 @@ static jp_err open_card(const char *name, jp_card **out)
 	return e;
 }
 
-/* Takes r for card I/O. Global lock held on entry; on CKR_OK it returns
- * with r busy, r's lock held and the global lock NOT held. Otherwise
- * (reader or card gone) the global lock is held and nothing else. */
-static CK_RV reader_acquire_inlock(jp_reader *r, jp_io *io, unsigned flags)
-{
-	CK_RV rv = CKR_OK;
-	int k;
-
-	memset(io, 0, sizeof(*io));
-	io->r = r;
-	r->pins++;   /* not freed (slot.c) while we are without the global lock */
-	while (r->busy) {
-		jp_mutex_unlock(jp_mod.lock);
-		jp_mutex_lock(r->lock);      /* held by the busy thread across its I/O */
-		jp_mutex_unlock(r->lock);
-		sched_yield();               /* let it re-take the global lock first */
-		jp_mutex_lock(jp_mod.lock);
-	}
-	if (r->gone || !jp_mod.transport || (!r->card && !(flags & JP_IO_OPEN))) {
-		r->pins--;
-		rv = CKR_DEVICE_REMOVED;
-		goto out;
-	}
-	r->busy = 1;
-	jp_mutex_lock(r->lock);   /* free: only a waiter passing through may hold it */
-	io->card = r->card;
-	io->gen = r->card_gen;
-	for (k = 0; k < 2; k++)
-		io->logged_in[k] = r->tokens[k].logged_in;
-	io->unpower = (flags & JP_IO_UNPOWER) || r->unpower_pending;
-	jp_mutex_unlock(jp_mod.lock);
-out:
-	return rv;
-}
-
-/* Gives r back (r's lock held, the global one not) and applies what the
- * I/O found. Returns with the global lock held. */
-static CK_RV reader_release(jp_io *io, jp_err e)
+/* Back under the global lock (r held): applies what the I/O found. */
+static CK_RV io_finish_held(jp_io *io, jp_err e)
 {
 	jp_reader *r = io->r;
 	CK_RV rv;
-	int stale;
+	int k;
 
-	jp_mutex_unlock(r->lock);
-	jp_mutex_lock(jp_mod.lock);
-	r->busy = 0;
-	r->pins--;
-	stale = io->gen != r->card_gen || r->gone;
-	/* A connection this I/O opened becomes the reader's card. */
-	if (io->opened && !stale && !r->card)
-		r->card = io->card;
-	if (io->card && io->card != r->card) {
-		/* The card went away while we used it (jp_token_card_gone_inlock
-		 * leaves a busy reader's card to its user): ours to close. */
-		jp_card_close(io->card);
-		io->card = NULL;
-		stale = 1;
-	}
-	if (stale) {
+	if (io->gen != r->card_gen || r->gone) {
+		/* Removed meanwhile, seen by another call: the card we used is
+		 * not the reader's any more. */
+		jp_token_sync_held(r);
 		rv = CKR_DEVICE_REMOVED;
 	} else if (jp_err_is_removal(e)) {
-		jp_token_card_gone_inlock(r);
+		jp_reader_card_gone_inlock(r);
+		jp_token_sync_held(r);
 		rv = CKR_DEVICE_REMOVED;
 	} else {
-		/* The card forgot both PINs (a reset by someone else, our own
-		 * power cycle), or one was due: both tokens are logged out —
-		 * except the signing token after its own always-authenticate
-		 * power cycle (sign.c): its password is asked for again before
-		 * the next signature, so its login gates nothing the card
-		 * would still allow. */
-		if (io->reset || e == JP_E_CARD_RESET || io->unverify_failed ||
-		    (io->unverified && !io->seal))
-			jp_token_logout_all_inlock(r);
-		else if (io->unverified)
-			jp_token_logout_inlock(r, JP_KEY_AUTH);
+		/* The card forgot both PINs (a reset by someone else), or a
+		 * power cycle we owed could not be done: both tokens are
+		 * logged out. A power cycle done logs out the tokens it was
+		 * asked to (jp_io_unverify). */
+		if (io->reset || e == JP_E_CARD_RESET || io->unverify_failed)
+			io->logout[JP_KEY_AUTH] = io->logout[JP_KEY_SIGN] = 1;
+		if (io->logout[JP_KEY_AUTH] && io->logout[JP_KEY_SIGN])
+			jp_token_logout_all_held(r);
+		else
+			for (k = 0; k < 2; k++)
+				if (io->logout[k])
+					jp_token_logout_held(r, (jp_key)k);
 		if (io->unverified)
 			r->unpower_pending = 0;
 		else if (io->unpower || io->unverify_failed)
 			r->unpower_pending = 1;   /* owed: the next contact does it first */
-		if (r->forget_sign_cert && r->card && !r->tokens[JP_KEY_SIGN].logged_in)
-			jp_card_forget_cert(r->card, JP_CERT_SIGN);
-		r->forget_sign_cert = 0;
 		rv = jp_rv(e);
 	}
 	return rv;
 }
 
-jp_err jp_io_unverify(jp_io *io)
+jp_err jp_io_unverify(jp_io *io, unsigned logout)
 {
 	jp_err e = jp_card_unverify(io->card);
 
-	if (e == JP_OK)
+	if (e == JP_OK) {
 		io->unverified = 1;
-	else if (!jp_err_is_removal(e))
+		io->logout[JP_KEY_AUTH] |= !!(logout & JP_IO_LOGOUT_AUTH);
+		io->logout[JP_KEY_SIGN] |= !!(logout & JP_IO_LOGOUT_SIGN);
+	} else if (!jp_err_is_removal(e)) {
 		io->unverify_failed = 1;
+	}
 	return e;
 }
 
-CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags)
+CK_RV jp_io_begin(jp_reader *r, jp_io *io, unsigned flags)
 {
-	CK_RV rv;
+	CK_RV rv = CKR_OK;
 	jp_err e = JP_OK;
 
-	rv = reader_acquire_inlock(r, io, flags);
-	if (rv != CKR_OK)
+	memset(io, 0, sizeof(*io));
+	io->r = r;
+	io->gen = r->card_gen;
+	if (r->gone || !jp_mod.transport || (!r->card && !(flags & JP_IO_OPEN))) {
+		rv = CKR_DEVICE_REMOVED;
 		goto out;
-	/* The reader's lock, not the global one, from here on. */
-	if (!io->card) {
-		e = open_card(r->name, &io->card);
-		io->open_err = e;
-		io->opened = e == JP_OK;
 	}
+	io->unpower = (flags & JP_IO_UNPOWER) || r->unpower_pending;
+	io->logged_in = r->tokens[JP_KEY_AUTH].logged_in || r->tokens[JP_KEY_SIGN].logged_in;
+	/* The reader's lock, not the global one, from here on. */
+	jp_mutex_unlock(jp_mod.lock);
+	if (!r->card) {
+		e = open_card(r->name, &r->card);
+		io->open_err = e;
+	}
+	io->card = r->card;
 	if (e == JP_OK) {
 		e = jp_card_begin(io->card);
 		if (e == JP_E_CARD_RESET) {
@@ -172,7 +161,7 @@ CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags)
 			 * so our PIN does not outlive our login. */
 			JP_INFO("p11: card in \"%s\" was reset by another program", r->name);
 			io->reset = 1;
-			if (io->logged_in[JP_KEY_AUTH] || io->logged_in[JP_KEY_SIGN])
+			if (io->logged_in)
 				io->unpower = 1;
 			e = jp_card_begin(io->card);
 		}
@@ -182,14 +171,15 @@ CK_RV jp_card_enter_inlock(jp_reader *r, jp_io *io, unsigned flags)
 		/* A power cycle is due (a logout, one owed since a logout that
 		 * could not reach the card, a reset found while logged in):
 		 * before anything else. */
-		e = jp_io_unverify(io);
+		e = jp_io_unverify(io, JP_IO_LOGOUT_AUTH | JP_IO_LOGOUT_SIGN);
 	}
 	io->cleared = io->reset || io->unverified;
 	if (e != JP_OK) {
 		if (io->txn)
 			jp_card_end(io->card);
 		io->txn = 0;
-		rv = reader_release(io, e);
+		jp_mutex_lock(jp_mod.lock);
+		rv = io_finish_held(io, e);
 		if (rv == CKR_OK)
 			rv = CKR_GENERAL_ERROR;   /* jp_rv maps no error to CKR_OK */
 	}
@@ -197,7 +187,7 @@ out:
 	return rv;
 }
 
-CK_RV jp_card_leave(jp_io *io, jp_err e)
+CK_RV jp_io_end(jp_io *io, jp_err e)
 {
 	if (io->txn)
 		jp_card_end(io->card);
@@ -206,10 +196,11 @@ CK_RV jp_card_leave(jp_io *io, jp_err e)
 		/* Reset in the middle: as on entering, the card must not stay
 		 * verified for us. */
 		io->reset = 1;
-		if (io->logged_in[JP_KEY_AUTH] || io->logged_in[JP_KEY_SIGN])
-			(void)jp_io_unverify(io);
+		if (io->logged_in)
+			(void)jp_io_unverify(io, JP_IO_LOGOUT_AUTH | JP_IO_LOGOUT_SIGN);
 	}
-	return reader_release(io, e);
+	jp_mutex_lock(jp_mod.lock);
+	return io_finish_held(io, e);
 }
 
 /* A power cycle through a connection of its own, for when the module's
@@ -231,7 +222,7 @@ out:
 	return e;
 }
 
-CK_RV jp_token_unpower_inlock(jp_reader *r)
+CK_RV jp_token_unpower_held(jp_reader *r)
 {
 	CK_RV rv = CKR_OK;
 	jp_io io;
@@ -239,21 +230,24 @@ CK_RV jp_token_unpower_inlock(jp_reader *r)
 
 	if (!r->card)
 		goto out;   /* gone (or never opened): nothing verified by us */
-	rv = jp_card_enter_inlock(r, &io, JP_IO_UNPOWER);
+	rv = jp_io_begin(r, &io, JP_IO_UNPOWER);
 	if (rv == CKR_OK)
-		rv = jp_card_leave(&io, JP_OK);
-	if (rv != CKR_OK && r->card && !r->gone) {
-		rv = reader_acquire_inlock(r, &io, 0);
-		if (rv != CKR_OK)
-			goto out;
+		rv = jp_io_end(&io, JP_OK);
+	if (rv != CKR_OK && r->card && !r->gone && jp_mod.transport) {
+		memset(&io, 0, sizeof(io));
+		io.r = r;
+		io.gen = r->card_gen;
+		jp_mutex_unlock(jp_mod.lock);
 		e = unpower_fresh(r->name);
+		jp_mutex_lock(jp_mod.lock);
 		if (e == JP_OK) {
 			io.unverified = 1;
+			io.logout[JP_KEY_AUTH] = io.logout[JP_KEY_SIGN] = 1;
 			JP_INFO("p11: card in \"%s\" power-cycled through a new connection", r->name);
 		} else if (!jp_err_is_removal(e)) {
 			io.unverify_failed = 1;
 		}
-		rv = reader_release(&io, jp_err_is_removal(e) ? e : JP_OK);
+		rv = io_finish_held(&io, jp_err_is_removal(e) ? e : JP_OK);
 		if (jp_err_is_removal(e))
 			rv = CKR_OK;   /* gone: nothing verified remains */
 		else if (e != JP_OK)

@@ -6,7 +6,6 @@
 noinst_LTLIBRARIES += src/p11/libjpp11.la
 src_p11_libjpp11_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DJP_CONFIG_FILE='"$(sysconfdir)/jpki-pkcs11.conf"'
-# p11-core's files
 src_p11_libjpp11_la_SOURCES = \
 	src/p11/p11.h \
 	src/p11/module.c \
@@ -24,9 +23,7 @@ src_p11_libjpp11_la_SOURCES = \
 	src/p11/io.c \
 	src/p11/session.c \
 	src/p11/login.c \
-	src/p11/unsupported.c
-# p11-ops' files (p11-ops: append yours here)
-src_p11_libjpp11_la_SOURCES += \
+	src/p11/unsupported.c \
 	src/p11/object.c \
 	src/p11/attr.c \
 	src/p11/find.c \

@@ -5,8 +5,11 @@
  * threads, and pthreads cost nothing). */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "jpki/log.h"
 #include "p11.h"
@@ -94,4 +97,42 @@ void jp_mutex_unlock(jp_mutex *m)
 		(void)lk.unlock(m->app_mutex);
 	else if (m)
 		pthread_mutex_unlock(&m->pm);
+}
+
+void jp_nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- the global lock around a call ---- */
+
+CK_RV jp_check_init(void)
+{
+	/* A forked child inherits jp_mod but did not initialize: PKCS#11
+	 * v2.40 §6.7.1 wants it to call C_Initialize itself. */
+	return (jp_mod.initialized && jp_mod.pid == getpid()) ? CKR_OK
+	                                                      : CKR_CRYPTOKI_NOT_INITIALIZED;
+}
+
+CK_RV jp_enter(void)
+{
+	CK_RV rv = jp_check_init();
+
+	if (rv != CKR_OK)
+		goto out;
+	jp_mutex_lock(jp_mod.lock);
+	if (!jp_mod.initialized || jp_mod.finalizing) {
+		jp_mutex_unlock(jp_mod.lock);
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+out:
+	return rv;
+}
+
+void jp_leave(void)
+{
+	jp_mutex_unlock(jp_mod.lock);
 }

@@ -57,8 +57,9 @@ CK_RV jp_mech_check(const CK_MECHANISM *m, CK_FLAGS need, const jp_mech **out)
 }
 
 /* The slot must exist and hold a token: the list describes what the token
- * can do (PKCS#11 v2.40 §5.5: CKR_TOKEN_NOT_PRESENT). */
-static CK_RV token_check_inlock(CK_SLOT_ID slot)
+ * can do (PKCS#11 v2.40 §5.5: CKR_TOKEN_NOT_PRESENT). Global lock held (let
+ * go of while a probe waits for the reader, jp_token_probe). */
+static CK_RV token_check(CK_SLOT_ID slot)
 {
 	CK_RV rv;
 	jp_reader *r = NULL;
@@ -66,8 +67,8 @@ static CK_RV token_check_inlock(CK_SLOT_ID slot)
 
 	rv = jp_slot_lookup_inlock(slot, &r, &key);
 	if (rv == CKR_OK)
-		rv = jp_token_probe_inlock(r);
-	if (rv == CKR_OK && !r->tokens[key].present)
+		rv = jp_token_probe(r);
+	if (rv == CKR_OK && !jp_token_present_inlock(r, key))
 		rv = CKR_TOKEN_NOT_PRESENT;
 	return rv;
 }
@@ -83,7 +84,7 @@ CK_RV jp_p11_get_mechanism_list(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_
 	if (!count)
 		rv = CKR_ARGUMENTS_BAD;
 	else
-		rv = token_check_inlock(slot);
+		rv = token_check(slot);
 	if (rv != CKR_OK)
 		goto leave;
 	/* PKCS#11 v2.40 §5.2 (output conventions): NULL → count only; too
@@ -111,7 +112,7 @@ CK_RV jp_p11_get_mechanism_info(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECH
 	if (!info)
 		rv = CKR_ARGUMENTS_BAD;
 	else
-		rv = token_check_inlock(slot);
+		rv = token_check(slot);
 	if (rv != CKR_OK)
 		goto leave;
 	mech = jp_mech_find(type, 0);

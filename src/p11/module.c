@@ -17,8 +17,7 @@
 
 #include "entry.h"
 
-/* Writes s into a blank-padded, unterminated Cryptoki string field. */
-static void pad_copy(CK_UTF8CHAR *dst, size_t dst_len, const char *s)
+void jp_pad(CK_UTF8CHAR *dst, size_t dst_len, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -43,9 +42,9 @@ static CK_RV get_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 	memset(info, 0, sizeof(*info));
 	info->cryptokiVersion.major = major;
 	info->cryptokiVersion.minor = minor;
-	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "jpki-pkcs11 project");
+	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "jpki-pkcs11 project");
 	info->flags = 0;
-	pad_copy(info->libraryDescription, sizeof(info->libraryDescription),
+	jp_pad(info->libraryDescription, sizeof(info->libraryDescription),
 	         "My Number Card JPKI (J-LIS)");
 	/* PACKAGE_VERSION is "major.minor.patch". */
 	if (sscanf(PACKAGE_VERSION, "%u.%u", &lib_major, &lib_minor) == 2) {

@@ -1,6 +1,8 @@
 /* A token's objects, built from the card's certificates: per token the
  * holder's certificate, its CA's certificate, the holder's public key and
- * the private key on the card. Every attribute is computed once here, as
+ * the private key on the card; and the calls on an object as a whole
+ * (C_GetObjectSize; C_CreateObject, C_CopyObject and C_DestroyObject, which
+ * a write-protected token with read-only objects refuses). Every attribute is computed once here, as
  * the bytes C_GetAttributeValue returns, so a length query and the fetch
  * that follows always agree and never touch the card.
  *
@@ -24,23 +26,13 @@
 #include "jpki/pkcs11-3.h"
 #include "p11.h"
 
-/* What an object is to its token; at most one of each per token. */
-typedef enum role {
-	ROLE_CERT = 0,   /* the holder's certificate */
-	ROLE_CA,         /* the issuing CA's certificate */
-	ROLE_PUB,        /* the holder's public key */
-	ROLE_PRIV,       /* the private key on the card */
-	ROLE_PROFILE,    /* CKO_PROFILE: public certificates (authentication token) */
-	ROLE__COUNT
-} role;
-
 /* Labels that read well in certificate pickers (Firefox shows
  * "token label:certificate label"). A certificate and its key pair share
  * one label as well as one CKA_ID: NSS expects the certificate's label to
  * match its private key's, and one "object=" in a pkcs11: URI then names
  * the key and its certificate alike (type= tells them apart). Never
  * personal data. */
-static const char *const labels[2][ROLE__COUNT] = {
+static const char *const labels[2][JP_ROLE__COUNT] = {
 	[JP_KEY_AUTH] = {
 		"JPKI User Authentication",
 		"JPKI User Authentication CA",
@@ -256,13 +248,13 @@ static CK_OBJECT_HANDLE next_handle_inlock(void)
 	return jp_mod.next_object;
 }
 
-static const CK_OBJECT_CLASS role_class[ROLE__COUNT] = {
+static const CK_OBJECT_CLASS role_class[JP_ROLE__COUNT] = {
 	CKO_CERTIFICATE, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY, CKO_PROFILE
 };
 
-/* An empty object of class cls for key, with room for its attributes;
+/* An empty object of role ro for key, with room for its attributes;
  * NULL when out of memory. */
-static jp_object *object_alloc(CK_OBJECT_CLASS cls, jp_key key)
+static jp_object *object_alloc(jp_role ro, jp_key key)
 {
 	jp_object *o = calloc(1, sizeof(*o));
 
@@ -274,7 +266,8 @@ static jp_object *object_alloc(CK_OBJECT_CLASS cls, jp_key key)
 		}
 	}
 	if (o) {
-		o->cls = cls;
+		o->role = ro;
+		o->cls = role_class[ro];
 		o->key = key;
 	}
 	return o;
@@ -299,7 +292,7 @@ static jp_object *object_finish_inlock(jp_object *o, const builder *b)
  * filter on them. No label: nothing to pick it by mistake. */
 static jp_object *profile_new_inlock(jp_key key, CK_PROFILE_ID id)
 {
-	jp_object *o = object_alloc(CKO_PROFILE, key);
+	jp_object *o = object_alloc(JP_ROLE_PROFILE, key);
 	builder b = { o, 0 };
 
 	if (!o)
@@ -318,27 +311,27 @@ out:
 
 /* Builds one object of role for key from the parsed certificate. NULL when
  * out of memory. */
-static jp_object *object_new_inlock(jp_key key, role ro, const jp_cert_info *ci,
+static jp_object *object_new_inlock(jp_key key, jp_role ro, const jp_cert_info *ci,
                                     const uint8_t *der, size_t len)
 {
-	jp_object *o = object_alloc(role_class[ro], key);
+	jp_object *o = object_alloc(ro, key);
 	builder b = { o, 0 };
 	/* The auth private key needs the PIN; everything from the signing
 	 * certificate needs the signing password (it is personal data). */
-	int is_private = ro == ROLE_PRIV || (key == JP_KEY_SIGN && ro != ROLE_CA);
+	int is_private = ro == JP_ROLE_PRIV || (key == JP_KEY_SIGN && ro != JP_ROLE_CA);
 
 	if (!o)
 		goto out;
 	o->is_private = is_private;
-	o->can_sign = ro == ROLE_PRIV;
+	o->can_sign = ro == JP_ROLE_PRIV;
 	add_common(&b, o->cls, is_private, labels[key][ro]);
-	if (ro == ROLE_CERT || ro == ROLE_CA)
-		add_cert(&b, ci, der, len, ro == ROLE_CERT ? 1 : 2);
+	if (ro == JP_ROLE_CERT || ro == JP_ROLE_CA)
+		add_cert(&b, ci, der, len, ro == JP_ROLE_CERT ? 1 : 2);
 	else
 		add_key(&b, ci);
-	if (ro == ROLE_PUB)
+	if (ro == JP_ROLE_PUB)
 		add_pub(&b);
-	else if (ro == ROLE_PRIV)
+	else if (ro == JP_ROLE_PRIV)
 		add_priv(&b, key);
 	if (jp_buf_set(&o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
 	    jp_buf_set(&o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
@@ -349,25 +342,6 @@ out:
 }
 
 /* ---- a token's object list ---- */
-
-static int role_of(const jp_object *o)
-{
-	const jp_attr *cat;
-	int ro = -1;
-
-	if (o->cls == CKO_PROFILE)
-		ro = ROLE_PROFILE;
-	else if (o->cls == CKO_PRIVATE_KEY)
-		ro = ROLE_PRIV;
-	else if (o->cls == CKO_PUBLIC_KEY)
-		ro = ROLE_PUB;
-	else if (o->cls == CKO_CERTIFICATE) {
-		cat = jp_attr_find(o, CKA_CERTIFICATE_CATEGORY);
-		if (cat && cat->len == sizeof(CK_ULONG))
-			ro = *(const CK_ULONG *)cat->value == 1 ? ROLE_CERT : ROLE_CA;
-	}
-	return ro;
-}
 
 /* Reads one certificate into out (a copy: the card layer's may go with
  * the card once the reader is given back). Empty when the card has none. */
@@ -429,7 +403,7 @@ static jp_err parse_cert(const jp_buf *der, jp_cert_info *ci, int *have)
  * the authentication certificate and every CA certificate are public. */
 static int shown_logged_out(jp_key key, int ro)
 {
-	return key == JP_KEY_AUTH || ro == ROLE_CA;
+	return key == JP_KEY_AUTH || ro == JP_ROLE_CA;
 }
 
 /* Only the authentication token publishes the public-certificates profile
@@ -445,8 +419,8 @@ void jp_objects_logout(jp_token *t, jp_key key)
 	int ro;
 
 	for (i = 0; i < t->nobjects; i++) {
-		ro = role_of(t->objects[i]);
-		if (ro >= 0 && shown_logged_out(key, ro))
+		ro = t->objects[i]->role;
+		if (shown_logged_out(key, ro))
 			t->objects[n++] = t->objects[i];
 		else
 			free_object(t->objects[i]);   /* wipes every attribute */
@@ -458,9 +432,9 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 {
 	jp_err e = JP_OK;
 	jp_token *t = &r->tokens[key];
-	jp_object *keep[ROLE__COUNT] = { NULL }, *made[ROLE__COUNT] = { NULL };
+	jp_object *keep[JP_ROLE__COUNT] = { NULL }, *made[JP_ROLE__COUNT] = { NULL };
 	jp_object **list = NULL;
-	int want[ROLE__COUNT], have_ca = 0, have_holder = 0, ro;
+	int want[JP_ROLE__COUNT], have_ca = 0, have_holder = 0, ro;
 	jp_cert_info ca, holder;
 	size_t i, n = 0;
 
@@ -468,37 +442,37 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	memset(&holder, 0, sizeof(holder));
 	/* Objects that stay keep their handle. */
 	for (i = 0; i < t->nobjects; i++) {
-		ro = role_of(t->objects[i]);
-		if (ro >= 0 && !keep[ro])
+		ro = t->objects[i]->role;
+		if (!keep[ro])
 			keep[ro] = t->objects[i];
 	}
-	for (ro = 0; ro < ROLE__COUNT; ro++)
+	for (ro = 0; ro < JP_ROLE__COUNT; ro++)
 		want[ro] = t->logged_in || shown_logged_out(key, ro);
-	want[ROLE_PROFILE] = has_profile(key);
+	want[JP_ROLE_PROFILE] = has_profile(key);
 
 	/* Make only what is missing: a rebuild after logout makes nothing. */
-	if (!keep[ROLE_CA]) {
+	if (!keep[JP_ROLE_CA]) {
 		e = c->ca_read ? parse_cert(&c->ca, &ca, &have_ca) : JP_E_INTERNAL;
 		if (e != JP_OK)
 			goto out;
-		want[ROLE_CA] = have_ca;
+		want[JP_ROLE_CA] = have_ca;
 	}
-	if (want[ROLE_CERT] && !(keep[ROLE_CERT] && keep[ROLE_PUB] && keep[ROLE_PRIV])) {
+	if (want[JP_ROLE_CERT] && !(keep[JP_ROLE_CERT] && keep[JP_ROLE_PUB] && keep[JP_ROLE_PRIV])) {
 		/* Not read: the login came after the certificates were. */
 		e = c->holder_read ? parse_cert(&c->holder, &holder, &have_holder)
 		                   : JP_E_SECURITY_STATUS;
 		if (e != JP_OK)
 			goto out;
-		want[ROLE_CERT] = want[ROLE_PUB] = want[ROLE_PRIV] = have_holder;
+		want[JP_ROLE_CERT] = want[JP_ROLE_PUB] = want[JP_ROLE_PRIV] = have_holder;
 		/* What came from the old certificate must not mix with the new. */
-		keep[ROLE_CERT] = keep[ROLE_PUB] = keep[ROLE_PRIV] = NULL;
+		keep[JP_ROLE_CERT] = keep[JP_ROLE_PUB] = keep[JP_ROLE_PRIV] = NULL;
 	}
-	for (ro = 0; ro < ROLE__COUNT; ro++) {
+	for (ro = 0; ro < JP_ROLE__COUNT; ro++) {
 		if (!want[ro] || keep[ro])
 			continue;
-		if (ro == ROLE_PROFILE)
+		if (ro == JP_ROLE_PROFILE)
 			made[ro] = profile_new_inlock(key, CKP_PUBLIC_CERTIFICATES_TOKEN);
-		else if (ro == ROLE_CA)
+		else if (ro == JP_ROLE_CA)
 			made[ro] = object_new_inlock(key, ro, &ca, c->ca.data, c->ca.len);
 		else
 			made[ro] = object_new_inlock(key, ro, &holder, c->holder.data,
@@ -508,12 +482,12 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 			goto out;
 		}
 	}
-	list = calloc(ROLE__COUNT, sizeof(*list));
+	list = calloc(JP_ROLE__COUNT, sizeof(*list));
 	if (!list) {
 		e = JP_E_NO_MEMORY;
 		goto out;
 	}
-	for (ro = 0; ro < ROLE__COUNT; ro++) {
+	for (ro = 0; ro < JP_ROLE__COUNT; ro++) {
 		if (!want[ro])
 			continue;
 		list[n++] = keep[ro] ? keep[ro] : made[ro];
@@ -521,10 +495,10 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	}
 	/* Free what no longer belongs (e.g. the signing objects at logout). */
 	for (i = 0; i < t->nobjects; i++) {
-		for (ro = 0; ro < ROLE__COUNT; ro++)
+		for (ro = 0; ro < JP_ROLE__COUNT; ro++)
 			if (want[ro] && keep[ro] == t->objects[i])
 				break;
-		if (ro == ROLE__COUNT)
+		if (ro == JP_ROLE__COUNT)
 			free_object(t->objects[i]);
 	}
 	free(t->objects);
@@ -532,7 +506,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	t->nobjects = n;
 	JP_DEBUG("p11: token %d of reader %lu has %zu objects", (int)key, r->no, n);
 out:
-	for (ro = 0; ro < ROLE__COUNT; ro++)
+	for (ro = 0; ro < JP_ROLE__COUNT; ro++)
 		free_object(made[ro]);
 	jp_cert_info_free(&ca);
 	jp_cert_info_free(&holder);
@@ -571,4 +545,102 @@ jp_object *jp_object_lookup_inlock(jp_session *s, CK_OBJECT_HANDLE h)
 	if (o && o->is_private && !t->logged_in)
 		o = NULL;
 	return o;
+}
+
+/* ---- the object calls: size, and what read-only objects refuse ---- */
+
+CK_RV jp_object_enter(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok, jp_session **s,
+                      jp_object **o)
+{
+	CK_RV rv;
+
+	*o = NULL;
+	if (!args_ok) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = jp_enter_session(hs, s);
+	if (rv != CKR_OK)
+		goto out;
+	*o = jp_object_lookup_inlock(*s, ho);
+	if (!*o) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+		jp_leave_reader((*s)->reader);
+	}
+out:
+	return rv;
+}
+
+/* A call every object refuses: our objects are read-only (CKA_MODIFIABLE,
+ * CKA_COPYABLE and CKA_DESTROYABLE false, §4.4.1), so after the checks any
+ * object call makes the answer is CKR_ACTION_PROHIBITED. */
+CK_RV jp_object_prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok)
+{
+	CK_RV rv;
+	jp_session *s;
+	jp_object *o;
+
+	rv = jp_object_enter(hs, ho, args_ok, &s, &o);
+	if (rv != CKR_OK)
+		goto out;
+	rv = CKR_ACTION_PROHIBITED;
+	jp_leave_reader(s->reader);
+out:
+	return rv;
+}
+
+/* The sum of the attribute values: what the object costs us in memory
+ * (§5.7.4 leaves the meaning to the module). */
+CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG_PTR size)
+{
+	CK_RV rv;
+	jp_session *s;
+	jp_object *o;
+	CK_ULONG sum = 0;
+	size_t i;
+
+	rv = jp_object_enter(hs, ho, size != NULL, &s, &o);
+	if (rv != CKR_OK)
+		goto out;
+	for (i = 0; i < o->nattrs; i++)
+		sum += o->attrs[i].len;
+	*size = sum;
+	jp_leave_reader(s->reader);
+out:
+	return rv;
+}
+
+/* The card's files cannot be written: the token is write-protected
+ * (CKF_WRITE_PROTECTED), for token and session objects alike. */
+CK_RV jp_p11_create_object(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count,
+                           CK_OBJECT_HANDLE_PTR ho)
+{
+	CK_RV rv;
+	jp_session *s;
+
+	rv = jp_enter();
+	if (rv != CKR_OK)
+		goto out;
+	if ((!tmpl && count) || !ho)
+		rv = CKR_ARGUMENTS_BAD;
+	else
+		rv = jp_session_lookup_inlock(hs, &s);
+	if (rv == CKR_OK)
+		rv = CKR_TOKEN_WRITE_PROTECTED;
+	jp_leave();
+out:
+	return rv;
+}
+
+CK_RV jp_p11_copy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ATTRIBUTE_PTR tmpl,
+                         CK_ULONG count, CK_OBJECT_HANDLE_PTR hnew)
+{
+	return jp_object_prohibited(hs, ho, (tmpl || !count) && hnew);
+}
+
+CK_RV jp_p11_destroy_object(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho)
+{
+	return jp_object_prohibited(hs, ho, 1);
 }

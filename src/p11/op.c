@@ -30,21 +30,13 @@ static const CK_FLAGS kind_need[] = {
 	[JP_OP_DIGEST] = CKF_DIGEST,
 };
 
-/* The session's operation of kind k, and where its "active" flag is. */
-static jp_op *op_of(jp_session *s, jp_op_kind k, int **active)
-{
-	jp_op *op = &s->digest;
-
-	*active = &s->digest_active;
-	if (k == JP_OP_SIGN) {
-		op = &s->sign;
-		*active = &s->sign_active;
-	} else if (k == JP_OP_VERIFY) {
-		op = &s->verify;
-		*active = &s->verify_active;
-	}
-	return op;
-}
+/* Whether the kind's result comes from the card (and is void when the card
+ * went away before the call was over). */
+static const int kind_on_card[] = {
+	[JP_OP_SIGN] = 1,
+	[JP_OP_VERIFY] = 0,
+	[JP_OP_DIGEST] = 0,
+};
 
 void jp_op_clear(jp_op *op)
 {
@@ -56,20 +48,14 @@ void jp_op_clear(jp_op *op)
 
 void jp_op_end(jp_session *s, jp_op_kind k)
 {
-	int *active;
-
-	jp_op_clear(op_of(s, k, &active));
-	*active = 0;
+	jp_op_clear(&s->ops[k]);   /* active goes with the rest */
 }
 
 CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
 {
 	CK_RV rv = CKR_OK;
-	const jp_mech *m = jp_mech_find(op->mech, 0);
 
-	if (!m) {
-		rv = CKR_GENERAL_ERROR;
-	} else if (m->hashed) {
+	if (op->mech->hashed) {
 		if (len)
 			rv = jp_rv(jp_digest_update(op->digest, part, len));
 	} else if (len > sizeof(op->buf) - op->buf_len) {
@@ -82,23 +68,59 @@ CK_RV jp_op_update(jp_op *op, const uint8_t *part, size_t len)
 	return rv;
 }
 
-CK_RV jp_op_init_check_inlock(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
-                              jp_session **s, const jp_mech **m)
+/* The bytes the card signs, or verification compares (sign.c, verify.c). */
+CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
+{
+	CK_RV rv = CKR_OK;
+	jp_err e;
+	uint8_t md[JP_HASH_MAX];
+	size_t md_len = sizeof(md);
+
+	*out_len = 0;
+	if (!op->mech->hashed) {
+		if (op->buf_len == 0)
+			rv = CKR_DATA_LEN_RANGE;   /* the card signs 1..245 bytes */
+		else {
+			memcpy(out, op->buf, op->buf_len);
+			*out_len = op->buf_len;
+		}
+	} else {
+		/* The digest can be finalized once: the operation ends here
+		 * whatever happens next. */
+		e = jp_digest_final(op->digest, md, &md_len);
+		jp_digest_free(op->digest);
+		op->digest = NULL;
+		if (e == JP_OK) {
+			*out_len = JP_SIGN_INPUT_MAX;
+			e = jp_digestinfo(op->mech->hash, md, md_len, out, out_len);
+		}
+		rv = jp_rv(e);
+	}
+	jp_wipe(md, sizeof(md));
+	return rv;
+}
+
+CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *mech,
+                       jp_session **s, const jp_mech **m)
 {
 	CK_RV rv;
-	int *active;
 
-	if (!mech)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = jp_session_lookup_inlock(hs, s);
-	if (rv == CKR_OK) {
-		(void)op_of(*s, k, &active);
-		if (*active)
-			rv = CKR_OPERATION_ACTIVE;
+	if (!mech) {
+		rv = jp_check_init();
+		if (rv == CKR_OK)
+			rv = CKR_ARGUMENTS_BAD;
+		goto out;
 	}
+	rv = jp_enter_session(hs, s);
+	if (rv != CKR_OK)
+		goto out;
+	if ((*s)->ops[k].active)
+		rv = CKR_OPERATION_ACTIVE;
 	if (rv == CKR_OK)
 		rv = jp_mech_check(mech, kind_need[k], m);
+	if (rv != CKR_OK)
+		jp_leave_reader((*s)->reader);
+out:
 	return rv;
 }
 
@@ -106,17 +128,16 @@ CK_RV jp_op_start(jp_session *s, jp_op_kind k, const jp_mech *m, CK_OBJECT_HANDL
 {
 	CK_RV rv = CKR_OK;
 	jp_digest_ctx *ctx = NULL;
-	int *active;
-	jp_op *op = op_of(s, k, &active);
+	jp_op *op = &s->ops[k];
 
 	if (m->hashed)
 		rv = jp_rv(jp_digest_new(m->hash, &ctx));
 	if (rv == CKR_OK) {
 		jp_op_clear(op);
-		op->mech = m->type;
+		op->mech = m;
 		op->key = key;
 		op->digest = ctx;
-		*active = 1;
+		op->active = 1;
 	}
 	return rv;
 }
@@ -141,19 +162,18 @@ int jp_op_length_only(const CK_BYTE *out, CK_ULONG_PTR out_len, CK_ULONG need, C
 }
 
 /* Enters with the session and its active operation of kind k: the start
- * of Update, single-part and Final. Like jp_enter_session, the global lock
- * is held on CKR_OK only. */
+ * of Update, single-part and Final. Like jp_enter_session, the reader and
+ * the global lock are held on CKR_OK only. */
 static CK_RV enter_active(CK_SESSION_HANDLE hs, jp_op_kind k, jp_session **s, jp_op **op)
 {
 	CK_RV rv = jp_enter_session(hs, s);
-	int *active;
 
 	if (rv != CKR_OK)
 		goto out;
-	*op = op_of(*s, k, &active);
-	if (!*active) {
+	*op = &(*s)->ops[k];
+	if (!(*op)->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-		jp_leave();
+		jp_leave_reader((*s)->reader);
 	}
 out:
 	return rv;
@@ -178,7 +198,7 @@ CK_RV jp_op_update_call(CK_SESSION_HANDLE hs, jp_op_kind k, const uint8_t *part,
 		op->mode = JP_OP_MODE_MULTI;
 	else
 		jp_op_end(s, k);     /* an error ends the operation */
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
@@ -190,12 +210,17 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 {
 	CK_RV rv;
 	jp_session *s;
+	jp_reader *r;
 	jp_op *op;
+	unsigned long gen;
+	CK_ULONG room = out_len ? *out_len : 0;
 	int mode = single ? JP_OP_MODE_SINGLE : JP_OP_MODE_MULTI;
 
 	rv = enter_active(hs, k, &s, &op);
 	if (rv != CKR_OK)
 		goto out;
+	r = s->reader;
+	gen = s->card_gen;
 	if (op->mode != JP_OP_MODE_OPEN && op->mode != mode) {
 		/* The single-part call after an Update, Final after a
 		 * single-part length query: refused, and like every answer
@@ -207,10 +232,18 @@ static CK_RV end_call(CK_SESSION_HANDLE hs, jp_op_kind k, int single, const uint
 		jp_op_end(s, k);
 	} else {
 		/* Set before finish: a length answer keeps the operation in
-		 * this mode; anything else ends it (finish may drop the
-		 * global lock for card I/O: s is not touched after it). */
+		 * this mode; anything else ends it. */
 		op->mode = mode;
 		rv = finish(s, data, len, single, out, out_len);
+	}
+	jp_reader_give(r);
+	if (rv == CKR_OK && out && kind_on_card[k] && (r->gone || r->card_gen != gen)) {
+		/* The card went away before the call let go of its reader (a
+		 * call that needs no reader saw it): what the card produced
+		 * is not released. */
+		jp_wipe(out, *out_len);
+		*out_len = room;   /* as a refusal before the card leaves it */
+		rv = CKR_DEVICE_REMOVED;
 	}
 	jp_leave();
 out:

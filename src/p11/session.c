@@ -9,17 +9,12 @@
 #include "jpki/log.h"
 #include "p11.h"
 
-jp_token *jp_session_token(const jp_session *s)
-{
-	return &s->reader->tokens[s->key];
-}
-
 void jp_session_ops_clear(jp_session *s)
 {
-	jp_op_clear(&s->sign);
-	jp_op_clear(&s->verify);
-	jp_op_clear(&s->digest);
-	s->sign_active = s->verify_active = s->digest_active = 0;
+	int k;
+
+	for (k = 0; k < JP_OP__KINDS; k++)
+		jp_op_clear(&s->ops[k]);
 	jp_find_clear(s);
 }
 
@@ -47,8 +42,11 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out)
 		if (jp_mod.sessions[i]->handle != h)
 			continue;
 		if (session_dead(jp_mod.sessions[i])) {
-			/* Its card was removed: the session closed with it. */
-			session_remove_at(i);
+			/* Its card was removed: the session closed with it. It is
+			 * freed when nobody holds its reader (a holder may be
+			 * using it: its own call ends with CKR_DEVICE_REMOVED). */
+			if (jp_mod.sessions[i]->reader->pins == 0)
+				session_remove_at(i);
 		} else {
 			*out = jp_mod.sessions[i];
 			rv = CKR_OK;
@@ -61,12 +59,26 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out)
 CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out)
 {
 	CK_RV rv = jp_enter();
+	jp_session *s = NULL;
+	jp_reader *r;
 
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_session_lookup_inlock(h, out);
-	if (rv != CKR_OK)
+	rv = jp_session_lookup_inlock(h, &s);
+	if (rv != CKR_OK) {
 		jp_leave();
+		goto out;
+	}
+	/* The reader first, then the one check of the session: while we
+	 * waited for the reader its holder may have closed the session, or
+	 * the card may have gone. */
+	r = s->reader;
+	jp_reader_take(r);
+	rv = jp_session_lookup_inlock(h, out);
+	if (rv == CKR_OK && (*out)->reader != r)
+		rv = CKR_SESSION_HANDLE_INVALID;   /* closed, and its handle reused */
+	if (rv != CKR_OK)
+		jp_leave_reader(r);
 out:
 	return rv;
 }
@@ -100,12 +112,12 @@ static jp_token *session_close_at(size_t i)
 
 /* PKCS#11 v2.40 §5.6: closing the last session logs the token out. The
  * card is power-cycled so no PIN stays verified (doc/card.md §6). */
-static CK_RV last_session_logout_inlock(jp_reader *r, jp_token *t)
+static CK_RV last_session_logout_held(jp_reader *r, jp_token *t)
 {
 	CK_RV rv = CKR_OK;
 
 	if (t->sessions == 0 && t->logged_in)
-		rv = jp_logout_card_inlock(r);
+		rv = jp_logout_card_held(r);
 	return rv;
 }
 
@@ -137,30 +149,29 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
 		rv = CKR_DEVICE_REMOVED;
 		goto unlock;
 	}
-	rv = jp_token_probe_inlock(r);
+	jp_reader_take(r);
+	rv = r->gone ? CKR_DEVICE_REMOVED : jp_token_probe_held(r);
 	if (rv != CKR_OK)
-		goto unlock;
+		goto give;
 	t = &r->tokens[key];
 	if (!t->present) {
 		rv = CKR_TOKEN_NOT_PRESENT;
-		goto unlock;
+		goto give;
 	}
 	/* Objects now, so C_FindObjects has them; a failure other than
 	 * removal is retried at the next use. */
-	rv = jp_token_objects_ensure_inlock(r, key);
+	rv = jp_token_objects_ensure_held(r, key);
 	if (rv == CKR_DEVICE_REMOVED)
-		goto unlock;
-	/* The card I/O above let other threads run: still there? (r itself
-	 * stays valid: it is freed only where no call holds it, slot.c.) */
-	rv = r->gone ? CKR_DEVICE_REMOVED : t->present ? CKR_OK : CKR_TOKEN_NOT_PRESENT;
+		goto give;
+	rv = t->present ? CKR_OK : CKR_TOKEN_NOT_PRESENT;
 	if (rv != CKR_OK)
-		goto unlock;
+		goto give;
 	if (jp_mod.nsessions == jp_mod.sessions_cap) {
 		size_t cap = jp_mod.sessions_cap ? jp_mod.sessions_cap * 2 : 16;
 		jp_session **n = realloc(jp_mod.sessions, cap * sizeof(*n));
 		if (!n) {
 			rv = CKR_HOST_MEMORY;
-			goto unlock;
+			goto give;
 		}
 		jp_mod.sessions = n;
 		jp_mod.sessions_cap = cap;
@@ -168,7 +179,7 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		rv = CKR_HOST_MEMORY;
-		goto unlock;
+		goto give;
 	}
 	s->handle = jp_mod.next_session++;
 	if (jp_mod.next_session == CK_INVALID_HANDLE)
@@ -185,6 +196,8 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app,
 	if (flags & CKF_RW_SESSION)
 		t->rw_sessions++;
 	*out = s->handle;
+give:
+	jp_reader_give(r);
 unlock:
 	jp_leave();
 out:
@@ -206,8 +219,8 @@ CK_RV jp_p11_close_session(CK_SESSION_HANDLE h)
 	for (i = 0; jp_mod.sessions[i] != s; i++)
 		;
 	t = session_close_at(i);
-	(void)last_session_logout_inlock(r, t);
-	jp_leave();
+	(void)last_session_logout_held(r, t);
+	jp_leave_reader(r);
 out:
 	return rv;
 }
@@ -225,6 +238,7 @@ CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id)
 	rv = jp_slot_lookup_inlock(id, &r, &key);
 	if (rv != CKR_OK)
 		goto unlock;
+	jp_reader_take(r);
 	for (i = 0; i < jp_mod.nsessions;) {
 		jp_session *s = jp_mod.sessions[i];
 		if (s->reader != r || s->key != key)
@@ -234,7 +248,8 @@ CK_RV jp_p11_close_all_sessions(CK_SLOT_ID id)
 		else
 			(void)session_close_at(i);
 	}
-	(void)last_session_logout_inlock(r, &r->tokens[key]);
+	(void)last_session_logout_held(r, &r->tokens[key]);
+	jp_reader_give(r);
 unlock:
 	jp_leave();
 out:
@@ -247,9 +262,15 @@ CK_RV jp_p11_get_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 	jp_session *s = NULL;
 	int rw, user;
 
-	rv = jp_enter_session(h, &s);
+	/* The tables only, never the reader: a slow card does not hold up
+	 * the session's state (its login is published under the global
+	 * lock). */
+	rv = jp_enter();
 	if (rv != CKR_OK)
 		goto out;
+	rv = jp_session_lookup_inlock(h, &s);
+	if (rv != CKR_OK)
+		goto unlock;
 	if (!info) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto unlock;

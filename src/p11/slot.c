@@ -2,10 +2,9 @@
  * C_GetSlotInfo and C_WaitForSlotEvent. Listing readers sends no APDU. */
 #include "config.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jpki/log.h"
 #include "p11.h"
@@ -17,25 +16,39 @@ CK_SLOT_ID jp_slot_id(const jp_reader *r, jp_key key)
 	return JP_SLOT_BASE + r->no * 2 + (CK_SLOT_ID)key;
 }
 
+int jp_slot_next_inlock(size_t *pos, int with_gone, jp_reader **reader, jp_key *key)
+{
+	jp_reader *r;
+	jp_key k;
+	int found = 0;
+
+	while (!found && *pos < jp_mod.nreaders * 2) {
+		r = jp_mod.readers[*pos / 2];
+		k = (jp_key)(*pos % 2);
+		(*pos)++;
+		if ((with_gone || !r->gone) && JP_TOKEN_SHOWN(k)) {
+			*reader = r;
+			*key = k;
+			found = 1;
+		}
+	}
+	return found;
+}
+
 CK_RV jp_slot_lookup_inlock(CK_SLOT_ID id, jp_reader **reader, jp_key *key)
 {
 	CK_RV rv = CKR_SLOT_ID_INVALID;
-	unsigned long no;
-	size_t i;
+	size_t pos = 0;
+	jp_reader *r;
+	jp_key k;
 
-	if (id < JP_SLOT_BASE)
-		goto out;
-	no = (id - JP_SLOT_BASE) / 2;
-	for (i = 0; i < jp_mod.nreaders; i++) {
-		jp_reader *r = jp_mod.readers[i];
-		if (r->no == no && !r->gone && JP_TOKEN_SHOWN((id - JP_SLOT_BASE) % 2)) {
+	while (rv != CKR_OK && jp_slot_next_inlock(&pos, 0, &r, &k)) {
+		if (jp_slot_id(r, k) == id) {
 			*reader = r;
-			*key = (jp_key)((id - JP_SLOT_BASE) % 2);
+			*key = k;
 			rv = CKR_OK;
-			break;
 		}
 	}
-out:
 	return rv;
 }
 
@@ -72,7 +85,7 @@ static void readers_reclaim_inlock(void)
 		         (unsigned long)jp_slot_id(r, JP_KEY_AUTH),
 		         (unsigned long)jp_slot_id(r, JP_KEY_SIGN));
 		jp_sessions_drop_reader_inlock(r);
-		jp_token_card_gone_inlock(r);   /* idempotent: nothing left open */
+		jp_reader_card_gone_inlock(r);   /* not pinned: closes what is left */
 		jp_mutex_free(r->lock);
 		jp_wipe(r, sizeof(*r));
 		free(r);
@@ -135,7 +148,7 @@ static void apply_listing_inlock(const jp_reader_status *st, size_t n, int updat
 				seen = 1;
 		if (!seen) {
 			JP_DEBUG("p11: reader \"%s\" is gone", r->name);
-			jp_token_card_gone_inlock(r);
+			jp_reader_card_gone_inlock(r);
 			r->gone = 1;
 			r->present = 0;
 			r->event_pending[0] = r->event_pending[1] = 1;
@@ -154,7 +167,7 @@ static void apply_listing_inlock(const jp_reader_status *st, size_t n, int updat
 			 * the card is void. */
 			JP_DEBUG("p11: reader \"%s\": card %s", r->name,
 			         st[j].present ? "inserted or changed" : "removed");
-			jp_token_card_gone_inlock(r);
+			jp_reader_card_gone_inlock(r);
 			r->present = st[j].present;
 			r->events = st[j].events;
 			r->event_pending[0] = r->event_pending[1] = 1;
@@ -194,8 +207,10 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 {
 	CK_RV rv;
 	CK_ULONG n = 0;
-	size_t i;
-	int k, pass;
+	size_t pos;
+	jp_reader *r;
+	jp_key k;
+	int pass;
 
 	rv = jp_enter();
 	if (rv != CKR_OK)
@@ -210,19 +225,15 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 	 * never touches a card. */
 	for (pass = 0; pass < 2; pass++) {
 		n = 0;
-		for (i = 0; i < jp_mod.nreaders; i++) {
-			jp_reader *r = jp_mod.readers[i];
-			if (r->gone)
-				continue;
+		pos = 0;
+		while (jp_slot_next_inlock(&pos, 0, &r, &k)) {
 			if (present && pass == 0)
-				(void)jp_token_probe_inlock(r);
-			for (k = 0; k < 2; k++) {
-				if (!JP_TOKEN_SHOWN(k) || (present && !r->tokens[k].present))
-					continue;
-				if (pass == 1 && list && n < *count)
-					list[n] = jp_slot_id(r, (jp_key)k);
-				n++;
-			}
+				(void)jp_token_probe(r);   /* once per reader: then a no-op */
+			if (present && !jp_token_present_inlock(r, k))
+				continue;
+			if (pass == 1 && list && n < *count)
+				list[n] = jp_slot_id(r, k);
+			n++;
 		}
 	}
 	if (list && *count < n)
@@ -250,15 +261,9 @@ CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp
 	}
 	/* APDUs only the first time after an insertion; a card that cannot
 	 * be probed shows as no token. */
-	(void)jp_token_probe_inlock(*reader);
+	(void)jp_token_probe(*reader);
 out:
 	return rv;
-}
-
-static void pad_copy(CK_UTF8CHAR *dst, size_t dst_len, const char *s, size_t s_len)
-{
-	memset(dst, ' ', dst_len);
-	memcpy(dst, s, s_len < dst_len ? s_len : dst_len);
 }
 
 CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
@@ -267,6 +272,7 @@ CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	jp_reader *r = NULL;
 	jp_key key = JP_KEY_AUTH;
 	size_t room, nlen;
+	char desc[sizeof(info->slotDescription) + 1];
 
 	rv = jp_enter_slot_info(id, info, &r, &key);
 	if (rv != CKR_OK)
@@ -277,44 +283,32 @@ CK_RV jp_p11_get_slot_info(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	nlen = strlen(r->name);
 	if (nlen > room)
 		nlen = room;
-	memset(info->slotDescription, ' ', sizeof(info->slotDescription));
-	memcpy(info->slotDescription, r->name, nlen);
-	memcpy(info->slotDescription + nlen + 1, purpose[key], strlen(purpose[key]));
-	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "PC/SC", 5);
+	snprintf(desc, sizeof(desc), "%.*s %s", (int)nlen, r->name, purpose[key]);
+	jp_pad(info->slotDescription, sizeof(info->slotDescription), desc);
+	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "PC/SC");
 	info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT;
-	if (r->tokens[key].present)
+	if (jp_token_present_inlock(r, key))
 		info->flags |= CKF_TOKEN_PRESENT;
 	jp_leave();
 out:
 	return rv;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* A slot with an event pending: clears it. A slot the "tokens" option
- * hides has no ID the application may use (C_GetSlotInfo refuses it):
- * its events are dropped, never reported. */
+/* A shown slot with an event pending: clears it. A slot the "tokens"
+ * option hides has no ID the application may use (C_GetSlotInfo refuses
+ * it): its events are never reported. */
 static int take_event_inlock(CK_SLOT_ID *slot)
 {
-	size_t i;
-	int k, found = 0;
+	size_t pos = 0;
+	jp_reader *r;
+	jp_key k;
+	int found = 0;
 
-	for (i = 0; i < jp_mod.nreaders && !found; i++) {
-		jp_reader *r = jp_mod.readers[i];
-		for (k = 0; k < 2 && !found; k++) {
-			if (r->event_pending[k] && !JP_TOKEN_SHOWN(k)) {
-				r->event_pending[k] = 0;
-			} else if (r->event_pending[k]) {
-				r->event_pending[k] = 0;
-				*slot = jp_slot_id(r, (jp_key)k);
-				found = 1;
-			}
+	while (!found && jp_slot_next_inlock(&pos, 1, &r, &k)) {
+		if (r->event_pending[k]) {
+			r->event_pending[k] = 0;
+			*slot = jp_slot_id(r, k);
+			found = 1;
 		}
 	}
 	return found;
@@ -360,7 +354,7 @@ CK_RV jp_p11_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PT
 		jp_mutex_unlock(jp_mod.lock);
 		e = jp_mod.transport->ops->wait_change(jp_mod.transport, st, n, (unsigned)-1);
 		if (e != JP_OK && e != JP_E_TIMEOUT && e != JP_E_CANCELLED)
-			nap_ms(250);   /* no daemon yet: do not spin */
+			jp_nap_ms(250);   /* no daemon yet: do not spin */
 		jp_mutex_lock(jp_mod.lock);
 		jp_mod.waiters--;
 		if (jp_mod.finalizing || !jp_mod.initialized) {

@@ -1,7 +1,7 @@
 /* Tokens: looking at the card in a reader (once per insertion), token info
  * and flags, building a token's objects, and what happens to tokens when
  * the card is removed or the process logged out. Card I/O goes through
- * io.c's bracket. */
+ * io.c (jp_io_begin .. jp_io_end) while the reader is held. */
 #include "config.h"
 
 #include <stdio.h>
@@ -24,13 +24,24 @@ static void token_reset(jp_token *t)
 	t->tries = -1;
 }
 
-void jp_token_card_gone_inlock(jp_reader *r)
+void jp_reader_card_gone_inlock(jp_reader *r)
+{
+	/* Sessions opened on the old card are dead from now on, and the
+	 * reader's card state is void. Nobody holds the reader: drop that
+	 * state now (the signing certificate in the card object is personal
+	 * data); else its holder does when it next looks (jp_token_sync_held). */
+	r->card_gen++;
+	if (r->pins == 0)
+		jp_token_sync_held(r);
+}
+
+void jp_token_sync_held(jp_reader *r)
 {
 	int k;
 
-	/* A busy reader's card is in use without the global lock: its user
-	 * closes it when it gives the reader back (io.c). */
-	if (r->card && !r->busy)
+	if (r->state_gen == r->card_gen)
+		goto out;
+	if (r->card)
 		jp_card_close(r->card);
 	r->card = NULL;
 	for (k = 0; k < 2; k++)
@@ -40,12 +51,17 @@ void jp_token_card_gone_inlock(jp_reader *r)
 	r->serial[0] = '\0';
 	/* A card that left the reader lost its power: nothing verified. */
 	r->unpower_pending = 0;
-	r->forget_sign_cert = 0;
-	/* Sessions opened on the old card are dead from now on. */
-	r->card_gen++;
+	r->state_gen = r->card_gen;
+out:
+	return;
 }
 
-void jp_token_logout_inlock(jp_reader *r, jp_key key)
+int jp_token_present_inlock(const jp_reader *r, jp_key key)
+{
+	return r->state_gen == r->card_gen && r->tokens[key].present;
+}
+
+void jp_token_logout_held(jp_reader *r, jp_key key)
 {
 	jp_token *t = &r->tokens[key];
 
@@ -56,27 +72,33 @@ void jp_token_logout_inlock(jp_reader *r, jp_key key)
 	/* The personal data goes now, whatever the session count. Objects
 	 * that stay keep their handles, and the list is right for the
 	 * logged-out state if it was right for the logged-in one, so
-	 * objects_built is unchanged. No caller holds an object pointer
-	 * across this. */
+	 * objects_built is unchanged. */
 	jp_objects_logout(t, key);
 }
 
-void jp_token_logout_all_inlock(jp_reader *r)
+void jp_token_logout_all_held(jp_reader *r)
 {
-	jp_token_logout_inlock(r, JP_KEY_AUTH);
-	jp_token_logout_inlock(r, JP_KEY_SIGN);
+	jp_token_logout_held(r, JP_KEY_AUTH);
+	jp_token_logout_held(r, JP_KEY_SIGN);
 	/* The card layer's copy of the signing certificate too (a power
 	 * cycle drops it as well, but this works when the card cannot be
-	 * reached). A busy card is another thread's until it gives it back:
-	 * io.c drops the copy then. */
-	if (r->card && !r->busy)
+	 * reached). */
+	if (r->card)
 		jp_card_forget_cert(r->card, JP_CERT_SIGN);
-	else if (r->card)
-		r->forget_sign_cert = 1;
+}
+
+CK_RV jp_logout_card_held(jp_reader *r)
+{
+	/* Whatever happens at the card, this process is logged out now, and
+	 * the signing certificate's objects are wiped (also when no session
+	 * is left). The power cycle clears BOTH PINs: both tokens. A card
+	 * that cannot be reached now is power-cycled at the next contact. */
+	jp_token_logout_all_held(r);
+	return jp_token_unpower_held(r);
 }
 
 /* Builds tokens[key]'s objects from certificates read during card I/O. */
-static void build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c)
+static void build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 {
 	jp_token *t = &r->tokens[key];
 	jp_err e;
@@ -89,12 +111,12 @@ static void build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c)
 		        (unsigned long)jp_slot_id(r, key), jp_err_str(e));
 }
 
-void jp_token_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c)
+void jp_token_objects_build_held(jp_reader *r, jp_key key, const jp_token_certs *c)
 {
-	build_inlock(r, key, c);
+	build_held(r, key, c);
 }
 
-CK_RV jp_token_objects_ensure_inlock(jp_reader *r, jp_key key)
+CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key)
 {
 	CK_RV rv = CKR_OK;
 	jp_token_certs c;
@@ -111,15 +133,15 @@ CK_RV jp_token_objects_ensure_inlock(jp_reader *r, jp_key key)
 	}
 	/* The signing certificate is read only while logged in. */
 	holder = key == JP_KEY_AUTH || r->tokens[key].logged_in;
-	rv = jp_card_enter_inlock(r, &io, 0);
+	rv = jp_io_begin(r, &io, 0);
 	if (rv != CKR_OK)
 		goto out;
-	if (key == JP_KEY_SIGN && (io.cleared || !io.logged_in[key]))
+	if (key == JP_KEY_SIGN && io.cleared)
 		holder = 0;
 	e = jp_objects_read_certs(io.card, key, holder, &c);
-	rv = jp_card_leave(&io, e);
+	rv = jp_io_end(&io, e);
 	if (rv == CKR_OK)
-		build_inlock(r, key, &c);
+		build_held(r, key, &c);
 out:
 	jp_token_certs_free(&c);
 	return rv;
@@ -185,7 +207,27 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	return e;
 }
 
-CK_RV jp_token_probe_inlock(jp_reader *r)
+/* Whether jp_token_probe_held has something to do. */
+static int probe_due_inlock(const jp_reader *r)
+{
+	return (r->state_gen == r->card_gen && r->unpower_pending) ||
+	       (!(r->probed && r->state_gen == r->card_gen) && !r->gone && r->present &&
+	        jp_mod.transport);
+}
+
+CK_RV jp_token_probe(jp_reader *r)
+{
+	CK_RV rv = CKR_OK;
+
+	if (probe_due_inlock(r)) {
+		jp_reader_take(r);
+		rv = jp_token_probe_held(r);
+		jp_reader_give(r);
+	}
+	return rv;
+}
+
+CK_RV jp_token_probe_held(jp_reader *r)
 {
 	CK_RV rv = CKR_OK;
 	probe_result p;
@@ -195,10 +237,10 @@ CK_RV jp_token_probe_inlock(jp_reader *r)
 
 	/* A polling application retries a power cycle we still owe. */
 	if (r->unpower_pending)
-		(void)jp_token_unpower_inlock(r);
+		(void)jp_token_unpower_held(r);
 	if (r->probed || r->gone || !r->present || !jp_mod.transport)
 		goto out;
-	rv = jp_card_enter_inlock(r, &io, JP_IO_OPEN);
+	rv = jp_io_begin(r, &io, JP_IO_OPEN);
 	if (rv != CKR_OK) {
 		e = io.open_err;
 		if ((e == JP_E_NOT_JPKI || e == JP_E_JUKI_CARD) && io.gen == r->card_gen) {
@@ -217,7 +259,7 @@ CK_RV jp_token_probe_inlock(jp_reader *r)
 		goto out;
 	}
 	e = probe_io(&io, &p);
-	rv = jp_card_leave(&io, e);
+	rv = jp_io_end(&io, e);
 	if (rv == CKR_OK) {
 		memcpy(r->serial, p.serial, sizeof(r->serial));
 		for (k = 0; k < 2; k++) {
@@ -246,19 +288,15 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	if (rv != CKR_OK)
 		goto out;
 	t = &r->tokens[key];
-	if (!t->present) {
+	if (!jp_token_present_inlock(r, key)) {
 		rv = CKR_TOKEN_NOT_PRESENT;
 		goto unlock;
 	}
 	memset(info, 0, sizeof(*info));
-	memset(info->label, ' ', sizeof(info->label));
-	memcpy(info->label, token_label[key], strlen(token_label[key]));
-	memset(info->manufacturerID, ' ', sizeof(info->manufacturerID));
-	memcpy(info->manufacturerID, "J-LIS (JPKI)", 12);
-	memset(info->model, ' ', sizeof(info->model));
-	memcpy(info->model, "My Number Card", 14);
-	memset(info->serialNumber, ' ', sizeof(info->serialNumber));
-	memcpy(info->serialNumber, r->serial, strlen(r->serial));
+	jp_pad(info->label, sizeof(info->label), token_label[key]);
+	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "J-LIS (JPKI)");
+	jp_pad(info->model, sizeof(info->model), "My Number Card");
+	jp_pad(info->serialNumber, sizeof(info->serialNumber), r->serial);
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
 	              CKF_WRITE_PROTECTED;
 	/* The retry counter (doc/card.md §4: empty VERIFY, no try used). */
@@ -280,7 +318,7 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	/* No clock on the card: utcTime is left blank. */
-	memset(info->utcTime, ' ', sizeof(info->utcTime));
+	jp_pad(info->utcTime, sizeof(info->utcTime), "");
 unlock:
 	jp_leave();
 out:

@@ -13,11 +13,14 @@
 CK_RV jp_p11_refuse(CK_SESSION_HANDLE h, int args_bad, CK_RV answer)
 {
 	jp_session *s;
-	CK_RV rv = jp_enter_session(h, &s);
+	CK_RV rv = jp_enter();
 
 	if (rv != CKR_OK)
 		goto out;
+	rv = jp_session_lookup_inlock(h, &s);   /* the tables only: no reader needed */
 	jp_leave();
+	if (rv != CKR_OK)
+		goto out;
 	rv = args_bad ? CKR_ARGUMENTS_BAD : answer;
 out:
 	return rv;

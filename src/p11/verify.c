@@ -16,7 +16,7 @@ static CK_RV check_inlock(jp_session *s, const uint8_t *sig, CK_ULONG sig_len)
 {
 	CK_RV rv = CKR_OK;
 	jp_err e;
-	const jp_object *o = jp_object_lookup_inlock(s, s->verify.key);
+	const jp_object *o = jp_object_lookup_inlock(s, s->ops[JP_OP_VERIFY].key);
 	size_t msg_len = 0;
 	uint8_t msg[JP_SIGN_INPUT_MAX];
 
@@ -34,7 +34,7 @@ static CK_RV check_inlock(jp_session *s, const uint8_t *sig, CK_ULONG sig_len)
 		rv = CKR_SIGNATURE_LEN_RANGE;
 		goto out;
 	}
-	rv = jp_op_message(&s->verify, msg, &msg_len);
+	rv = jp_op_message(&s->ops[JP_OP_VERIFY], msg, &msg_len);
 	if (rv != CKR_OK)
 		goto out;
 	e = jp_rsa_verify_raw_key(o->rsa_n.data, o->rsa_n.len, o->rsa_e.data, o->rsa_e.len, msg,
@@ -54,7 +54,7 @@ static CK_RV finish_inlock(jp_session *s, const uint8_t *data, CK_ULONG len, int
 	CK_RV rv = sig ? CKR_OK : CKR_ARGUMENTS_BAD;
 
 	if (rv == CKR_OK && single)
-		rv = jp_op_update(&s->verify, data, len);
+		rv = jp_op_update(&s->ops[JP_OP_VERIFY], data, len);
 	if (rv == CKR_OK)
 		rv = check_inlock(s, sig, *sig_len);
 	jp_op_end(s, JP_OP_VERIFY);
@@ -68,12 +68,9 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 	const jp_mech *m = NULL;
 	const jp_object *o;
 
-	rv = jp_enter();
+	rv = jp_op_init_enter(hs, JP_OP_VERIFY, mech, &s, &m);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_op_init_check_inlock(hs, JP_OP_VERIFY, mech, &s, &m);
-	if (rv != CKR_OK)
-		goto leave;
 	o = jp_object_lookup_inlock(s, hkey);
 	if (!o)
 		rv = CKR_KEY_HANDLE_INVALID;
@@ -85,8 +82,7 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 		rv = CKR_KEY_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		rv = jp_op_start(s, JP_OP_VERIFY, m, hkey);
-leave:
-	jp_leave();
+	jp_leave_reader(s->reader);
 out:
 	return rv;
 }
