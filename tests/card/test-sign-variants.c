@@ -98,7 +98,12 @@ static void sfi(uint16_t no_sfi_sw)
 	       what, on ? 1 : 2);
 
 	/* The signing key under always-authenticate: SELECT 001B, VERIFY,
-	 * sign = 3 APDUs (4 without SFI). */
+	 * sign = 3 APDUs (4 without SFI), the retry counter known (the
+	 * module asks once per card, at the token's discovery). */
+	{
+		int t;
+		is_int(jp_card_pin_tries(c.card, JP_KEY_SIGN, &t), JP_OK, "[%s] retry counter", what);
+	}
 	a0 = jp_emu_apdu_count(c.e);
 	is_int(ct_verify(&c, JP_KEY_SIGN, ct_pin(1, 1), NULL), JP_OK, "[%s] signing password", what);
 	is_int(jp_card_sign(c.card, JP_KEY_SIGN, di, sizeof(di), sig, &sig_len), JP_OK,
