@@ -206,6 +206,10 @@ struct jp_token {
 	                              never inferred from the card: doc/card.md §6) */
 	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
 	int objects_built;         /* objects reflect the current login state */
+	int holder_private;        /* the holder's certificate and what derives from it
+	                              exist only after login: the signing token; the
+	                              authentication one on a smartphone (doc/card.md §11) */
+	int smartphone;            /* a smartphone's token (label "Smartphone") */
 	jp_object **objects;       /* owned (object.c) */
 	size_t nobjects;
 	unsigned long sessions;    /* open sessions on this token */

@@ -27,7 +27,8 @@ typedef enum jp_emu_no_sign {
 
 /* EF 0008, which certificates the card carries (doc/card.md §11). */
 typedef enum jp_emu_ef0008 {
-	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 with no_sign set */
+	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 when EF 0001 is absent
+	                               (no_sign notfound or certs-absent) */
 	JP_EMU_EF0008_ABSENT,       /* SELECT 0008 → 6A82 */
 	JP_EMU_EF0008_BOTH,         /* 8F 8F 00 whatever the files say */
 	JP_EMU_EF0008_NO_SIGN,      /* 00 8F 00 whatever the files say */

@@ -127,3 +127,6 @@ tests_p11_test_host_engine_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-host-config
 TESTS += tests/p11/test-host-config
 tests_p11_test_host_config_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-variants
+TESTS += tests/p11/test-variants
+tests_p11_test_variants_LDADD = $(p11_test_ldadd)
