@@ -99,6 +99,8 @@ CK_RV jp_rv(jp_err e);
 /* ---- options (options.c) ---- */
 typedef struct jp_options {
 	int always_authenticate;   /* CKA_ALWAYS_AUTHENTICATE on the signing key (default 1) */
+	int pss;                   /* advertise and use RSA-PSS (P1 04, doc/card.md §11);
+	                              default 0 until a real card has confirmed it */
 	unsigned tokens;           /* bit (1 << jp_key) set: that token's slot is shown
 	                              (default both; "tokens=auth" spares a browser the
 	                              signing token's password question) */
@@ -237,6 +239,7 @@ struct jp_reader {
 	unsigned long card_gen;    /* increases when the card goes away (global lock);
 	                              sessions keep it */
 	char serial[17];           /* token serial: hex of a hash of the auth certificate */
+	int no_pss;                /* the card answered 6A86 to RSA-PSS (global lock) */
 	jp_token tokens[2];        /* indexed by jp_key */
 };
 
@@ -460,7 +463,12 @@ struct jp_mech {
 	CK_MECHANISM_INFO info;
 	int hashed;                /* the host hashes first (hash-and-sign, digests) */
 	jp_hash hash;
+	int pss;                   /* RSA-PSS (SHA-256, MGF1-SHA-256, salt 32): the
+	                              card's P1 04; only with the option pss=yes */
 };
+/* Whether the PSS mechanisms are offered for r's card: the option, and
+ * the card not found without them (r->no_pss). Global lock held. */
+int jp_mech_pss_offered(const jp_reader *r);
 /* The mechanism if it exists and has every flag of need (0: any). */
 const jp_mech *jp_mech_find(CK_MECHANISM_TYPE type, CK_FLAGS need);
 /* A caller's mechanism (not NULL) for an operation that needs the flags:

@@ -130,3 +130,6 @@ tests_p11_test_host_config_LDADD = $(p11_test_ldadd)
 check_PROGRAMS += tests/p11/test-variants
 TESTS += tests/p11/test-variants
 tests_p11_test_variants_LDADD = $(p11_test_ldadd)
+check_PROGRAMS += tests/p11/test-pss
+TESTS += tests/p11/test-pss
+tests_p11_test_pss_LDADD = $(p11_test_ldadd)
