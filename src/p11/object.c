@@ -52,11 +52,15 @@ static const char *const labels[2][JP_ROLE__COUNT] = {
 static const jp_cert_id holder_cert[2] = { JP_CERT_AUTH, JP_CERT_SIGN };
 static const jp_cert_id ca_cert[2] = { JP_CERT_AUTH_CA, JP_CERT_SIGN_CA };
 
-/* What the card's keys can do: the RSA mechanisms of mechanism.c. */
+/* What the card's keys can do: the RSA mechanisms of mechanism.c; the
+ * last two (PSS) only with the option pss=yes (a TLS 1.3 client such as
+ * pkcs11-provider checks this list before it signs). */
 static const CK_MECHANISM_TYPE key_mechs[] = {
 	CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
 	CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
+	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS,
 };
+#define KEY_MECHS_PSS 2
 
 /* The most attributes any object gets (a private key has 29). */
 #define ATTRS_MAX 40
@@ -204,7 +208,8 @@ static void add_key(builder *b, const jp_cert_info *ci)
 	add_bool(b, CKA_DERIVE, 0);
 	add_bool(b, CKA_LOCAL, 1);
 	add_ulong(b, CKA_KEY_GEN_MECHANISM, CK_UNAVAILABLE_INFORMATION);
-	add(b, CKA_ALLOWED_MECHANISMS, key_mechs, sizeof(key_mechs));
+	add(b, CKA_ALLOWED_MECHANISMS, key_mechs,
+	    sizeof(key_mechs) - (jp_mod.opts.pss ? 0 : KEY_MECHS_PSS * sizeof(key_mechs[0])));
 	add_buf(b, CKA_SUBJECT, &ci->subject);
 	add_buf(b, CKA_MODULUS, &ci->modulus);
 	add(b, CKA_MODULUS_BITS, &bits, sizeof(bits));

@@ -41,6 +41,22 @@ static int pss_ok(EVP_PKEY *k, const uint8_t *hash, const uint8_t *sig, CK_ULONG
 	return r;
 }
 
+/* Whether the key's CKA_ALLOWED_MECHANISMS holds m (pkcs11-provider checks
+ * it before a TLS 1.3 signature). */
+static int allowed(ot *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, CK_MECHANISM_TYPE m)
+{
+	CK_MECHANISM_TYPE list[32];
+	CK_ATTRIBUTE a = { CKA_ALLOWED_MECHANISMS, list, sizeof(list) };
+	CK_ULONG i;
+	int found = 0;
+
+	if (t->f->C_GetAttributeValue(h, k, &a, 1) != CKR_OK)
+		return -1;
+	for (i = 0; i < a.ulValueLen / sizeof(list[0]); i++)
+		found += list[i] == m;
+	return found;
+}
+
 static void start(ot *t, int card_pss, const char *options)
 {
 	jp_emu_options o;
@@ -71,6 +87,8 @@ static void off_by_default(void)
 	ot_login(&t, h, CKU_USER, CARD, OT_AUTH);
 	is_int(t.f->C_SignInit(h, &m, ot_find1(&t, h, CKO_PRIVATE_KEY, -1)), CKR_MECHANISM_INVALID,
 	       "default: SignInit with it refused");
+	is_int(allowed(&t, h, ot_find1(&t, h, CKO_PRIVATE_KEY, -1), CKM_RSA_PKCS_PSS), 0,
+	       "default: not in the key's CKA_ALLOWED_MECHANISMS");
 	is_int(listed(&t, OT_AUTH, CKM_SHA256_RSA_PKCS), 1, "PKCS#1 mechanisms listed as before");
 	ot_stop(&t);
 }
@@ -110,6 +128,8 @@ static void on(int which)
 	h = ot_open(&t, which);
 	is_int(ot_login(&t, h, CKU_USER, CARD, which), CKR_OK, "[%s] login", kn);
 	k = ot_find1(&t, h, CKO_PRIVATE_KEY, -1);
+	is_int(allowed(&t, h, k, CKM_RSA_PKCS_PSS), 1, "[%s] CKA_ALLOWED_MECHANISMS has it", kn);
+	is_int(allowed(&t, h, k, CKM_SHA256_RSA_PKCS_PSS), 1, "[%s] and the hashed one", kn);
 
 	/* Parameters: exactly the card's. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
