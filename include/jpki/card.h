@@ -190,8 +190,11 @@ jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len,
  * through the policy before any APDU, in one transaction). */
 jp_err jp_card_change_pin(jp_card *card, jp_key key, const uint8_t *old_pin, size_t old_len,
                           const uint8_t *new_pin, size_t new_len, int *tries);
-/* SELECT key EF, COMPUTE DIGITAL SIGNATURE over in (1..245 bytes; the card
- * adds PKCS#1 v1.5 type-01 padding). out must hold 256 bytes. Does NOT
+/* COMPUTE DIGITAL SIGNATURE over in (1..245 bytes; the card adds PKCS#1
+ * v1.5 type-01 padding). out must hold 256 bytes. One APDU where the card
+ * signs by short EF identifier (P2 80|SFI, doc/card.md §11); on a card
+ * that refuses it (6A86/6A82) SELECT of the key EF + P2 80 at once, in the
+ * same call, and from then on for this card (jp_card_sfi_avail). Does NOT
  * verify the signature (the caller does, with the certificate). */
 jp_err jp_card_sign(jp_card *card, jp_key key, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t *out_len);
@@ -208,7 +211,7 @@ typedef enum jp_sign_scheme {
  * know P1 04 answers JP_E_WRONG_P1P2 (6A86) and the card is remembered as
  * without PSS (jp_card_pss_avail; later calls fail the same way with no
  * APDU). Nothing here needs or spends a PIN try. Does NOT verify the
- * signature: the caller does (jp_crypto_verify_pss for PSS). */
+ * signature: the caller does (jp_rsa_verify_pss for PSS). */
 jp_err jp_card_sign_scheme(jp_card *card, jp_key key, jp_sign_scheme scheme, const uint8_t *in,
                            size_t in_len, uint8_t *out, size_t *out_len);
 /* What this card showed so far: PSS (P1 04) and signing by short EF

@@ -91,4 +91,19 @@ jp_err jp_rsa_verify_raw_key(const uint8_t *n, size_t n_len, const uint8_t *e, s
                              const uint8_t *data, size_t data_len,
                              const uint8_t *sig, size_t sig_len);
 
+/* ---- RSASSA-PSS verification (verify.c) ---- */
+/* The card's PSS (doc/card.md §11): SHA-256, MGF1-SHA-256, 32-byte salt;
+ * exactly these, so nothing is negotiated. */
+#define JP_PSS_HASH_LEN 32
+#define JP_PSS_SALT_LEN 32
+/* Checks that sig is an RSASSA-PSS signature (RFC 8017 §8.1.2) of the
+ * SHA-256 hash `hash` (hash_len must be 32, else JP_E_ARGS) under the key
+ * of cert_der. JP_E_SIGNATURE_INVALID on mismatch. */
+jp_err jp_rsa_verify_pss(const uint8_t *cert_der, size_t cert_len,
+                         const uint8_t *hash, size_t hash_len,
+                         const uint8_t *sig, size_t sig_len);
+jp_err jp_rsa_verify_pss_key(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                             const uint8_t *hash, size_t hash_len,
+                             const uint8_t *sig, size_t sig_len);
+
 #endif

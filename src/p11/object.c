@@ -52,11 +52,15 @@ static const char *const labels[2][JP_ROLE__COUNT] = {
 static const jp_cert_id holder_cert[2] = { JP_CERT_AUTH, JP_CERT_SIGN };
 static const jp_cert_id ca_cert[2] = { JP_CERT_AUTH_CA, JP_CERT_SIGN_CA };
 
-/* What the card's keys can do: the RSA mechanisms of mechanism.c. */
+/* What the card's keys can do: the RSA mechanisms of mechanism.c; the
+ * last two (PSS) only with the option pss=yes (a TLS 1.3 client such as
+ * pkcs11-provider checks this list before it signs). */
 static const CK_MECHANISM_TYPE key_mechs[] = {
 	CKM_RSA_PKCS, CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS,
 	CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
+	CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS,
 };
+#define KEY_MECHS_PSS 2
 
 /* The most attributes any object gets (a private key has 29). */
 #define ATTRS_MAX 40
@@ -204,7 +208,8 @@ static void add_key(builder *b, const jp_cert_info *ci)
 	add_bool(b, CKA_DERIVE, 0);
 	add_bool(b, CKA_LOCAL, 1);
 	add_ulong(b, CKA_KEY_GEN_MECHANISM, CK_UNAVAILABLE_INFORMATION);
-	add(b, CKA_ALLOWED_MECHANISMS, key_mechs, sizeof(key_mechs));
+	add(b, CKA_ALLOWED_MECHANISMS, key_mechs,
+	    sizeof(key_mechs) - (jp_mod.opts.pss ? 0 : KEY_MECHS_PSS * sizeof(key_mechs[0])));
 	add_buf(b, CKA_SUBJECT, &ci->subject);
 	add_buf(b, CKA_MODULUS, &ci->modulus);
 	add(b, CKA_MODULUS_BITS, &bits, sizeof(bits));
@@ -311,14 +316,15 @@ out:
 
 /* Builds one object of role for key from the parsed certificate. NULL when
  * out of memory. */
-static jp_object *object_new_inlock(jp_key key, jp_role ro, const jp_cert_info *ci,
-                                    const uint8_t *der, size_t len)
+static jp_object *object_new_inlock(const jp_token *t, jp_key key, jp_role ro,
+                                    const jp_cert_info *ci, const uint8_t *der, size_t len)
 {
 	jp_object *o = object_alloc(ro, key);
 	builder b = { o, 0 };
 	/* The auth private key needs the PIN; everything from the signing
-	 * certificate needs the signing password (it is personal data). */
-	int is_private = ro == JP_ROLE_PRIV || (key == JP_KEY_SIGN && ro != JP_ROLE_CA);
+	 * certificate needs the signing password (it is personal data), and
+	 * on a smartphone everything from the authentication one its PIN. */
+	int is_private = ro == JP_ROLE_PRIV || (t->holder_private && ro != JP_ROLE_CA);
 
 	if (!o)
 		goto out;
@@ -401,26 +407,27 @@ static jp_err parse_cert(const jp_buf *der, jp_cert_info *ci, int *have)
  * everything from the signing certificate is personal data and exists only
  * after the signing password was given in this process (doc/card.md §7);
  * the authentication certificate and every CA certificate are public. */
-static int shown_logged_out(jp_key key, int ro)
+static int shown_logged_out(const jp_token *t, int ro)
 {
-	return key == JP_KEY_AUTH || ro == JP_ROLE_CA;
+	return !t->holder_private || ro == JP_ROLE_CA;
 }
 
 /* Only the authentication token publishes the public-certificates profile
- * (its holder certificate is public; the signature token's is not). */
-static int has_profile(jp_key key)
+ * (its holder certificate is public; the signature token's is not, nor a
+ * smartphone's, doc/card.md §11). */
+static int has_profile(const jp_token *t, jp_key key)
 {
-	return key == JP_KEY_AUTH;
+	return key == JP_KEY_AUTH && !t->holder_private;
 }
 
-void jp_objects_logout(jp_token *t, jp_key key)
+void jp_objects_logout(jp_token *t)
 {
 	size_t i, n = 0;
 	int ro;
 
 	for (i = 0; i < t->nobjects; i++) {
 		ro = t->objects[i]->role;
-		if (shown_logged_out(key, ro))
+		if (shown_logged_out(t, ro))
 			t->objects[n++] = t->objects[i];
 		else
 			free_object(t->objects[i]);   /* wipes every attribute */
@@ -447,8 +454,8 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 			keep[ro] = t->objects[i];
 	}
 	for (ro = 0; ro < JP_ROLE__COUNT; ro++)
-		want[ro] = t->logged_in || shown_logged_out(key, ro);
-	want[JP_ROLE_PROFILE] = has_profile(key);
+		want[ro] = t->logged_in || shown_logged_out(t, ro);
+	want[JP_ROLE_PROFILE] = has_profile(t, key);
 
 	/* Make only what is missing: a rebuild after logout makes nothing. */
 	if (!keep[JP_ROLE_CA]) {
@@ -473,9 +480,9 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 		if (ro == JP_ROLE_PROFILE)
 			made[ro] = profile_new_inlock(key, CKP_PUBLIC_CERTIFICATES_TOKEN);
 		else if (ro == JP_ROLE_CA)
-			made[ro] = object_new_inlock(key, ro, &ca, c->ca.data, c->ca.len);
+			made[ro] = object_new_inlock(t, key, ro, &ca, c->ca.data, c->ca.len);
 		else
-			made[ro] = object_new_inlock(key, ro, &holder, c->holder.data,
+			made[ro] = object_new_inlock(t, key, ro, &holder, c->holder.data,
 			                             c->holder.len);
 		if (!made[ro]) {
 			e = JP_E_NO_MEMORY;

@@ -78,8 +78,9 @@ CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
 
 	*out_len = 0;
 	if (!op->mech->hashed) {
-		if (op->buf_len == 0)
-			rv = CKR_DATA_LEN_RANGE;   /* the card signs 1..245 bytes */
+		/* The card signs 1..245 bytes; PSS a SHA-256 hash (P1 04). */
+		if (op->buf_len == 0 || (op->mech->pss && op->buf_len != JP_PSS_HASH_LEN))
+			rv = CKR_DATA_LEN_RANGE;
 		else {
 			memcpy(out, op->buf, op->buf_len);
 			*out_len = op->buf_len;
@@ -90,7 +91,11 @@ CK_RV jp_op_message(jp_op *op, uint8_t out[JP_SIGN_INPUT_MAX], size_t *out_len)
 		e = jp_digest_final(op->digest, md, &md_len);
 		jp_digest_free(op->digest);
 		op->digest = NULL;
-		if (e == JP_OK) {
+		if (e == JP_OK && op->mech->pss) {
+			/* PSS: the card gets the bare hash (doc/card.md §11). */
+			memcpy(out, md, md_len);
+			*out_len = md_len;
+		} else if (e == JP_OK) {
 			*out_len = JP_SIGN_INPUT_MAX;
 			e = jp_digestinfo(op->mech->hash, md, md_len, out, out_len);
 		}

@@ -93,6 +93,14 @@ static int apply_item(jp_options *o, char *item, const char *where)
 		}
 		o->always_authenticate = b;
 		used = 1;
+	} else if (!strcmp(key, "pss")) {
+		b = parse_bool(val);
+		if (b < 0) {
+			JP_WARN("options: %s: pss wants yes or no, not \"%s\"", where, val);
+			goto out;
+		}
+		o->pss = b;
+		used = 1;
 	} else if (!strcmp(key, "tokens")) {
 		/* One word, not a list: the parser splits items at commas. */
 		if (!strcasecmp(val, "both") || !strcasecmp(val, "all"))
@@ -348,14 +356,17 @@ out:
 void jp_options_load_from(jp_options *o, const jp_options_src *src, const char *reserved)
 {
 	o->always_authenticate = 1;
+	/* RSA-PSS is one source's finding (doc/card.md §11): off until a
+	 * real card has confirmed it. */
+	o->pss = 0;
 	o->tokens = (1u << JP_KEY_AUTH) | (1u << JP_KEY_SIGN);
 	(void)jp_options_parse_config(o, builtin_config, src->names, "built-in");
 	load_file(o, src->system_file, src->names);
 	load_file(o, src->user_file, src->names);
 	if (reserved)
 		(void)parse_items(o, reserved, "C_Initialize");
-	JP_DEBUG("options: always-authenticate=%s tokens=%s (program %s%s%s)",
-	         o->always_authenticate ? "yes" : "no",
+	JP_DEBUG("options: always-authenticate=%s pss=%s tokens=%s (program %s%s%s)",
+	         o->always_authenticate ? "yes" : "no", o->pss ? "yes" : "no",
 	         o->tokens == (1u << JP_KEY_AUTH) ? "auth" :
 	         o->tokens == (1u << JP_KEY_SIGN) ? "sign" : "both",
 	         src->names[0] ? src->names[0] : "?", src->names[1] && src->names[1][0] ? ", " : "",

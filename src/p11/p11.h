@@ -99,6 +99,8 @@ CK_RV jp_rv_read_ahead(CK_RV rv);
 /* ---- options (options.c) ---- */
 typedef struct jp_options {
 	int always_authenticate;   /* CKA_ALWAYS_AUTHENTICATE on the signing key (default 1) */
+	int pss;                   /* advertise and use RSA-PSS (P1 04, doc/card.md §11);
+	                              default 0 until a real card has confirmed it */
 	unsigned tokens;           /* bit (1 << jp_key) set: that token's slot is shown
 	                              (default both; "tokens=auth" spares a browser the
 	                              signing token's password question) */
@@ -206,6 +208,10 @@ struct jp_token {
 	                              never inferred from the card: doc/card.md §6) */
 	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
 	int objects_built;         /* objects reflect the current login state */
+	int holder_private;        /* the holder's certificate and what derives from it
+	                              exist only after login: the signing token; the
+	                              authentication one on a smartphone (doc/card.md §11) */
+	int smartphone;            /* a smartphone's token (label "Smartphone") */
 	jp_object **objects;       /* owned (object.c) */
 	size_t nobjects;
 	unsigned long sessions;    /* open sessions on this token */
@@ -233,6 +239,7 @@ struct jp_reader {
 	unsigned long card_gen;    /* increases when the card goes away (global lock);
 	                              sessions keep it */
 	char serial[17];           /* token serial: hex of a hash of the auth certificate */
+	int no_pss;                /* the card answered 6A86 to RSA-PSS (global lock) */
 	jp_token tokens[2];        /* indexed by jp_key */
 };
 
@@ -400,7 +407,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
  * while logged in (the signing certificate, its public key, the private
  * key's modulus); the others keep their handles. No I/O: it works whatever
  * the card's state and the session count. */
-void jp_objects_logout(jp_token *t, jp_key key);
+void jp_objects_logout(jp_token *t);
 /* object.c: frees t->objects; idempotent. */
 void jp_objects_free(jp_token *t);
 /* object.c: an object session s may see (private ones only when logged
@@ -453,7 +460,12 @@ struct jp_mech {
 	CK_MECHANISM_INFO info;
 	int hashed;                /* the host hashes first (hash-and-sign, digests) */
 	jp_hash hash;
+	int pss;                   /* RSA-PSS (SHA-256, MGF1-SHA-256, salt 32): the
+	                              card's P1 04; only with the option pss=yes */
 };
+/* Whether the PSS mechanisms are offered for r's card: the option, and
+ * the card not found without them (r->no_pss). Global lock held. */
+int jp_mech_pss_offered(const jp_reader *r);
 /* The mechanism if it exists and has every flag of need (0: any). */
 const jp_mech *jp_mech_find(CK_MECHANISM_TYPE type, CK_FLAGS need);
 /* A caller's mechanism (not NULL) for an operation that needs the flags:

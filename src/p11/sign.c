@@ -22,9 +22,12 @@
 
 /* The card's signature checked against the key's public parts (parsed when
  * the object was built). The reader is held: the object stays as it is. */
-static jp_err check_on_host(const jp_object *o, const uint8_t *msg, size_t msg_len,
+static jp_err check_on_host(const jp_object *o, int pss, const uint8_t *msg, size_t msg_len,
                             const uint8_t *sig, size_t sig_len)
 {
+	if (pss && sig_len == JP_SIGNATURE_LEN)
+		return jp_rsa_verify_pss_key(o->rsa_n.data, o->rsa_n.len, o->rsa_e.data,
+		                             o->rsa_e.len, msg, msg_len, sig, sig_len);
 	return sig_len == JP_SIGNATURE_LEN ?
 		jp_rsa_verify_raw_key(o->rsa_n.data, o->rsa_n.len, o->rsa_e.data, o->rsa_e.len,
 		                      msg, msg_len, sig, sig_len) :
@@ -38,8 +41,8 @@ static jp_err check_on_host(const jp_object *o, const uint8_t *msg, size_t msg_l
  * signature, so that password never stays verified beyond the one
  * signature it was given for — whatever the process does next (stays
  * open, crashes, is killed). */
-static CK_RV card_sign_held(jp_reader *r, const jp_object *o, int seal, const uint8_t *msg,
-                            size_t msg_len, uint8_t out[JP_SIGNATURE_LEN])
+static CK_RV card_sign_held(jp_reader *r, const jp_object *o, int seal, int pss,
+                            const uint8_t *msg, size_t msg_len, uint8_t out[JP_SIGNATURE_LEN])
 {
 	CK_RV rv;
 	jp_err e = JP_OK, checked = JP_E_SIGNATURE_INVALID;
@@ -55,9 +58,10 @@ static CK_RV card_sign_held(jp_reader *r, const jp_object *o, int seal, const ui
 	 * the module's login state). */
 	refused = io.cleared;
 	if (!refused)
-		e = jp_card_sign(io.card, o->key, msg, msg_len, out, &out_len);
+		e = jp_card_sign_scheme(io.card, o->key, pss ? JP_SIGN_PSS_SHA256 : JP_SIGN_PKCS1,
+		                        msg, msg_len, out, &out_len);
 	if (e == JP_OK && !refused)
-		checked = check_on_host(o, msg, msg_len, out, out_len);
+		checked = check_on_host(o, pss, msg, msg_len, out, out_len);
 	if (!refused && seal && !jp_err_is_removal(e)) {
 		/* Also after a failed signature: the password was verified
 		 * for it. The card has one verified state: this logs out the
@@ -67,7 +71,15 @@ static CK_RV card_sign_held(jp_reader *r, const jp_object *o, int seal, const ui
 		(void)jp_io_unverify(&io, JP_IO_LOGOUT_AUTH);
 	}
 	rv = jp_io_end(&io, e);
-	if (refused && rv == CKR_OK) {
+	if (pss && e == JP_E_WRONG_P1P2 && rv != CKR_DEVICE_REMOVED) {
+		/* pss=yes, but this card has no P1 04 (doc/card.md §11): the
+		 * mechanism does not exist here, and is no longer offered
+		 * for this card. No PIN was sent for it. */
+		r->no_pss = 1;
+		JP_WARN("p11: the card refused RSA-PSS (6A86): option pss=yes does not "
+		        "fit this card; PSS is no longer offered for it");
+		rv = CKR_MECHANISM_INVALID;
+	} else if (refused && rv == CKR_OK) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 	} else if (e == JP_E_CARD_RESET) {
 		/* jp_io_end logged both tokens out (the card forgot both
@@ -109,8 +121,11 @@ static CK_RV finish_held(jp_session *s, const uint8_t *data, CK_ULONG len, int s
 	size_t msg_len = 0;
 	int seal = op->always_auth;
 
-	/* Input too long for the card, or nothing to sign. */
-	if (!m->hashed && (single ? (len == 0 || len > JP_SIGN_INPUT_MAX) : op->buf_len == 0)) {
+	/* Input too long for the card, or nothing to sign; CKM_RSA_PKCS_PSS
+	 * signs a SHA-256 hash and nothing else. */
+	if (!m->hashed && (single ? (len == 0 || len > JP_SIGN_INPUT_MAX ||
+	                             (m->pss && len != JP_PSS_HASH_LEN)) :
+	                            op->buf_len == 0)) {
 		rv = CKR_DATA_LEN_RANGE;
 		goto end;
 	}
@@ -138,7 +153,7 @@ static CK_RV finish_held(jp_session *s, const uint8_t *data, CK_ULONG len, int s
 	/* From here on the operation is over, whatever the card says. */
 	jp_op_end(s, JP_OP_SIGN);
 	if (rv == CKR_OK)
-		rv = card_sign_held(r, o, seal, msg, msg_len, out);
+		rv = card_sign_held(r, o, seal, m->pss, msg, msg_len, out);
 	if (rv == CKR_OK) {
 		memcpy(sig, out, JP_SIGNATURE_LEN);
 		*sig_len = JP_SIGNATURE_LEN;
@@ -176,6 +191,8 @@ CK_RV jp_p11_sign_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_HA
 		rv = CKR_USER_NOT_LOGGED_IN;   /* §5.11: signing needs the user logged in */
 	else if (!kt || kt->len != sizeof(CK_KEY_TYPE) || *(CK_KEY_TYPE *)kt->value != CKK_RSA)
 		rv = CKR_KEY_TYPE_INCONSISTENT;
+	else if (m->pss && !jp_mech_pss_offered(s->reader))
+		rv = CKR_MECHANISM_INVALID;   /* this card refused PSS before */
 	if (rv == CKR_OK)
 		rv = jp_op_start(s, JP_OP_SIGN, m, hkey);
 	/* login.c accepts CKU_CONTEXT_SPECIFIC for this operation only then. */

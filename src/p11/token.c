@@ -13,10 +13,11 @@
 #include "jpki/log.h"
 #include "p11.h"
 
-/* Labels a citizen recognises in a browser's certificate picker (≤ 32). */
-static const char *const token_label[2] = {
-	"My Number Card (Authentication)",
-	"My Number Card (Signature)",
+/* Labels a citizen recognises in a browser's certificate picker (≤ 32);
+ * the second pair for the certificates kept in a smartphone. */
+static const char *const token_label[2][2] = {
+	{ "My Number Card (Authentication)", "My Number Card (Signature)" },
+	{ "Smartphone JPKI (Authentication)", "Smartphone JPKI (Signature)" },
 };
 
 static void token_reset(jp_token *t)
@@ -75,7 +76,7 @@ void jp_token_logout_held(jp_reader *r, jp_key key)
 	 * that stay keep their handles, and the list is right for the
 	 * logged-out state if it was right for the logged-in one, so
 	 * objects_built is unchanged. */
-	jp_objects_logout(t, key);
+	jp_objects_logout(t);
 }
 
 void jp_token_logout_all_held(jp_reader *r)
@@ -144,12 +145,13 @@ CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key)
 		rv = CKR_TOKEN_NOT_PRESENT;
 		goto out;
 	}
-	/* The signing certificate is read only while logged in. */
-	holder = key == JP_KEY_AUTH || r->tokens[key].logged_in;
+	/* The signing certificate (and a smartphone's authentication one)
+	 * is read only while logged in. */
+	holder = !r->tokens[key].holder_private || r->tokens[key].logged_in;
 	rv = jp_io_begin(r, &io, 0);
 	if (rv != CKR_OK)
 		goto out;
-	if (key == JP_KEY_SIGN && io.cleared)
+	if (r->tokens[key].holder_private && io.cleared)
 		holder = 0;
 	e = jp_objects_read_certs(io.card, key, holder, &c);
 	rv = jp_io_end(&io, e);
@@ -178,6 +180,7 @@ typedef struct probe_result {
 	char serial[17];
 	int tries[2];
 	int present[2];
+	int smartphone;
 } probe_result;
 
 /* The authentication certificate gives the serial; its absence, the
@@ -190,8 +193,17 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 
 	memset(p, 0, sizeof(*p));
 	p->tries[0] = p->tries[1] = -1;
-	e = jp_card_read_cert(io->card, JP_CERT_AUTH, &der, &len);
-	if (e == JP_OK) {
+	p->smartphone = jp_card_is_smartphone(io->card);
+	/* A smartphone shows its authentication certificate only after the
+	 * PIN (doc/card.md §11): the token is there, the serial comes from
+	 * a CA certificate below. */
+	e = p->smartphone ? JP_E_SECURITY_STATUS :
+	                    jp_card_read_cert(io->card, JP_CERT_AUTH, &der, &len);
+	if (e == JP_E_SECURITY_STATUS) {
+		e = JP_TOKEN_SHOWN(JP_KEY_AUTH) ?
+		        jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]) : JP_OK;
+		p->present[JP_KEY_AUTH] = (e != JP_E_NO_KEY);
+	} else if (e == JP_OK) {
 		make_serial(p->serial, der, len);
 		/* A hidden token ("tokens=" option) costs no retry query. */
 		if (JP_TOKEN_SHOWN(JP_KEY_AUTH))
@@ -202,19 +214,31 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 		         io->r->name);
 	}
 	if ((e == JP_OK || e == JP_E_NO_KEY) && JP_TOKEN_SHOWN(JP_KEY_SIGN)) {
-		/* The signing password's EF tells whether there is a signing
-		 * key (holders under 15 have none: doc/card.md §3). */
-		e = jp_card_pin_tries(io->card, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
-		p->present[JP_KEY_SIGN] = (e != JP_E_NO_KEY);
-		if (e == JP_E_NO_KEY)
-			JP_DEBUG("p11: reader \"%s\": the card has no signing key", io->r->name);
+		/* Holders under 15 and those who opted out have no signing
+		 * certificate (doc/card.md §3): no token, so nobody is asked
+		 * for a password that cannot sign. Decided without a PIN. */
+		jp_avail a = JP_AVAIL_UNKNOWN;
+		e = jp_card_sign_cert_avail(io->card, &a);
+		if (e == JP_OK && a == JP_AVAIL_ABSENT) {
+			JP_DEBUG("p11: reader \"%s\": the card carries no signing certificate "
+			         "(EF 0008, or EF 0001 missing): no signature token", io->r->name);
+		} else if (e == JP_OK) {
+			/* The signing password's EF tells whether there is a
+			 * signing key. */
+			e = jp_card_pin_tries(io->card, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
+			p->present[JP_KEY_SIGN] = (e != JP_E_NO_KEY);
+			if (e == JP_E_NO_KEY)
+				JP_DEBUG("p11: reader \"%s\": the card has no signing key",
+				         io->r->name);
+		}
 	}
 	if (e == JP_E_NO_KEY)
 		e = JP_OK;
 	if (!p->serial[0]) {
-		/* No authentication certificate: fall back to the signing CA's
+		/* No authentication certificate to hand: fall back to a CA's
 		 * hash, which at least tells card generations apart. */
-		if (jp_card_read_cert(io->card, JP_CERT_SIGN_CA, &der, &len) == JP_OK)
+		if (jp_card_read_cert(io->card, JP_CERT_SIGN_CA, &der, &len) == JP_OK ||
+		    jp_card_read_cert(io->card, JP_CERT_AUTH_CA, &der, &len) == JP_OK)
 			make_serial(p->serial, der, len);
 	}
 	return e;
@@ -277,6 +301,8 @@ CK_RV jp_token_probe_held(jp_reader *r)
 		memcpy(r->serial, p.serial, sizeof(r->serial));
 		for (k = 0; k < 2; k++) {
 			r->tokens[k].present = p.present[k];
+			r->tokens[k].smartphone = p.smartphone;
+			r->tokens[k].holder_private = k == JP_KEY_SIGN || p.smartphone;
 			if (p.tries[k] >= 0)
 				r->tokens[k].tries = p.tries[k];
 		}
@@ -306,7 +332,7 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		goto unlock;
 	}
 	memset(info, 0, sizeof(*info));
-	jp_pad(info->label, sizeof(info->label), token_label[key]);
+	jp_pad(info->label, sizeof(info->label), token_label[t->smartphone ? 1 : 0][key]);
 	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "J-LIS (JPKI)");
 	jp_pad(info->model, sizeof(info->model), "My Number Card");
 	jp_pad(info->serialNumber, sizeof(info->serialNumber), r->serial);

@@ -36,6 +36,7 @@ static int failures;
 
 #ifdef BENCH_INPROC
 static jp_emu *emu;
+static jp_emu_options emu_opts;
 #endif
 
 /* ---- measuring ---- */
@@ -400,7 +401,7 @@ static void read_pins(const char *card_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-inproc [-n N] [--rss N] [--card DIR]\n"
+	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi]\n"
 	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N]\n");
 	exit(2);
 }
@@ -430,6 +431,10 @@ int main(int argc, char **argv)
 			nsig = strtoul(argv[++a], NULL, 10);
 		else if (!strcmp(argv[a], "--rss") && a + 1 < argc)
 			nrss = strtoul(argv[++a], NULL, 10);
+#ifdef BENCH_INPROC
+		else if (!strcmp(argv[a], "--no-sfi"))
+			emu_opts.no_sfi_sw = 0x6A86;   /* a card without short EF identifiers */
+#endif
 		else
 			usage();
 	}
@@ -437,13 +442,18 @@ int main(int argc, char **argv)
 		nsig = 1;
 	read_pins(card_dir);
 #ifdef BENCH_INPROC
-	emu = jp_emu_new(card_dir, NULL, NULL);
+	emu = jp_emu_new(card_dir, &emu_opts, NULL);
 	if (!emu) {
 		fprintf(stderr, "bench: cannot load card %s\n", card_dir);
 		return 1;
 	}
+	/* BENCH_APDU_LOG=FILE: every APDU of the run, to see where they go. */
+	if (getenv("BENCH_APDU_LOG") && jp_emu_log_to(emu, getenv("BENCH_APDU_LOG")) != 0)
+		fprintf(stderr, "bench: cannot write %s\n", getenv("BENCH_APDU_LOG"));
 	jp_emu_reader_insert(jp_emu_reader_add("Bench Reader"), emu);
-	printf("In-process: test module + emulator (%s)\n", card_dir);
+	printf("In-process: test module + emulator (%s)%s\n", card_dir,
+	       emu_opts.no_sfi_sw ? ", card without signing by short EF identifier (6A86)" :
+	                          ", card signs by short EF identifier (doc/card.md §11)");
 #else
 	if (!module)
 		usage();

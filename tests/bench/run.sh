@@ -30,6 +30,9 @@ if [ "$rss" -gt 0 ]; then
 else
 	"$b/bench-inproc" -n "$n_in" || status=1
 fi
+echo
+echo "==== 1b. in-process, a card without signing by short EF identifier (--no-sfi) ===="
+"$b/bench-inproc" -n "$n_in" --no-sfi || status=1
 
 echo
 echo "==== 2. the real module through pcscd + vpcd + the emulator program ===="
@@ -42,6 +45,16 @@ else
 		module=$top_builddir/src/p11/.libs/jpki-pkcs11.so
 		: >"$JP_EMU_LOG"
 		"$b/bench-module" --module "$module" --apdu-log "$JP_EMU_LOG" --card "$JP_CARD_DIR" -n "$n_pcsc" || status=1
+		echo
+		echo "==== 2b. the same, a card without signing by short EF identifier (--no-sfi) ===="
+		if jp_emu_restart --no-sfi 2>/dev/null; then
+			: >"$JP_EMU_LOG"
+			"$b/bench-module" --module "$module" --apdu-log "$JP_EMU_LOG" --card "$JP_CARD_DIR" -n "$n_pcsc" || status=1
+			jp_emu_restart 2>/dev/null || status=1
+		else
+			echo "FAILED: emulator restart with --no-sfi"
+			status=1
+		fi
 		echo
 		echo "==== 3. pkcs11-tool -L through pcscd ===="
 		if command -v pkcs11-tool >/dev/null 2>&1; then

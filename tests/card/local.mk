@@ -29,3 +29,6 @@ tests_card_test_redaction_LDADD = $(card_tier_ldadd)
 check_PROGRAMS += tests/card/test-avail
 TESTS += tests/card/test-avail
 tests_card_test_avail_LDADD = $(card_tier_ldadd)
+check_PROGRAMS += tests/card/test-sign-variants
+TESTS += tests/card/test-sign-variants
+tests_card_test_sign_variants_LDADD = src/crypto/libjpcrypto.la $(card_tier_ldadd)

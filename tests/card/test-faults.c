@@ -67,7 +67,9 @@ static void session(ct *c, int fault, run *r)
 	read_check(r, c, JP_CERT_SIGN_CA, fault == F_GARBLE);
 	note(r, jp_card_pin_tries(c->card, JP_KEY_AUTH, &tries));
 	note(r, ct_verify(c, JP_KEY_AUTH, fixture_pin(1, 0), &tries));
-	r->sign_idx = jp_emu_apdu_count(c->e) + 2;
+	/* The sign APDU: by short EF identifier (1), or on a card without it
+	 * after the refused attempt and the SELECT of the key (3). */
+	r->sign_idx = jp_emu_apdu_count(c->e) + (jp_emu_opts(c->e)->no_sfi_sw ? 3 : 1);
 	r->sign_rc = jp_card_sign(c->card, JP_KEY_AUTH, in, sizeof(in), sig, &sig_len);
 	note(r, r->sign_rc);
 	if (r->sign_rc == JP_OK && sig_len != JP_SIGNATURE_LEN)

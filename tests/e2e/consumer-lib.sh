@@ -67,6 +67,9 @@
 #                           query has no body and does not count)
 #   jp_count_sign [MARK]    COMPUTE DIGITAL SIGNATURE commands
 #   jp_last_sign            the last of them, as logged ("> 802A...")
+#   jp_last_signed          the same with the key's P2 written 80 however the
+#                           key was named (P2 97/9A by short EF identifier,
+#                           or SELECT + 80, doc/card.md §11): what was signed
 #   jp_card_state KEY       a value from the emulator's state file
 #                           (auth-tries, sign-pin...)
 #   jp_pin_tries auth|sign  the card's retry counter answer (63Cx), asked
@@ -246,6 +249,10 @@ jp_count_sign() {
 
 jp_last_sign() {
 	grep '^> 802A' "$JP_EMU_LOG" | tail -n 1
+}
+
+jp_last_signed() {
+	jp_last_sign | sed -E 's/^> 802A(..)(97|9A)/> 802A\180/'
 }
 
 jp_card_state() {

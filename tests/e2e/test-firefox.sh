@@ -115,12 +115,14 @@ count() {
 }
 
 # apdus verify|sign EF: VERIFYs with a PIN (a PIN EF) or COMPUTE DIGITAL
-# SIGNATUREs (a key EF) in the emulator's log after a SELECT of EF.
+# SIGNATUREs (a key EF) in the emulator's log after a SELECT of EF, or
+# with the key named in P2 (97/9A, doc/card.md §11).
 apdus() {
 	awk -v kind="$1" -v want="$2" '
 		/^> 00A4020C02/ { ef = substr($2, 11, 4) }
 		kind == "verify" && /^> 00200080[0-9A-F][0-9A-F] / && ef == want { n++ }
-		kind == "sign" && /^> 802A/ && ef == want { n++ }
+		/^> 802A/ { p2 = substr($2, 7, 2); k = p2 == "97" ? "0017" : p2 == "9A" ? "001A" : ef }
+		kind == "sign" && /^> 802A/ && k == want { n++ }
 		END { print n + 0 }' "$JP_EMU_LOG"
 }
 

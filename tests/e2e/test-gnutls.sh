@@ -121,7 +121,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 	tap_ok $rc "gnutls-cli --priority NORMAL:-VERS-TLS1.3, PIN from GNUTLS_PIN (rc $rc)"
 	page_ok TLSv1.2
 	tap_ok $? "the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate"
-	last=$(jp_last_sign)
+	last=$(jp_last_signed)
 	[ "$(jp_count_sign)" -eq $((n0 + 1)) ] &&
 		case "$last" in "> 802A0080333031300D060960864801650304020105000420"*) true ;; *) false ;; esac
 	tap_ok $? "one SIGN APDU, a SHA-256 DigestInfo (rsa_pkcs1_sha256, not PSS)"
@@ -142,6 +142,27 @@ if ! jp_san_exit_hang gnutls-cli; then
 	tap_ok $? "default priority negotiates TLS 1.3 and fails with the server's 'certificate required' (rc $rc)"
 	[ "$(jp_count_sign)" -eq "$n0" ]
 	tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
+
+	# TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11)
+	# and the option pss=yes (the user's file, as a citizen would set it).
+	echo "# TLS 1.3 with RSA-PSS: a card that does P1 04, pss=yes"
+	jp_emu_restart --pss
+	tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+	mkdir -p "$D/xdg-pss"
+	echo "pss=yes" >"$D/xdg-pss/jpki-pkcs11.conf"
+	m0=$(jp_log_mark)
+	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
+		--x509certfile "$AUTH_CERT"
+	rc=$?
+	tap_ok $rc "pss=yes: gnutls-cli, default priority (TLS 1.3) (rc $rc)"
+	grep -q 'Protocol  : TLSv1.3' "$D/page" && grep -q 'Peer signature type: RSA-PSS' "$D/page" &&
+		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
+	tap_ok $? "the server saw TLS 1.3, an RSA-PSS CertificateVerify and the card's certificate"
+	[ "$(jp_count_sign "$m0")" -eq 1 ] &&
+		jp_log_from "$m0" | grep '^> 802A' | grep -q '^> 802A0497'
+	tap_ok $? "one SIGN APDU: P1 04 (PSS over the host's SHA-256 hash), key named by P2 97"
+	jp_emu_restart
+	tap_ok $? "emulator back to the default card"
 
 	# The negative twin of the client authentication: a server that trusts
 	# another CA ends the handshake (the checks above cannot tell a

@@ -100,7 +100,7 @@ jar_verify() {
 
 # The SIGN APDU that carried DigestInfo(SHA-256, ...): CKM_SHA256_RSA_PKCS.
 last_sign_sha256() {
-	case $(jp_last_sign) in
+	case $(jp_last_signed) in
 	"> 802A0080333031300D060960864801650304020105000420"*) return 0 ;;
 	esac
 	return 1

@@ -57,9 +57,11 @@ cn=$(printf '%s\n' "$subject" | sed -n 's/^CN=\([^,]*\).*/\1/p')
 MOZILLA_CERTIFICATE_FOLDER=sql:$w/nssdb
 export MOZILLA_CERTIFICATE_FOLDER
 
-# The EF selected before each SIGN: 001A is the signing key.
+# The key of each SIGN: the EF selected before it, or the one P2 names
+# (97/9A, doc/card.md §11). 001A is the signing key.
 sign_keys() {
-	jp_log_from "$1" | awk '/^> 00A4020C02/ { ef = substr($2, 11, 4) } /^> 802A/ { print ef }' |
+	jp_log_from "$1" | awk '/^> 00A4020C02/ { ef = substr($2, 11, 4) }
+		/^> 802A/ { p2 = substr($2, 7, 2); print p2 == "97" ? "0017" : p2 == "9A" ? "001A" : ef }' |
 		sort -u | tr '\n' ' '
 }
 
@@ -175,7 +177,7 @@ tap_ok $? "... one SIGN on the card, with the signing key (EF 001A) ($ns SIGN, k
 # C_Login, then the context-specific login that always-authenticate asks for.
 [ "$nv" -eq 2 ] && ! jp_log_from "$n0" | grep -q '^> 0020008004 '
 tap_ok $? "... two VERIFY of the signing password (login + always-authenticate), none of the PIN ($nv)"
-jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A00803330313[0-9A-F]*$'
+jp_log_from "$n0" | grep '^> 802A' | grep -qE '^> 802A00(80|97|9A)3330313[0-9A-F]*$'
 tap_ok $? "... the card signed a SHA-256 DigestInfo"
 
 jp_pdf_checks "$w/signed.pdf" "$MOZILLA_CERTIFICATE_FOLDER"

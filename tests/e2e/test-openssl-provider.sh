@@ -154,7 +154,7 @@ plain pkeyutl -verify -pubin -inkey "$D/auth.pub" -in "$D/msg.sha256" \
 tap_ok $? "the signature verifies with the certificate's key"
 hash=$(od -An -v -tx1 "$D/msg.sha256" | tr -d ' \n' | tr a-f A-F)
 [ "$(jp_count_sign "$n0")" -eq 1 ] && [ "$(jp_count_verify "$n0")" -eq 1 ] &&
-	[ "$(jp_last_sign)" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
+	[ "$(jp_last_signed)" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
 tap_ok $? "one VERIFY, one SIGN APDU carrying DigestInfo(SHA-256, hash)"
 
 echo "# req -new -x509 with the authentication key"
@@ -259,6 +259,27 @@ tap_ok $? "s_client -tls1_2: fails with 'CKM_RSA_PKCS_PSS unavailable' (rc $rc)"
 tries=$(jp_pin_tries auth)
 [ "$(jp_count_sign "$n0")" -eq 0 ] && [ "$tries" = 63C3 ]
 tap_ok $? "nothing sent to the card for signing, no PIN try lost ($tries)"
+
+# TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11) and
+# the option pss=yes (the user's file). OpenSSL's default sigalgs then work.
+echo "# TLS 1.3 with RSA-PSS: a card that does P1 04, pss=yes"
+jp_emu_restart --pss
+tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+mkdir -p "$D/xdg-pss"
+echo "pss=yes" >"$D/xdg-pss/jpki-pkcs11.conf"
+n0=$(jp_log_mark)
+XDG_CONFIG_HOME=$D/xdg-pss s_client
+rc=$?
+tap_ok $rc "pss=yes: s_client with OpenSSL's defaults (TLS 1.3) (rc $rc)"
+[ $rc -eq 0 ] || sed 's/^/#   /' "$D/err" | head -n 8
+grep -q "Protocol  : TLSv1.3" "$D/page" && grep -q 'Peer signature type: RSA-PSS' "$D/page" &&
+	grep -q 'Verify return code: 0 (ok)' "$D/page" &&
+	jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
+tap_ok $? "the server saw TLS 1.3, an RSA-PSS CertificateVerify, the card's certificate, and verified it"
+[ "$(jp_count_sign "$n0")" -eq 1 ] && jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A0497'
+tap_ok $? "one SIGN APDU: P1 04 by P2 97"
+jp_emu_restart
+tap_ok $? "emulator back to the default card"
 
 # The negative twin: a server that trusts another CA ends the handshake
 # (the checks above cannot tell a verifying server from one that lets any

@@ -87,7 +87,7 @@ tap_ok $rc "pkeyutl -sign -pkeyopt digest:sha256 (rc $rc)"
 	-sigfile "$D/msg.sig" -pkeyopt digest:sha256 >/dev/null 2>&1
 tap_ok $? "the signature verifies with the certificate's key"
 hash=$(od -An -v -tx1 "$D/msg.sha256" | tr -d ' \n' | tr a-f A-F)
-last=$(jp_last_sign)
+last=$(jp_last_signed)
 [ "$(jp_count_sign)" -eq $((n0 + 1)) ] &&
 	[ "$last" = "> 802A0080333031300D060960864801650304020105000420${hash}00" ]
 tap_ok $? "one SIGN APDU, carrying DigestInfo(SHA-256, hash) (CKM_RSA_PKCS)"
@@ -101,7 +101,7 @@ tap_ok $? "pkeyutl -sign of 36 raw bytes"
 	-out "$D/raw.rec" >/dev/null 2>&1 && cmp -s "$D/raw" "$D/raw.rec"
 tap_ok $? "the signature recovers exactly the input (PKCS#1 v1.5 type 1)"
 raw=$(od -An -v -tx1 "$D/raw" | tr -d ' \n' | tr a-f A-F)
-[ "$(jp_last_sign)" = "> 802A008024${raw}00" ]
+[ "$(jp_last_signed)" = "> 802A008024${raw}00" ]
 tap_ok $? "the card got the raw input"
 
 echo "# req -new -x509 with the authentication key"

@@ -51,11 +51,13 @@ tap_ok $? "-L: token flags login required, token initialized, PIN initialized"
 # a change to what a listing reads must change this list knowingly.
 #   SELECT the JPKI AP; SELECT EF 0006 + READ its 32-byte label (is it a My
 #   Number Card); SELECT EF 000A + READ (the authentication certificate, for
-#   the serial number); SELECT EF 0018 / 001B + the retry query of each PIN
-#   (the token flags "count low", "final try", "locked").
+#   the serial number); SELECT EF 0018 + the retry query; SELECT EF 0008 +
+#   READ 3 bytes (does the card carry a signing certificate, doc/card.md
+#   §3); SELECT EF 001B + the retry query (the token flags "count low",
+#   "final try", "locked").
 list=$(jp_log_from "$m0" | sed -n 's/^> //p' | tr '\n' ' ')
-[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 00200080 00A4020C02001B 00200080 " ]
-tap_ok $? "-L sends exactly: SELECT AP, SELECT+READ EF 0006, SELECT+READ the auth certificate, SELECT+retry query of each PIN ($((n1 - n0)) APDUs: $list)"
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 00200080 00A4020C020008 00B0000003 00A4020C02001B 00200080 " ]
+tap_ok $? "-L sends exactly: SELECT AP, SELECT+READ EF 0006, SELECT+READ the auth certificate, SELECT+retry query of the PIN, SELECT+READ EF 0008, SELECT+retry query of the password ($((n1 - n0)) APDUs: $list)"
 
 # ---- objects ----
 out=$(p11 --token-label "$JP_LABEL_AUTH" -O 2>&1)

@@ -254,7 +254,7 @@ out:
  * refused again by opts.sign_p1_off): 01 SHA-256 on card, bare hash padded;
  * 02 given hash in a DigestInfo; 03 SHA-256 on card in a DigestInfo; 04
  * given hash, PSS (MGF1-SHA-256, 32-byte random salt); 05 SHA-256 on card,
- * PSS. P2 80 = the current EF; 80|SFI with opts.sfi = that key EF. */
+ * PSS. P2 80 = the current EF; 80|SFI = that key EF (unless opts.no_sfi_sw). */
 static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 {
 	int k = key_of_ef(e->cur_ef);
@@ -272,8 +272,8 @@ static size_t cmd_sign(jp_emu *e, const emu_apdu *a, uint8_t *rsp, uint16_t *sw)
 	}
 	if (a->p2 != 0x80) {
 		/* P2 80|SFI names the key without a SELECT (§11). */
-		if (!e->opts.sfi) {
-			*sw = e->opts.no_sfi_sw ? e->opts.no_sfi_sw : SW_WRONG_P1P2;
+		if (e->opts.no_sfi_sw) {
+			*sw = e->opts.no_sfi_sw;
 			goto fail;
 		}
 		if (e->app != EMU_APP_JPKI) {

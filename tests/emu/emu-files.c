@@ -271,7 +271,7 @@ int emu_file_content(const jp_emu *e, int fid, emu_buf *out)
 		/* Byte 0 the signing certificate, byte 1 the authentication
 		 * one; 8F = present (doc/card.md §11). */
 		if (e->opts.ef0008 == JP_EMU_EF0008_AUTO)
-			out->data[0] = e->opts.no_sign == JP_EMU_SIGN_PRESENT ? 0x8F : 0x00;
+			out->data[0] = emu_file_exists(e, EF_SIGN_CERT) ? 0x8F : 0x00;
 		else
 			out->data[0] = e->opts.ef0008 == JP_EMU_EF0008_BOTH ? 0x8F : 0x00;
 		out->data[1] = 0x8F;

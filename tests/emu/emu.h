@@ -27,7 +27,8 @@ typedef enum jp_emu_no_sign {
 
 /* EF 0008, which certificates the card carries (doc/card.md §11). */
 typedef enum jp_emu_ef0008 {
-	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 with no_sign set */
+	JP_EMU_EF0008_AUTO = 0,     /* 8F 8F 00, or 00 8F 00 when EF 0001 is absent
+	                               (no_sign notfound or certs-absent) */
 	JP_EMU_EF0008_ABSENT,       /* SELECT 0008 → 6A82 */
 	JP_EMU_EF0008_BOTH,         /* 8F 8F 00 whatever the files say */
 	JP_EMU_EF0008_NO_SIGN,      /* 00 8F 00 whatever the files say */
@@ -62,10 +63,9 @@ typedef struct jp_emu_options {
 	 * each scheme of doc/card.md §11 can be played on or off. */
 	unsigned sign_p1_off;
 	/* Signing by short EF identifier, P2 = 80|SFI (97 = key 0017, 9A =
-	 * key 001A, doc/card.md §11): sfi 1 accepts it (the key EF becomes
-	 * the current EF, as ISO 7816-4 has it); 0 (default, the old answer)
-	 * refuses it with no_sfi_sw (0 = 6A86; 6A82 also seen in §11). */
-	int sfi;
+	 * key 001A, doc/card.md §11). 0 (default): accepted, the key EF
+	 * becomes the current EF (as ISO 7816-4 has it). 0x6A86 or 0x6A82:
+	 * refused with that, a card that answers the old way. */
 	uint16_t no_sfi_sw;
 	/* Faults, 1-based APDU index counted from emulator creation; 0 = off. */
 	unsigned long fail_nth;     /* answer 6F00 */

@@ -213,7 +213,7 @@ static void usage(FILE *f)
 	      "  --kind=mynumber|android|iphone|juki|not-jpki  (--juki, --not-jpki)\n"
 	      "  --ef0008=auto|absent|both|nosign  --ef0006=record|label\n"
 	      "  --pss (P1 01..05)  --sign-p1-off=LIST (e.g. 00,04: those P1 answer 6A86)\n"
-	      "  --sfi (P2 80|SFI signs)  --no-sfi-sw=6A86|6A82 (the refusal without --sfi)\n"
+	      "  --no-sfi[=6A86|6A82]  (sign by P2 80|SFI refused with that; default 6A86)\n"
 	      "  --latency-us N  --sign-latency-us N\n"
 	      "  --garble-signatures  --remove-after N (removed before APDU N+1)\n"
 	      "  --fail-nth N  --garble-nth N  --drop-nth N  --short-nth N  --remove-nth N\n"
@@ -226,7 +226,7 @@ enum {
 	O_NO_EXT, O_NO_SIGN, O_FILLER, O_BLOCKED, O_CLR_RESET, O_CLR_RESEL, O_JUKI,
 	O_NOT_JPKI, O_PSS, O_LAT, O_SIGN_LAT, O_GARBLE_SIG, O_REMOVE_AFTER, O_FAIL,
 	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP, O_KIND, O_EF0008, O_EF0006, O_P1_OFF,
-	O_SFI, O_NO_SFI_SW, O_EXPIRE_IN, O_VALID_FROM,
+	O_NO_SFI, O_EXPIRE_IN, O_VALID_FROM,
 };
 
 static const struct option longopts[] = {
@@ -261,8 +261,7 @@ static const struct option longopts[] = {
 	{ "ef0008", required_argument, NULL, O_EF0008 },
 	{ "ef0006", required_argument, NULL, O_EF0006 },
 	{ "sign-p1-off", required_argument, NULL, O_P1_OFF },
-	{ "sfi", no_argument, NULL, O_SFI },
-	{ "no-sfi-sw", required_argument, NULL, O_NO_SFI_SW },
+	{ "no-sfi", optional_argument, NULL, O_NO_SFI },
 	{ "expire-in", required_argument, NULL, O_EXPIRE_IN },
 	{ "valid-from", required_argument, NULL, O_VALID_FROM },
 	{ NULL, 0, NULL, 0 },
@@ -398,9 +397,9 @@ int main(int argc, char **argv)
 		case O_EF0008: bad = lookup(ef0008s, optarg, &iv); o.ef0008 = (jp_emu_ef0008)iv; break;
 		case O_EF0006: bad = lookup(ef0006s, optarg, &iv); o.ef0006_label_only = iv; break;
 		case O_P1_OFF: bad = p1_list(optarg, &o.sign_p1_off); break;
-		case O_SFI: o.sfi = 1; break;
-		case O_NO_SFI_SW:
-			bad = num(optarg, &v, 16) || (v != 0x6A86 && v != 0x6A82);
+		case O_NO_SFI:
+			v = 0x6A86;
+			bad = optarg && (num(optarg, &v, 16) || (v != 0x6A86 && v != 0x6A82));
 			o.no_sfi_sw = (uint16_t)v;
 			break;
 		default: bad = 1; break;

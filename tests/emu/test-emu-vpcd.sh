@@ -103,9 +103,9 @@ ok $? "SIGUSR2 after a fault removal: card back"
 # 7b. The doc/card.md §11 options reach the card: a smartphone label in a
 #     32-byte EF 0006, no EF 0008, PSS (P1 04) by short EF identifier
 #     (P2 97) without a SELECT of the key, P1 05 switched off.
-jp_emu_restart --kind=android --ef0006=label --ef0008=absent --sfi --pss --sign-p1-off=05 \
+jp_emu_restart --kind=android --ef0006=label --ef0008=absent --pss --sign-p1-off=05 \
 	>/dev/null 2>&1
-ok $? "restart with --kind=android --ef0006=label --ef0008=absent --sfi --pss --sign-p1-off=05"
+ok $? "restart with --kind=android --ef0006=label --ef0008=absent --pss --sign-p1-off=05"
 label=$(printf '%-32s' JPKIAPGPSETOKEN | od -An -v -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')
 hash=$(printf 'hello' | sha256sum | cut -c1-64 | tr 'a-f' 'A-F')
 out=$(probe $SEL 00A4020C020006 00B0000000 00A4020C020008 00A4020C020018 \
@@ -122,6 +122,13 @@ is $? 2 "an unknown --kind value is refused (exit 2)"
 "$top_builddir/tests/emu/jpki-emu-vpcd" --port 1 --card "$JP_CARD_DIR" --sign-p1-off=06 \
 	>/dev/null 2>&1
 is $? 2 "--sign-p1-off=06 is refused (exit 2)"
+jp_emu_restart --no-sfi=6A82 >/dev/null 2>&1
+ok $? "restart with --no-sfi=6A82"
+out=$(probe $SEL 00A4020C020018 "0020008004$pin_hex" 802A00970101 00A4020C020017 802A0080010100)
+is "$(echo "$out" | sed -n 4p)" 6A82 "--no-sfi=6A82: P2 97 answers 6A82"
+sig=$(echo "$out" | sed -n 6p)
+[ ${#sig} -eq 516 ] && [ "${sig%9000}" != "$sig" ]
+ok $? "  SELECT 0017 + P2 80 signs"
 jp_emu_restart >/dev/null 2>&1
 ok $? "back to the default card"
 

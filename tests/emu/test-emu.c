@@ -557,16 +557,17 @@ static void test_survey(void)
 
 	/* Short EF identifier: the old answer (6A86, or 6A82), then played. */
 	memset(&o, 0, sizeof(o));
+	o.no_sfi_sw = 0x6A86;
 	e = fresh(&o);
 	select_ap(e);
 	verify(e, 0x0018, pin_auth);
 	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x6A86,
-	       "no sfi: P2 97 answers 6A86");
+	       "no_sfi_sw 6A86: P2 97 answers 6A86");
 	jp_emu_opts(e)->no_sfi_sw = 0x6A82;
 	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x6A82,
-	       "no sfi, no_sfi_sw 6A82: P2 97 answers 6A82");
+	       "no_sfi_sw 6A82: P2 97 answers 6A82");
 	is_int(jp_emu_sign_count(e), 0, "  no signature made");
-	jp_emu_opts(e)->sfi = 1;
+	jp_emu_opts(e)->no_sfi_sw = 0;
 	verify(e, 0x0018, pin_auth);
 	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x97, di, sizeof(di), 1), 0x9000,
 	       "sfi: P2 97 signs with key 0017 right after VERIFY (no SELECT)");
@@ -585,7 +586,7 @@ static void test_survey(void)
 	is_int(tx_body(e, 0x80, 0x2A, 0x00, 0x98, di, sizeof(di), 1), 0x6A86,
 	       "sfi: P2 98 (a PIN EF) 6A86");
 	jp_emu_free(e);
-	o.sfi = 1;
+	o.no_sfi_sw = 0;
 	o.no_sign = JP_EMU_SIGN_NOT_FOUND;
 	e = fresh(&o);
 	select_ap(e);

@@ -83,7 +83,9 @@ int main(void)
 	is_int(sign(a2, k), CKR_OK, "signature on the fresh token");
 
 	/* Pulled out in the middle of the next command. */
-	jp_emu_opts(e)->remove_nth = jp_emu_apdu_count(e) + 2;
+	/* The sign command is the next APDU (by short EF identifier,
+	 * doc/card.md §11). */
+	jp_emu_opts(e)->remove_nth = jp_emu_apdu_count(e) + 1;
 	rv = sign(a2, k);
 	is_int(rv, CKR_DEVICE_REMOVED, "removed mid-signature: DEVICE_REMOVED");
 	is_int(F->C_GetSessionInfo(a2, &si), CKR_SESSION_HANDLE_INVALID, "session invalid after it");

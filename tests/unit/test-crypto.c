@@ -419,6 +419,111 @@ static void test_verify(void)
 	       "type-01 block with a non-FF pad byte refused");
 }
 
+/* RSASSA-PSS with OpenSSL's signer: md and mgf1 the hashes, salt its
+ * length. */
+static size_t pss_sign(EVP_PKEY *k, const EVP_MD *md, const EVP_MD *mgf1, int salt,
+                       const uint8_t *hash, uint8_t *sig)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+	size_t sl = 512;
+
+	if (EVP_PKEY_sign_init(c) != 1 || EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, md) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(c, mgf1) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, salt) != 1 ||
+	    EVP_PKEY_sign(c, sig, &sl, hash, (size_t)EVP_MD_get_size(md)) != 1)
+		sl = 0;
+	EVP_PKEY_CTX_free(c);
+	return sl;
+}
+
+/* doc/card.md §11: the card's PSS is SHA-256, MGF1-SHA-256, salt 32, and
+ * only that verifies. */
+static void test_verify_pss(void)
+{
+	uint8_t hash[32], h1[20], di[JP_DIGESTINFO_MAX], sig[512], sig2[512], bad[512];
+	size_t hl = sizeof(hash), dl = sizeof(di), sl, sl2, i;
+	int flips_ok = 0;
+	EVP_PKEY *odd;
+	BIGNUM *n = NULL, *e = NULL;
+	uint8_t nb[300], eb[8];
+	int nl, el;
+
+	jp_digest(JP_HASH_SHA256, (const uint8_t *)"hello", 5, hash, &hl);
+	sl = pss_sign(ee_key, EVP_sha256(), EVP_sha256(), 32, hash, sig);
+	is_int(sl, 256, "reference PSS signature made");
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_OK, "PSS signature verifies");
+	is_int(jp_rsa_verify_pss_key(ee_info.modulus.data, ee_info.modulus.len, ee_info.exponent.data,
+	                             ee_info.exponent.len, hash, 32, sig, sl), JP_OK,
+	       "PSS signature verifies with n/e");
+	sl2 = pss_sign(ee_key, EVP_sha256(), EVP_sha256(), 32, hash, sig2);
+	ok(sl2 == 256 && memcmp(sig, sig2, 256) != 0 &&
+	   jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig2, sl2) == JP_OK,
+	   "a second one (another salt) differs and verifies");
+	for (i = 0; i < sl; i += 17) {
+		memcpy(bad, sig, sl);
+		bad[i] ^= 0x10;
+		flips_ok += jp_rsa_verify_pss(ee_der, ee_len, hash, 32, bad, sl) == JP_E_SIGNATURE_INVALID;
+	}
+	is_int(flips_ok, (sl + 16) / 17, "a flipped bit anywhere in the signature is invalid");
+	memcpy(bad, hash, 32);
+	bad[31] ^= 0x01;
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, bad, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "another hash: invalid");
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 31, sig, sl), JP_E_ARGS, "31-byte hash refused");
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 33, sig, sl), JP_E_ARGS, "33-byte hash refused");
+	is_int(jp_rsa_verify_pss(ca_der, ca_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "wrong key: invalid");
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl - 1), JP_E_SIGNATURE_INVALID,
+	       "signature one byte short: invalid");
+	/* Other parameters are other signatures. */
+	sl = pss_sign(ee_key, EVP_sha256(), EVP_sha256(), 20, hash, sig);
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "salt 20: invalid");
+	sl = pss_sign(ee_key, EVP_sha256(), EVP_sha256(), 0, hash, sig);
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "salt 0: invalid");
+	sl = pss_sign(ee_key, EVP_sha256(), EVP_sha1(), 32, hash, sig);
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "MGF1-SHA-1: invalid");
+	EVP_Digest("hello", 5, h1, NULL, EVP_sha1(), NULL);
+	sl = pss_sign(ee_key, EVP_sha1(), EVP_sha1(), 20, h1, sig);
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "SHA-1 PSS: invalid");
+	/* The PKCS#1 v1.5 signature of the same hash is not a PSS one, and
+	 * the other way round. */
+	jp_digestinfo(JP_HASH_SHA256, hash, hl, di, &dl);
+	sl = rsa_sign(ee_key, RSA_PKCS1_PADDING, di, dl, sig);
+	is_int(jp_rsa_verify_pss(ee_der, ee_len, hash, 32, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "a PKCS#1 v1.5 signature is no PSS signature");
+	sl = pss_sign(ee_key, EVP_sha256(), EVP_sha256(), 32, hash, sig);
+	is_int(jp_rsa_verify_raw(ee_der, ee_len, di, dl, sig, sl), JP_E_SIGNATURE_INVALID,
+	       "a PSS signature is no PKCS#1 v1.5 signature");
+
+	/* A 1025-bit modulus: emLen = k - 1, the leading byte must be 0. */
+	{
+		EVP_PKEY_CTX *g = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+		odd = NULL;
+		if (g == NULL || EVP_PKEY_keygen_init(g) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_keygen_bits(g, 1025) != 1 || EVP_PKEY_keygen(g, &odd) != 1)
+			odd = NULL;
+		EVP_PKEY_CTX_free(g);
+	}
+	ok(odd != NULL && EVP_PKEY_get_bits(odd) == 1025 && EVP_PKEY_get_bn_param(odd, "n", &n) == 1 &&
+	   EVP_PKEY_get_bn_param(odd, "e", &e) == 1, "1025-bit key made");
+	nl = BN_bn2bin(n, nb);
+	el = BN_bn2bin(e, eb);
+	sl = pss_sign(odd, EVP_sha256(), EVP_sha256(), 32, hash, sig);
+	is_int(sl, 129, "129-byte PSS signature");
+	is_int(jp_rsa_verify_pss_key(nb, (size_t)nl, eb, (size_t)el, hash, 32, sig, sl), JP_OK,
+	       "1025-bit key: verifies");
+	sig[sl / 2] ^= 0x01;
+	is_int(jp_rsa_verify_pss_key(nb, (size_t)nl, eb, (size_t)el, hash, 32, sig, sl),
+	       JP_E_SIGNATURE_INVALID, "1025-bit key: flipped bit invalid");
+	BN_free(n);
+	BN_free(e);
+	EVP_PKEY_free(odd);
+}
+
 static void test_fixtures(void)
 {
 	static const char *const files[] = {
@@ -498,6 +603,7 @@ int main(void)
 	test_digestinfo();
 	test_certs();
 	test_verify();
+	test_verify_pss();
 	test_fixtures();
 	test_lifecycle();
 	jp_crypto_fini();
