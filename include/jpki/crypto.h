@@ -78,6 +78,11 @@ void jp_cert_info_free(jp_cert_info *ci);
  * validity: 0 within it, -1 before notBefore, 1 after notAfter; *where is
  * untouched on a parse error. */
 jp_err jp_cert_validity_at(const uint8_t *der, size_t len, int64_t now, int *where);
+/* The card's serial as the module's token info and `jpki status` show it:
+ * hex of the first 8 bytes of SHA-256 of the authentication certificate
+ * (unique per card and certificate; CK_TOKEN_INFO's 16-character field).
+ * out is "" if hashing fails. */
+void jp_cert_token_serial(const uint8_t *der, size_t len, char out[17]);
 
 /* ---- RSA PKCS#1 v1.5 verification (verify.c) ---- */
 /* Checks that sig is the PKCS#1 v1.5 type-01 signature of the exact bytes

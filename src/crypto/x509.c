@@ -296,3 +296,14 @@ jp_err jp_cert_validity_at(const uint8_t *der, size_t len, int64_t now, int *whe
 	jp_cert_info_free(&ci);
 	return rv;
 }
+
+void jp_cert_token_serial(const uint8_t *der, size_t len, char out[17])
+{
+	uint8_t h[JP_HASH_MAX];
+	size_t hl = sizeof(h), i;
+
+	out[0] = '\0';
+	if (jp_digest(JP_HASH_SHA256, der, len, h, &hl) == JP_OK && hl >= 8)
+		for (i = 0; i < 8; i++)
+			snprintf(out + 2 * i, 3, "%02X", h[i]);
+}

@@ -58,13 +58,7 @@ CK_RV jp_p11_find_objects_init(CK_SESSION_HANDLE hs, CK_ATTRIBUTE_PTR tmpl, CK_U
 	CK_RV rv;
 	jp_session *s;
 
-	if (!tmpl && count) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter_session(hs, &s);
+	rv = jp_enter_session_args(hs, tmpl || !count, &s);
 	if (rv != CKR_OK)
 		goto out;
 	rv = snapshot_held(s, tmpl, count);
@@ -80,13 +74,7 @@ CK_RV jp_p11_find_objects(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE_PTR out_h, CK_U
 	jp_session *s;
 	CK_ULONG n = 0;
 
-	if (!count || (!out_h && max)) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter_session(hs, &s);
+	rv = jp_enter_session_args(hs, count && (out_h || !max), &s);
 	if (rv != CKR_OK)
 		goto out;
 	if (!s->find_active) {

@@ -211,13 +211,7 @@ CK_RV jp_p11_finalize(CK_VOID_PTR reserved)
 	CK_RV rv;
 	size_t i;
 
-	if (reserved) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter();
+	rv = reserved ? jp_refuse_args() : jp_enter();
 	if (rv != CKR_OK)
 		goto out;
 	jp_mod.finalizing = 1;

@@ -107,6 +107,13 @@ CK_RV jp_check_init(void)
 	                                                      : CKR_CRYPTOKI_NOT_INITIALIZED;
 }
 
+CK_RV jp_refuse_args(void)
+{
+	CK_RV rv = jp_check_init();
+
+	return rv == CKR_OK ? CKR_ARGUMENTS_BAD : rv;
+}
+
 CK_RV jp_enter(void)
 {
 	CK_RV rv = jp_check_init();

@@ -562,13 +562,7 @@ CK_RV jp_object_enter(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_ok, jp
 	CK_RV rv;
 
 	*o = NULL;
-	if (!args_ok) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter_session(hs, s);
+	rv = jp_enter_session_args(hs, args_ok, s);
 	if (rv != CKR_OK)
 		goto out;
 	*o = jp_object_lookup_inlock(*s, ho);

@@ -110,13 +110,7 @@ CK_RV jp_op_init_enter(CK_SESSION_HANDLE hs, jp_op_kind k, const CK_MECHANISM *m
 {
 	CK_RV rv;
 
-	if (!mech) {
-		rv = jp_check_init();
-		if (rv == CKR_OK)
-			rv = CKR_ARGUMENTS_BAD;
-		goto out;
-	}
-	rv = jp_enter_session(hs, s);
+	rv = jp_enter_session_args(hs, mech != NULL, s);
 	if (rv != CKR_OK)
 		goto out;
 	if ((*s)->ops[k].active)

@@ -176,6 +176,9 @@ void jp_pad(CK_UTF8CHAR *dst, size_t dst_len, const char *s);
 /* lock.c: CKR_CRYPTOKI_NOT_INITIALIZED unless initialized in this process
  * (a forked child is not). */
 CK_RV jp_check_init(void);
+/* lock.c: a call missing an argument it cannot do without: the module not
+ * being initialized is said first, CKR_ARGUMENTS_BAD otherwise. */
+CK_RV jp_refuse_args(void);
 /* lock.c: jp_check_init + takes the global lock. On CKR_OK the caller must
  * call jp_leave() exactly once. */
 CK_RV jp_enter(void);
@@ -594,6 +597,8 @@ CK_RV jp_session_lookup_inlock(CK_SESSION_HANDLE h, jp_session **out);
  * the global lock (C_GetSessionInfo) use jp_enter +
  * jp_session_lookup_inlock instead, so a slow card never holds them up. */
 CK_RV jp_enter_session(CK_SESSION_HANDLE h, jp_session **out);
+/* jp_enter_session when args_ok, else jp_refuse_args (nothing held). */
+CK_RV jp_enter_session_args(CK_SESSION_HANDLE h, int args_ok, jp_session **out);
 /* The token a session is open on. */
 static inline jp_token *jp_session_token(const jp_session *s)
 {

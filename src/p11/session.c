@@ -83,6 +83,11 @@ out:
 	return rv;
 }
 
+CK_RV jp_enter_session_args(CK_SESSION_HANDLE h, int args_ok, jp_session **out)
+{
+	return args_ok ? jp_enter_session(h, out) : jp_refuse_args();
+}
+
 void jp_sessions_drop_reader_inlock(const jp_reader *r)
 {
 	size_t i = 0;

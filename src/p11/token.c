@@ -162,19 +162,6 @@ out:
 	return rv;
 }
 
-/* Hex of the first 8 bytes of SHA-256(authentication certificate): unique
- * per card and per certificate, 16 characters (CK_TOKEN_INFO's field). */
-static void make_serial(char serial[17], const uint8_t *der, size_t len)
-{
-	uint8_t h[JP_HASH_MAX];
-	size_t hl = sizeof(h), i;
-
-	serial[0] = '\0';
-	if (jp_digest(JP_HASH_SHA256, der, len, h, &hl) == JP_OK && hl >= 8)
-		for (i = 0; i < 8; i++)
-			snprintf(serial + 2 * i, 3, "%02X", h[i]);
-}
-
 /* What looking at a card found (card I/O, applied under the global lock). */
 typedef struct probe_result {
 	char serial[17];
@@ -204,7 +191,7 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 		        jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]) : JP_OK;
 		p->present[JP_KEY_AUTH] = (e != JP_E_NO_KEY);
 	} else if (e == JP_OK) {
-		make_serial(p->serial, der, len);
+		jp_cert_token_serial(der, len, p->serial);
 		/* A hidden token ("tokens=" option) costs no retry query. */
 		if (JP_TOKEN_SHOWN(JP_KEY_AUTH))
 			e = jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]);
@@ -239,7 +226,7 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 		 * hash, which at least tells card generations apart. */
 		if (jp_card_read_cert(io->card, JP_CERT_SIGN_CA, &der, &len) == JP_OK ||
 		    jp_card_read_cert(io->card, JP_CERT_AUTH_CA, &der, &len) == JP_OK)
-			make_serial(p->serial, der, len);
+			jp_cert_token_serial(der, len, p->serial);
 	}
 	return e;
 }

@@ -21,17 +21,6 @@
 #define JP_OID_NAME "1.2.392.200149.8.5.5.1"
 #define JP_OID_ADDRESS "1.2.392.200149.8.5.5.5"
 
-void jp_report_serial(const uint8_t *der, size_t len, char out[17])
-{
-	uint8_t h[JP_HASH_MAX];
-	size_t hl = sizeof(h), i;
-
-	out[0] = '\0';
-	if (jp_digest(JP_HASH_SHA256, der, len, h, &hl) == JP_OK && hl >= 8)
-		for (i = 0; i < 8; i++)
-			snprintf(out + 2 * i, 3, "%02X", h[i]);
-}
-
 const char *jp_kind_name(jp_kind k)
 {
 	switch (k) {
@@ -154,14 +143,14 @@ jp_err jp_report_read(jp_card *card, int64_t now, jp_report *out)
 		e = JP_OK;
 	} else if (e == JP_OK) {
 		auth->cert = JP_AVAIL_PRESENT;
-		jp_report_serial(der, len, out->serial);
+		jp_cert_token_serial(der, len, out->serial);
 		e = cert_dates(der, len, now, auth);
 	} else if (e == JP_E_NO_KEY) {
 		auth->cert = JP_AVAIL_ABSENT;
 		auth->v.state = JP_STATE_ABSENT;
 		/* The module's fallback serial (src/p11/token.c). */
 		if (jp_card_read_cert(card, JP_CERT_SIGN_CA, &der, &len) == JP_OK)
-			jp_report_serial(der, len, out->serial);
+			jp_cert_token_serial(der, len, out->serial);
 		e = JP_OK;
 	}
 	if (e != JP_OK)

@@ -146,9 +146,6 @@ void jp_report_unopened(jp_report *out, jp_err open_err);
 /* Whether the holder must do something: renewal window, expired or not
  * yet valid, a PIN blocked or down to its last try, the old card. */
 int jp_report_needs_action(const jp_report *r);
-/* The card's token serial as the module shows it (src/p11/token.c): hex of
- * the first 8 bytes of SHA-256 of the authentication certificate. */
-void jp_report_serial(const uint8_t *der, size_t len, char out[17]);
 const char *jp_kind_name(jp_kind k);
 
 /* ---- json.c ---- */
