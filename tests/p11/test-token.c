@@ -189,6 +189,43 @@ static void test_one_token_only(void)
 	(void)F->C_GetTokenInfo(s[0], &ti);
 	(void)F->C_GetTokenInfo(s[1], &ti);
 	is_int(jp_emu_apdu_count(e) - before, 0, "one token: asked again, no APDU");
+
+	/* A counter this process no longer knows is asked again when token
+	 * info is read, so the flags stay the card's: another program spends
+	 * a try (the module's count, 3, is stale), then our own VERIFY's
+	 * answer is lost (the count becomes unknown). */
+	{
+		static const uint8_t sel_ap[] = { 0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
+		                                  0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
+		static const uint8_t sel_pin[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18 };
+		uint8_t bad_verify[] = { 0x00, 0x20, 0x00, 0x80, 0x04, '0', '0', '0', '0' };
+		uint8_t rsp[300];
+		CK_SESSION_HANDLE h;
+		const char *wrong;
+
+		if (strcmp(fixture_pin(1, 0), "0000") == 0)
+			memset(bad_verify + 5, '1', 4);
+		wrong = strcmp(fixture_pin(1, 0), "9999") == 0 ? "9998" : "9999";
+		is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK,
+		       "one token: session on the auth token");
+		(void)jp_emu_apdu(e, sel_ap, sizeof(sel_ap), rsp);
+		(void)jp_emu_apdu(e, sel_pin, sizeof(sel_pin), rsp);
+		(void)jp_emu_apdu(e, bad_verify, sizeof(bad_verify), rsp);
+		is_int(jp_emu_tries(e, 0), 2, "one token: another program spent a try (2 left)");
+		/* SELECT 0018, then the VERIFY whose answer is lost. */
+		jp_emu_opts(e)->drop_nth = jp_emu_apdu_count(e) + 2;
+		ok(pt_login(h, CKU_USER, wrong) != CKR_OK, "one token: the login's answer is lost");
+		jp_emu_opts(e)->drop_nth = 0;
+		before = jp_emu_apdu_count(e);
+		is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "one token: token info after it");
+		is_int(jp_emu_apdu_count(e) - before, 2, "one token: the unknown counter is asked (SELECT + retry query)");
+		ok((ti.flags & CKF_USER_PIN_COUNT_LOW) && !(ti.flags & CKF_USER_PIN_FINAL_TRY),
+		   "one token: 'count low' as the card has it (%d tries)", jp_emu_tries(e, 0));
+		before = jp_emu_apdu_count(e);
+		(void)F->C_GetTokenInfo(s[0], &ti);
+		is_int(jp_emu_apdu_count(e) - before, 0, "one token: known again, no APDU");
+		F->C_CloseSession(h);
+	}
 	F->C_Finalize(NULL);
 	jp_emu_readers_clear();
 	jp_emu_free(e);
