@@ -96,7 +96,7 @@ static CK_RV token_check(CK_SLOT_ID slot, jp_reader **rp)
 	rv = jp_slot_lookup_inlock(slot, &r, &key);
 	*rp = r;
 	if (rv == CKR_OK)
-		rv = jp_token_probe(r);
+		rv = jp_token_probe(r, key);
 	if (rv == CKR_OK && !jp_token_present_inlock(r, key))
 		rv = CKR_TOKEN_NOT_PRESENT;
 	return rv;

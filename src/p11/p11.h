@@ -206,7 +206,10 @@ void jp_exit_hook_install(void);
 /* ======== readers and slots ======== */
 
 struct jp_token {
-	int present;               /* a token is in this slot */
+	int present;               /* a token is in this slot (once probed) */
+	int probed;                /* present (and tries) were asked of the card:
+	                              only when a caller first asks about this
+	                              token (token.c) */
 	int logged_in;             /* this process presented the PIN (module state,
 	                              never inferred from the card: doc/card.md §6) */
 	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
@@ -315,13 +318,15 @@ int jp_err_is_removal(jp_err e);
  * card was power-cycled or is gone. */
 CK_RV jp_token_unpower_held(jp_reader *r);
 
-/* token.c: makes sure the card in r was looked at: opened, identified,
- * serial and retry counters known, tokens[].present set. APDUs only the
- * first time after an insertion. CKR_OK even when there is no token
- * (check tokens[key].present). jp_token_probe: global lock held; takes r
- * for it only when there is something to do. */
-CK_RV jp_token_probe_held(jp_reader *r);
-CK_RV jp_token_probe(jp_reader *r);
+/* token.c: makes sure the card in r was looked at for the token of key:
+ * the card opened, identified and its serial known (once per insertion),
+ * then that token's presence and retry counter (once, and again while the
+ * counter is unknown). The other token costs nothing until a caller asks
+ * about it. CKR_OK even when there is no token (check tokens[key].present).
+ * jp_token_probe: global lock held; takes r for it only when there is
+ * something to do. */
+CK_RV jp_token_probe_held(jp_reader *r, jp_key key);
+CK_RV jp_token_probe(jp_reader *r, jp_key key);
 /* token.c: whether tokens[key] is there, as far as the global lock can
  * tell (the card state of an older card generation is no token). */
 int jp_token_present_inlock(const jp_reader *r, jp_key key);

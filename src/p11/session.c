@@ -154,7 +154,7 @@ CK_RV jp_p11_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HANDLE_PTR o
 		goto unlock;
 	}
 	jp_reader_take(r);
-	rv = r->gone ? CKR_DEVICE_REMOVED : jp_token_probe_held(r);
+	rv = r->gone ? CKR_DEVICE_REMOVED : jp_token_probe_held(r, key);
 	if (rv != CKR_OK)
 		goto give;
 	t = &r->tokens[key];

@@ -222,14 +222,14 @@ CK_RV jp_p11_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR c
 	}
 	(void)jp_slots_refresh_inlock(list == NULL);
 	/* Pass 0 counts, pass 1 copies. Asking for token-present slots
-	 * probes unknown cards (APDUs, once per insertion); the plain list
+	 * probes unknown tokens (APDUs, once per insertion); the plain list
 	 * never touches a card. */
 	for (pass = 0; pass < 2; pass++) {
 		n = 0;
 		pos = 0;
 		while (jp_slot_next_inlock(&pos, 0, &r, &k)) {
 			if (present && pass == 0)
-				(void)jp_token_probe(r);   /* once per reader: then a no-op */
+				(void)jp_token_probe(r, k);   /* once per token: then a no-op */
 			if (present && !jp_token_present_inlock(r, k))
 				continue;
 			if (pass == 1 && list && n < *count)
@@ -260,9 +260,9 @@ CK_RV jp_enter_slot_info(CK_SLOT_ID id, const void *info, jp_reader **reader, jp
 		jp_leave();
 		goto out;
 	}
-	/* APDUs only the first time after an insertion; a card that cannot
-	 * be probed shows as no token. */
-	(void)jp_token_probe(*reader);
+	/* APDUs only the first time this slot's token is asked about after
+	 * an insertion; a card that cannot be probed shows as no token. */
+	(void)jp_token_probe(*reader, *key);
 out:
 	return rv;
 }

@@ -165,13 +165,14 @@ out:
 /* What looking at a card found (card I/O, applied under the global lock). */
 typedef struct probe_result {
 	char serial[17];
-	int tries[2];
-	int present[2];
 	int smartphone;
 } probe_result;
 
-/* The authentication certificate gives the serial; its absence, the
- * authentication token's. Reader owned, no global lock. */
+/* The card as a whole: the serial from the authentication certificate
+ * (read once, cached by the card layer for that token's objects). Nothing
+ * about either token's PIN or the signing certificate: a caller that asks
+ * about one token pays for that token only (token_io). Reader owned, no
+ * global lock. */
 static jp_err probe_io(jp_io *io, probe_result *p)
 {
 	const uint8_t *der = NULL;
@@ -179,49 +180,20 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	jp_err e;
 
 	memset(p, 0, sizeof(*p));
-	p->tries[0] = p->tries[1] = -1;
 	p->smartphone = jp_card_is_smartphone(io->card);
 	/* A smartphone shows its authentication certificate only after the
 	 * PIN (doc/card.md §11): the token is there, the serial comes from
 	 * a CA certificate below. */
 	e = p->smartphone ? JP_E_SECURITY_STATUS :
 	                    jp_card_read_cert(io->card, JP_CERT_AUTH, &der, &len);
-	if (e == JP_E_SECURITY_STATUS) {
-		e = JP_TOKEN_SHOWN(JP_KEY_AUTH) ?
-		        jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]) : JP_OK;
-		p->present[JP_KEY_AUTH] = (e != JP_E_NO_KEY);
-	} else if (e == JP_OK) {
+	if (e == JP_OK)
 		jp_cert_token_serial(der, len, p->serial);
-		/* A hidden token ("tokens=" option) costs no retry query. */
-		if (JP_TOKEN_SHOWN(JP_KEY_AUTH))
-			e = jp_card_pin_tries(io->card, JP_KEY_AUTH, &p->tries[JP_KEY_AUTH]);
-		p->present[JP_KEY_AUTH] = (e != JP_E_NO_KEY);
-	} else if (e == JP_E_NO_KEY) {
+	else if (e == JP_E_NO_KEY)
 		JP_DEBUG("p11: reader \"%s\": the card has no authentication certificate",
 		         io->r->name);
-	}
-	if ((e == JP_OK || e == JP_E_NO_KEY) && JP_TOKEN_SHOWN(JP_KEY_SIGN)) {
-		/* Holders under 15 and those who opted out have no signing
-		 * certificate (doc/card.md §3): no token, so nobody is asked
-		 * for a password that cannot sign. Decided without a PIN. */
-		jp_avail a = JP_AVAIL_UNKNOWN;
-		e = jp_card_sign_cert_avail(io->card, &a);
-		if (e == JP_OK && a == JP_AVAIL_ABSENT) {
-			JP_DEBUG("p11: reader \"%s\": the card carries no signing certificate "
-			         "(EF 0008, or EF 0001 missing): no signature token", io->r->name);
-		} else if (e == JP_OK) {
-			/* The signing password's EF tells whether there is a
-			 * signing key. */
-			e = jp_card_pin_tries(io->card, JP_KEY_SIGN, &p->tries[JP_KEY_SIGN]);
-			p->present[JP_KEY_SIGN] = (e != JP_E_NO_KEY);
-			if (e == JP_E_NO_KEY)
-				JP_DEBUG("p11: reader \"%s\": the card has no signing key",
-				         io->r->name);
-		}
-	}
-	if (e == JP_E_NO_KEY)
+	if (e == JP_E_SECURITY_STATUS || e == JP_E_NO_KEY)
 		e = JP_OK;
-	if (!p->serial[0]) {
+	if (e == JP_OK && !p->serial[0]) {
 		/* No authentication certificate to hand: fall back to a CA's
 		 * hash, which at least tells card generations apart. */
 		if (jp_card_read_cert(io->card, JP_CERT_SIGN_CA, &der, &len) == JP_OK ||
@@ -231,27 +203,96 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	return e;
 }
 
-/* Whether jp_token_probe_held has something to do. */
-static int probe_due_inlock(const jp_reader *r)
+/* One token: whether it is there and its retry counter (doc/card.md §4:
+ * the empty VERIFY, no try used), asked when a caller first asks about
+ * that token, so a program that uses one token costs the card nothing for
+ * the other. Reader owned, no global lock. */
+static jp_err token_io(jp_io *io, jp_key key, int *present, int *tries)
 {
-	return (r->state_gen == r->card_gen && r->unpower_pending) ||
-	       (!(r->probed && r->state_gen == r->card_gen) && !r->gone && r->present &&
-	        jp_mod.transport);
+	const uint8_t *der = NULL;
+	size_t len = 0;
+	jp_avail a = JP_AVAIL_UNKNOWN;
+	jp_err e;
+
+	*present = 0;
+	*tries = -1;
+	if (key == JP_KEY_AUTH) {
+		/* Read by probe_io already: the card layer's cache answers. */
+		e = jp_card_is_smartphone(io->card) ?
+		        JP_E_SECURITY_STATUS : jp_card_read_cert(io->card, JP_CERT_AUTH, &der, &len);
+		if (e == JP_E_SECURITY_STATUS)
+			e = JP_OK;
+		else if (e == JP_E_NO_KEY)
+			goto absent;
+	} else {
+		/* Holders under 15 and those who opted out have no signing
+		 * certificate (doc/card.md §3): no token, so nobody is asked
+		 * for a password that cannot sign. Decided without a PIN. */
+		e = jp_card_sign_cert_avail(io->card, &a);
+		if (e == JP_OK && a == JP_AVAIL_ABSENT) {
+			JP_DEBUG("p11: reader \"%s\": the card carries no signing certificate "
+			         "(EF 0008, or EF 0001 missing): no signature token", io->r->name);
+			goto absent;
+		}
+	}
+	if (e != JP_OK)
+		goto out;
+	/* The PIN's EF tells whether there is a key. */
+	e = jp_card_pin_tries(io->card, key, tries);
+	*present = (e != JP_E_NO_KEY);
+	if (e == JP_E_NO_KEY) {
+		JP_DEBUG("p11: reader \"%s\": the card has no %s key", io->r->name,
+		         key == JP_KEY_SIGN ? "signing" : "authentication");
+		goto absent;
+	}
+	goto out;
+absent:
+	e = JP_OK;
+out:
+	return e;
 }
 
-CK_RV jp_token_probe(jp_reader *r)
+/* Whether tokens[key] needs card I/O to be told about: never looked at,
+ * or there with its retry counter unknown (a lost VERIFY answer, a bare
+ * 6300: the flags must not hide a final try). */
+static int token_due_inlock(const jp_reader *r, jp_key key)
+{
+	const jp_token *t = &r->tokens[key];
+
+	return !t->probed || (t->present && t->tries < 0);
+}
+
+/* Whether jp_token_probe_held has something to do for key. */
+static int probe_due_inlock(const jp_reader *r, jp_key key)
+{
+	int current = r->state_gen == r->card_gen;
+	int due = 0;
+
+	if (current && r->unpower_pending)
+		due = 1;
+	else if (r->gone || !r->present || !jp_mod.transport)
+		due = 0;
+	else if (!(r->probed && current))
+		due = 1;
+	else
+		due = r->card_err == JP_OK && token_due_inlock(r, key);
+	return due;
+}
+
+CK_RV jp_token_probe(jp_reader *r, jp_key key)
 {
 	CK_RV rv = CKR_OK;
 
-	if (probe_due_inlock(r)) {
+	if (probe_due_inlock(r, key)) {
 		jp_reader_take(r);
-		rv = jp_token_probe_held(r);
+		rv = jp_token_probe_held(r, key);
 		jp_reader_give(r);
 	}
 	return rv;
 }
 
-CK_RV jp_token_probe_held(jp_reader *r)
+/* The card in r: opened, identified, its serial. Once per insertion. */
+static CK_RV probe_card_held(jp_reader *r)
 {
 	CK_RV rv = CKR_OK;
 	probe_result p;
@@ -259,11 +300,6 @@ CK_RV jp_token_probe_held(jp_reader *r)
 	jp_err e;
 	int k;
 
-	/* A polling application retries a power cycle we still owe. */
-	if (r->unpower_pending)
-		(void)jp_token_unpower_held(r);
-	if (r->probed || r->gone || !r->present || !jp_mod.transport)
-		goto out;
 	rv = jp_io_begin(r, &io, JP_IO_OPEN);
 	if (rv != CKR_OK) {
 		e = io.open_err;
@@ -287,16 +323,54 @@ CK_RV jp_token_probe_held(jp_reader *r)
 	if (rv == CKR_OK) {
 		memcpy(r->serial, p.serial, sizeof(r->serial));
 		for (k = 0; k < 2; k++) {
-			r->tokens[k].present = p.present[k];
 			r->tokens[k].smartphone = p.smartphone;
 			r->tokens[k].holder_private = k == JP_KEY_SIGN || p.smartphone;
-			if (p.tries[k] >= 0)
-				r->tokens[k].tries = p.tries[k];
 		}
 		r->probed = 1;
 	} else {
 		r->tokens[0].present = r->tokens[1].present = 0;
 		JP_DEBUG("p11: reader \"%s\": probing the card failed", r->name);
+	}
+out:
+	return rv;
+}
+
+CK_RV jp_token_probe_held(jp_reader *r, jp_key key)
+{
+	CK_RV rv = CKR_OK;
+	jp_token *t = &r->tokens[key];
+	jp_io io;
+	jp_err e;
+	int present = 0, tries = -1;
+
+	/* A polling application retries a power cycle we still owe. */
+	if (r->unpower_pending)
+		(void)jp_token_unpower_held(r);
+	if (r->gone || !r->present || !jp_mod.transport)
+		goto out;
+	if (!r->probed) {
+		rv = probe_card_held(r);
+		if (rv != CKR_OK)
+			goto out;
+	}
+	if (!r->probed || r->card_err != JP_OK || !r->card || !token_due_inlock(r, key))
+		goto out;
+	rv = jp_io_begin(r, &io, 0);
+	if (rv != CKR_OK)
+		goto out;
+	e = token_io(&io, key, &present, &tries);
+	rv = jp_io_end(&io, e);
+	if (rv == CKR_OK) {
+		t->present = present;
+		if (tries >= 0)
+			t->tries = tries;
+		t->probed = 1;
+	} else if (!t->probed) {
+		/* Never looked at: no token until a later call succeeds. A
+		 * token already there stays, its counter unknown. */
+		t->present = 0;
+		JP_DEBUG("p11: reader \"%s\": probing the %s token failed", r->name,
+		         key == JP_KEY_SIGN ? "signature" : "authentication");
 	}
 out:
 	return rv;

@@ -60,8 +60,17 @@ list=$(jp_log_from "$m0" | sed -n 's/^> //p' | tr '\n' ' ')
 tap_ok $? "-L sends exactly: SELECT AP, SELECT+READ EF 0006, SELECT+READ the auth certificate, SELECT+retry query of the PIN, SELECT+READ EF 0008, SELECT+retry query of the password ($((n1 - n0)) APDUs: $list)"
 
 # ---- objects ----
+m0=$(jp_log_mark)
 out=$(p11 --token-label "$JP_LABEL_AUTH" -O 2>&1)
 tap_ok $? "-O on the authentication token"
+# What -O on one token sends in a fresh process: the card (SELECT AP, EF
+# 0006), the serial (the authentication certificate, also the holder's
+# object), that token's PIN flags (pkcs11-tool reads its token info to
+# match the label), its CA certificate; nothing about the other token (no
+# EF 0008, no retry query of the signing password).
+list=$(jp_log_from "$m0" | sed -n 's/^> //p' | tr '\n' ' ')
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 00200080 00A4020C02000B 00B00000000000 " ]
+tap_ok $? "-O on the authentication token sends exactly: SELECT AP, SELECT+READ EF 0006, SELECT+READ the auth certificate, SELECT+retry query of the PIN, SELECT+READ the CA certificate ($(jp_count_apdus "$m0") APDUs: $list)"
 [ "$(printf '%s\n' "$out" | grep -c '^Certificate Object')" -eq 2 ]
 tap_ok $? "auth token: two certificates (holder + CA)"
 jp_contains "$out" "Public Key Object; RSA 2048 bits"
@@ -152,6 +161,26 @@ for key in auth sign; do
 	[ $? -ne 0 ] && jp_contains "$out" CKR_DATA_LEN_RANGE
 	tap_ok $? "$key key: RSA-PKCS over 246 bytes refused with CKR_DATA_LEN_RANGE"
 done
+
+# A fresh process that logs in and signs once, APDU by APDU (each costs
+# milliseconds on a real card). Authentication key: the probe of that token
+# as for -O, its CA certificate (objects at C_OpenSession), SELECT+VERIFY,
+# one signature by short EF identifier (doc/card.md §11).
+m0=$(jp_log_mark)
+p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
+list=$(jp_log_from "$m0" | sed -n 's/^> //p' | sed -E 's/^(802A0097).*/\1/; s/^(0020008004) .*/\1/' | tr '\n' ' ')
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 00200080 00A4020C02000B 00B00000000000 00A4020C020018 0020008004 802A0097 " ]
+tap_ok $? "--login --sign, authentication key, fresh process: exactly 12 APDUs ($list)"
+# Signing key: pkcs11-tool reads both tokens' info to match the label (the
+# authentication token's serial and PIN flags, then EF 0008 and the
+# password's flags), the CA certificate, SELECT+VERIFY, the signing
+# certificate (its objects appear at login), then SELECT+VERIFY for the
+# context-specific login and the signature.
+m0=$(jp_log_mark)
+p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
+list=$(jp_log_from "$m0" | sed -n 's/^> //p' | sed -E 's/^(802A009A).*/\1/; s/^(0020008006) .*/\1/' | tr '\n' ' ')
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 00200080 00A4020C020008 00B0000003 00A4020C02001B 00200080 00A4020C020002 00B00000000000 00A4020C02001B 0020008006 00A4020C020001 00B00000000000 00A4020C02001B 0020008006 802A009A " ]
+tap_ok $? "--login --sign, signing key, fresh process: exactly 20 APDUs ($list)"
 
 # pkcs11-tool answers the context-specific login with the same --pin: each
 # signature with the signing key sent the password twice (login, then

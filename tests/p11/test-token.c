@@ -73,9 +73,13 @@ static void test_one_card(void)
 	apdus = jp_emu_apdu_count(e) - before;
 	diag("pkcs11-tool -L equivalent: %lu APDUs (READ BINARY %lu, VERIFY %lu, SELECT %lu)",
 	     apdus, jp_emu_ins_count(e, 0xB0), jp_emu_ins_count(e, 0x20), jp_emu_ins_count(e, 0xA4));
-	/* 9, and EF 0008 (SELECT + READ): whether the card carries a signing
-	 * certificate, decided without a PIN (doc/card.md §3). */
-	ok(apdus <= 11, "listing costs at most 11 APDUs (got %lu)", apdus);
+	/* SELECT AP, SELECT + READ EF 0006, SELECT + READ the authentication
+	 * certificate (the serial), SELECT + retry query of the PIN; EF 0008
+	 * (SELECT + READ: whether the card carries a signing certificate,
+	 * decided without a PIN, doc/card.md §3), SELECT + retry query of
+	 * the password. */
+	is_int(apdus, 11, "listing costs 11 APDUs");
+	is_int(jp_emu_ins_count(e, 0x20), 2, "... two of them retry queries (one per token)");
 	is_int(jp_emu_verify_count(e), 0, "no VERIFY with a PIN while listing");
 
 	before = jp_emu_apdu_count(e);
@@ -155,6 +159,78 @@ static void test_one_card(void)
 	jp_emu_free(e);
 }
 
+/* A caller that asks about one token pays for that token only: the
+ * signature token's EF 0008 and retry query wait until someone asks about
+ * it (tokens probed one by one, src/p11/token.c). */
+static void test_one_token_only(void)
+{
+	jp_emu *e;
+	CK_SLOT_ID s[4];
+	CK_TOKEN_INFO ti;
+	unsigned long before;
+
+	pt_reader_with_card(READER1, 1, NULL, &e);
+	pt_init();
+	is_int(pt_slots(CK_FALSE, s, 4), 2, "one token: two slots");
+	before = jp_emu_apdu_count(e);
+	is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "one token: auth token info");
+	/* SELECT AP, SELECT + READ EF 0006, SELECT + READ EF 000A, SELECT
+	 * 0018 + retry query. */
+	is_int(jp_emu_apdu_count(e) - before, 7, "one token: the auth token's info costs 7 APDUs");
+	is_int(jp_emu_ins_count(e, 0x20), 1, "one token: one retry query (the PIN's)");
+	is_int(jp_emu_ins_count(e, 0xB0), 2, "one token: two reads (EF 0006, EF 000A), no EF 0008");
+	ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)),
+	   "one token: full tries, no PIN warning flag");
+	before = jp_emu_apdu_count(e);
+	is_int(F->C_GetTokenInfo(s[1], &ti), CKR_OK, "one token: then the sign token's info");
+	is_int(jp_emu_apdu_count(e) - before, 4,
+	       "one token: the sign token costs its own 4 (EF 0008 SELECT + READ, SELECT 001B + retry query)");
+	before = jp_emu_apdu_count(e);
+	(void)F->C_GetTokenInfo(s[0], &ti);
+	(void)F->C_GetTokenInfo(s[1], &ti);
+	is_int(jp_emu_apdu_count(e) - before, 0, "one token: asked again, no APDU");
+
+	/* A counter this process no longer knows is asked again when token
+	 * info is read, so the flags stay the card's: another program spends
+	 * a try (the module's count, 3, is stale), then our own VERIFY's
+	 * answer is lost (the count becomes unknown). */
+	{
+		static const uint8_t sel_ap[] = { 0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
+		                                  0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
+		static const uint8_t sel_pin[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18 };
+		uint8_t bad_verify[] = { 0x00, 0x20, 0x00, 0x80, 0x04, '0', '0', '0', '0' };
+		uint8_t rsp[300];
+		CK_SESSION_HANDLE h;
+		const char *wrong;
+
+		if (strcmp(fixture_pin(1, 0), "0000") == 0)
+			memset(bad_verify + 5, '1', 4);
+		wrong = strcmp(fixture_pin(1, 0), "9999") == 0 ? "9998" : "9999";
+		is_int(F->C_OpenSession(s[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK,
+		       "one token: session on the auth token");
+		(void)jp_emu_apdu(e, sel_ap, sizeof(sel_ap), rsp);
+		(void)jp_emu_apdu(e, sel_pin, sizeof(sel_pin), rsp);
+		(void)jp_emu_apdu(e, bad_verify, sizeof(bad_verify), rsp);
+		is_int(jp_emu_tries(e, 0), 2, "one token: another program spent a try (2 left)");
+		/* SELECT 0018, then the VERIFY whose answer is lost. */
+		jp_emu_opts(e)->drop_nth = jp_emu_apdu_count(e) + 2;
+		ok(pt_login(h, CKU_USER, wrong) != CKR_OK, "one token: the login's answer is lost");
+		jp_emu_opts(e)->drop_nth = 0;
+		before = jp_emu_apdu_count(e);
+		is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "one token: token info after it");
+		is_int(jp_emu_apdu_count(e) - before, 2, "one token: the unknown counter is asked (SELECT + retry query)");
+		ok((ti.flags & CKF_USER_PIN_COUNT_LOW) && !(ti.flags & CKF_USER_PIN_FINAL_TRY),
+		   "one token: 'count low' as the card has it (%d tries)", jp_emu_tries(e, 0));
+		before = jp_emu_apdu_count(e);
+		(void)F->C_GetTokenInfo(s[0], &ti);
+		is_int(jp_emu_apdu_count(e) - before, 0, "one token: known again, no APDU");
+		F->C_CloseSession(h);
+	}
+	F->C_Finalize(NULL);
+	jp_emu_readers_clear();
+	jp_emu_free(e);
+}
+
 /* A card with the given options: which slots show a token. */
 static void test_variant(const char *what, const jp_emu_options *o, int want_auth, int want_sign)
 {
@@ -197,6 +273,7 @@ int main(void)
 
 	pt_load();
 	test_one_card();
+	test_one_token_only();
 
 	memset(&o, 0, sizeof(o));
 	o.no_sign = JP_EMU_SIGN_NOT_FOUND;
