@@ -165,11 +165,12 @@ cr_start() {
 	CR_PID=$!
 }
 
-# unlock PIN: waits (bounded, 60 s) for the "Unlock Security Device"
+# unlock PIN: waits (bounded, 120 s: a loaded machine starts Chromium
+# slowly) for the "Unlock Security Device"
 # dialog and types the PIN into it, then Return.
 unlock() {
 	_n=0
-	while [ "$_n" -lt 120 ]; do
+	while [ "$_n" -lt 240 ]; do
 		_w=$(xdotool search --onlyvisible --name '^Unlock Security Device$' 2>/dev/null | head -n 1)
 		[ -n "$_w" ] && break
 		kill -0 "$CR_PID" 2>/dev/null || return 1
