@@ -12,7 +12,9 @@
 #  - a server that offers TLS 1.3: the card cannot sign RSA-PSS (pss=no), so
 #    Chromium fails after the PIN — cleanly: the handshake ends at once, no
 #    signature, no PIN try lost (the retry counter read from the card);
-#  - the workaround, --ssl-version-max=tls1.2, against that same server.
+#  - the workaround, --ssl-version-max=tls1.2, against that same server;
+#  - the other way: a card that signs RSA-PSS and pss=yes for Chromium in the
+#    user's configuration: TLS 1.3 against a TLS 1.3-only server.
 # Chromium reads policies only from /etc/chromium/policies (there is no
 # per-profile policy directory): the test writes its own file there and
 # removes it on exit, whatever happens. Chromium runs as root in CI, hence
@@ -194,32 +196,29 @@ wait_log() {
 	return 1
 }
 
-# title_wait TEXT: a Chromium window whose title starts with TEXT, within
-# 30 s (only to catch a hang). The s_server page has no <title>: Chromium
-# shows the URL; its error page is titled with the host alone.
-title_wait() {
-	_n=0
-	while [ "$_n" -lt 60 ]; do
-		for _w in $(xdotool search --class chromium 2>/dev/null); do
-			case $(xdotool getwindowname "$_w" 2>/dev/null) in
-			"$1"*) return 0 ;;
-			esac
-		done
-		sleep 0.5
-		_n=$((_n + 1))
-	done
-	for _w in $(xdotool search --class chromium 2>/dev/null); do
-		echo "# window: $(xdotool getwindowname "$_w" 2>/dev/null)"
-	done
-	return 1
-}
-
-# title_wait_quick TEXT: the same, now, without waiting.
+# title_wait_quick TEXT: a Chromium window whose title starts with TEXT,
+# now. The s_server page has no <title>: Chromium shows the URL; its error
+# page is titled with the host alone.
 title_wait_quick() {
 	for _w in $(xdotool search --class chromium 2>/dev/null); do
 		case $(xdotool getwindowname "$_w" 2>/dev/null) in
 		"$1"*) return 0 ;;
 		esac
+	done
+	return 1
+}
+
+# title_wait TEXT: the same within 30 s (only to catch a hang); the
+# windows' titles into the TAP log when none matched.
+title_wait() {
+	_n=0
+	while [ "$_n" -lt 60 ]; do
+		title_wait_quick "$1" && return 0
+		sleep 0.5
+		_n=$((_n + 1))
+	done
+	for _w in $(xdotool search --class chromium 2>/dev/null); do
+		echo "# window: $(xdotool getwindowname "$_w" 2>/dev/null)"
 	done
 	return 1
 }
@@ -310,6 +309,30 @@ tap_ok $? "--ssl-version-max=tls1.2: s_server verified the card's certificate an
 tap_ok $? "--ssl-version-max=tls1.2: one VERIFY, signed with the authentication key"
 [ "$(jp_pin_tries auth)" = 63C3 ] && [ "$(jp_pin_tries sign)" = 63C5 ]
 tap_ok $? "both retry counters still full"
+cr_stop
+srv_stop
+
+# --- TLS 1.3 with a card that signs RSA-PSS and pss=yes ------------------------
+# The other way to TLS 1.3 (doc/use/tls13.txt): the user's configuration
+# offers PSS to Chromium, and the card (here: an emulated one that knows
+# P1 04) signs rsa_pss_rsae_sha256.
+jp_emu_restart --pss
+tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+mkdir -p "$XDG_CONFIG_HOME"
+printf '[program chromium]\npss=yes\n' >"$XDG_CONFIG_HOME/jpki-pkcs11.conf"
+srv_start -tls1_3
+tap_ok $? "s_server (TLS 1.3 only, client certificate required) on 127.0.0.1:$PORT"
+policy "$PORT"
+m0=$(jp_log_mark)
+cr_start "https://127.0.0.1:$PORT/"
+unlock "$JP_PIN_AUTH"
+tap_ok $? "pss=yes: Chromium asked for the PIN; typed in"
+title_wait "127.0.0.1:$PORT"
+tap_ok $? "pss=yes: the page loaded from a TLS 1.3-only server, no flag"
+server_saw_card
+tap_ok $? "pss=yes: s_server verified the card's certificate and its chain"
+[ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_log_from "$m0" | grep -c '^> 802A04\(97\|80\)')" -ge 1 ]
+tap_ok $? "pss=yes: one VERIFY, an RSA-PSS signature (P1 04) with the authentication key"
 cr_stop
 srv_stop
 
