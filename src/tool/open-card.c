@@ -2,6 +2,9 @@
  * with a card. */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include <string.h>
 
 #include "tool.h"
@@ -35,4 +38,26 @@ jp_err jp_open_one(jp_tool *t, jp_readers *rd, const char *reader, jp_card **car
 		fprintf(t->err, "jpki: %s: %s\n", rd->list[i].name, jp_err_message(e));
 out:
 	return e;
+}
+
+int jp_pin_command_opts(jp_tool *t, int argc, char **argv, const char **reader)
+{
+	static const struct option longopts[] = {
+		{ "reader", required_argument, NULL, 'r' },
+		{ "pin-stdin", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	*reader = NULL;
+	optind = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+		if (c == 'r')
+			*reader = optarg;
+		else if (c == 'i' && t->pin_in == NULL)
+			t->pin_in = stdin;
+		else if (c != 'i')
+			rc = -1;
+	}
+	return rc;
 }

@@ -102,27 +102,14 @@ out:
 
 int jp_cmd_probe(jp_tool *t, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "reader", required_argument, NULL, 'r' },
-		{ "pin-stdin", no_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *reader = NULL;
 	jp_readers rd;
 	jp_card *card = NULL;
 	size_t idx = 0;
-	int c, rc = JP_EXIT_ERROR;
+	int rc = JP_EXIT_ERROR;
 
 	memset(&rd, 0, sizeof(rd));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': reader = optarg; break;
-		case 'i': if (t->pin_in == NULL) t->pin_in = stdin; break;
-		default: goto usage;
-		}
-	}
-	if (optind != argc)
+	if (jp_pin_command_opts(t, argc, argv, &reader) != 0 || optind != argc)
 		goto usage;
 	if (jp_open_one(t, &rd, reader, &card, &idx) == JP_OK)
 		rc = run_probe(t, card);

@@ -96,6 +96,10 @@ long jp_readers_pick(const jp_readers *r, const char *name);
 /* open-card.c: opens the readers and the card in --reader NAME (or the
  * first reader with a card); says what went wrong on t->err. */
 jp_err jp_open_one(jp_tool *t, jp_readers *rd, const char *reader, jp_card **card, size_t *idx);
+/* open-card.c: the options of a command that acts on one card with a PIN
+ * (--reader NAME, --pin-stdin). 0 with *reader set (NULL if not given) and
+ * optind at the first operand; -1 on an unknown option. */
+int jp_pin_command_opts(jp_tool *t, int argc, char **argv, const char **reader);
 
 /* ---- report.c: what status shows about one reader ---- */
 typedef enum jp_kind {
