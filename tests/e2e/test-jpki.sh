@@ -112,8 +112,9 @@ tap_ok $? "export --sign: after the password, mode 600"
 # ---- diagnose ----
 en diagnose
 body=$(od -An -tx1 -j 100 -N 12 "$JP_CARD_DIR/auth.der" | tr -d '\n' | tr a-f A-F | sed 's/^ //')
-[ "$rc" -eq 0 ] && has "ATR:" && has "card: mynumber" && has "> [" && has "00 A4 04 0C"
-tap_ok $? "diagnose: ATR, card kind, an APDU trace"
+[ "$rc" -eq 0 ] && has "ATR:" && has "card: mynumber" && has "> [" && has "00 A4 04 0C" &&
+	has "retry queries (empty VERIFY) answered 63 C3, 63 C5"
+tap_ok $? "diagnose: ATR, card kind, an APDU trace, the retry queries' status words"
 ! has "$(jp_card_serial)" && ! has "$body" && ! has "$JP_PIN_AUTH" && ! has "$JP_PIN_SIGN"
 tap_ok $? "diagnose: no serial, no certificate bytes, no PIN"
 ja diagnose
