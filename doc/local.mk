@@ -1,5 +1,6 @@
 # doc: "Use it with..." notes per program (summarised in README and the man page).
 EXTRA_DIST += \
+	doc/use/chromium.txt \
 	doc/use/firefox-thunderbird.txt \
 	doc/use/firefox.txt \
 	doc/use/gnutls.txt \

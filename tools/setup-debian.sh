@@ -12,6 +12,7 @@ PACKAGES="
   libnss3-tools poppler-utils
   curl
   firefox-esr python3
+  chromium xvfb xdotool
   libreoffice-writer-nogui python3-uno xmlsec1 unzip
   openjdk-17-jdk-headless
   debhelper lintian fakeroot
@@ -25,6 +26,8 @@ PACKAGES="
 # engine; gnutls-bin and libengine-pkcs11-openssl above serve it too).
 # firefox-esr python3: tests/e2e/test-firefox.sh (headless Firefox driven
 # through Marionette by tests/e2e/marionette.py; modutil/certutil above).
+# chromium xvfb xdotool: tests/e2e/test-chromium.sh (Chromium with its
+# window on Xvfb, the PIN typed into its dialog with xdotool).
 # libreoffice-writer-nogui python3-uno xmlsec1 unzip:
 # tests/e2e/test-libreoffice.sh (headless LibreOffice signing PDF and ODF
 # through NSS, driven by tests/e2e/lo-sign.py; xmlsec1 checks the ODF

@@ -52,7 +52,8 @@ static void trace(jp_tool *t, const char *path)
 {
 	char line[2048];
 	FILE *f = fopen(path, "r");
-	int ext_ok = 0, ext_refused = 0, last_ext = 0;
+	int ext_ok = 0, ext_refused = 0, last_ext = 0, last_query = 0;
+	char queries[64] = "";
 
 	if (f == NULL)
 		return;
@@ -65,25 +66,37 @@ static void trace(jp_tool *t, const char *path)
 		if (p == NULL)
 			continue;
 		fprintf(t->out, "  %s", p + 1);
-		/* An extended READ BINARY: "00 B0 hi lo 00 Le Le" (7 bytes). */
+		/* An extended READ BINARY: "00 B0 hi lo 00 Le Le" (7 bytes);
+		 * a retry query: the empty VERIFY "00 20 00 80" (4 bytes). */
 		if (strncmp(p + 1, ">> [7] 00 B0", 12) == 0) {
 			last_ext = 1;
+		} else if (strncmp(p + 1, ">> [4] 00 20 00 80", 18) == 0) {
+			last_query = 1;
 		} else if (strncmp(p + 1, ">>", 2) == 0) {
-			last_ext = 0;
-		} else if (last_ext) {
+			last_ext = last_query = 0;
+		} else {
 			size_t n = strlen(p);
 			while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == ' '))
 				p[--n] = '\0';
-			if (n >= 5 && strcmp(p + n - 5, "90 00") == 0)
+			if (last_ext && n >= 5 && strcmp(p + n - 5, "90 00") == 0)
 				ext_ok++;
-			else
+			else if (last_ext)
 				ext_refused++;
-			last_ext = 0;
+			/* The status word a retry query got: 63 Cn, or what this
+			 * card says for a blocked PIN (63 C0, 69 84, 69 83). */
+			if (last_query && n >= 5 && strlen(queries) + 8 < sizeof(queries))
+				snprintf(queries + strlen(queries), sizeof(queries) - strlen(queries),
+				         "%s%s", queries[0] ? ", " : "", p + n - 5);
+			last_ext = last_query = 0;
 		}
 	}
 	fclose(f);
 	fprintf(t->out, "behaviours seen: extended READ BINARY %s\n",
 	        ext_ok ? "accepted" : ext_refused ? "refused (short reads used)" : "not tried");
+	fprintf(t->out, "behaviours seen: retry queries (empty VERIFY) answered %s\n",
+	        queries[0] ? queries : "nothing (not asked)");
+	fputs("behaviours seen: signing by short EF identifier not tried (it needs the PIN: "
+	      "jpki probe tries it)\n", t->out);
 }
 
 int jp_cmd_diagnose(jp_tool *t, int argc, char **argv)

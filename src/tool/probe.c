@@ -4,48 +4,22 @@
  *   PKCS#1 v1.5 (80 2A 00 80, a DigestInfo): every card;
  *   RSASSA-PSS (80 2A 04 80, a SHA-256 hash; MGF1-SHA-256, 32-byte salt):
  *   claimed by one source only.
- * Signing by short EF identifier (P2 80|SFI) is not tried: the card layer
- * signs only after SELECT of the key EF. One VERIFY; the card is power
- * cycled afterwards. A signature is printed as verified or not, never
- * itself. */
+ * The first signature also tells whether the card signs by short EF
+ * identifier (P2 80|SFI, no SELECT of the key EF): the card layer tries
+ * that first and falls back to SELECT + sign in the same call, remembering
+ * the answer (jp_card_sfi_avail), so no extra signature is needed for it.
+ * One VERIFY; the card is power cycled afterwards. A signature is printed
+ * as verified or not, never itself. */
 #include "config.h"
 
 #include <getopt.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include "jpki/crypto.h"
 #include "jpki/mem.h"
 #include "tool.h"
-
-/* RSASSA-PSS verification of a SHA-256 hash (host side, plain OpenSSL). */
-static int pss_ok(const uint8_t *cert, size_t cert_len, const uint8_t *hash,
-                  const uint8_t *sig, size_t sig_len)
-{
-	const unsigned char *p = cert;
-	X509 *x = d2i_X509(NULL, &p, (long)cert_len);
-	EVP_PKEY_CTX *ctx = NULL;
-	int ok = 0;
-
-	if (x == NULL || X509_get0_pubkey(x) == NULL)
-		goto out;
-	ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL);
-	if (ctx == NULL || EVP_PKEY_verify_init(ctx) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) <= 0)
-		goto out;
-	ok = EVP_PKEY_verify(ctx, sig, sig_len, hash, JP_SHA256_LEN) == 1;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	X509_free(x);
-	return ok;
-}
 
 static int run_probe(jp_tool *t, jp_card *card)
 {
@@ -53,7 +27,8 @@ static int run_probe(jp_tool *t, jp_card *card)
 	size_t di_len = sizeof(di), sig_len = sizeof(sig), cert_len = 0, pin_len = 0;
 	const uint8_t *cert = NULL;
 	char pin[JP_PIN_BUF];
-	int tries = -1, rc = JP_EXIT_ERROR, pkcs1 = 0;
+	int tries = -1, rc = JP_EXIT_ERROR, pkcs1 = 0, pss = 0;
+	jp_avail sfi;
 	jp_err e;
 
 	memset(pin, 0, sizeof(pin));
@@ -86,21 +61,36 @@ static int run_probe(jp_tool *t, jp_card *card)
 	if (e == JP_OK)
 		e = jp_rsa_verify_raw(cert, cert_len, di, di_len, sig, sig_len);
 	pkcs1 = e == JP_OK;
-	fprintf(t->out, "pkcs1 (P1 00, SELECT + sign): %s\n",
+	fprintf(t->out, "pkcs1 (P1 00, a DigestInfo): %s\n",
 	        pkcs1 ? "works, signature verified" : jp_err_str(e));
+	/* Known only from a signature the card made: a failed one may have
+	 * ended before the card said anything about P2 80|SFI. */
+	sfi = pkcs1 ? jp_card_sfi_avail(card) : JP_AVAIL_UNKNOWN;
+	fprintf(t->out, "sfi (P2 80|SFI, sign without SELECT): %s\n",
+	        sfi == JP_AVAIL_PRESENT ? "works" :
+	        sfi == JP_AVAIL_ABSENT ? "not supported: SELECT + sign" : "unknown");
 
 	sig_len = sizeof(sig);
 	e = jp_card_sign_scheme(card, JP_KEY_AUTH, JP_SIGN_PSS_SHA256, hash, sizeof(hash), sig,
 	                        &sig_len);
-	if (e == JP_OK && !pss_ok(cert, cert_len, hash, sig, sig_len))
-		e = JP_E_SIGNATURE_INVALID;
+	if (e == JP_OK)
+		e = jp_rsa_verify_pss(cert, cert_len, hash, sizeof(hash), sig, sig_len);
+	pss = e == JP_OK && jp_card_pss_avail(card) == JP_AVAIL_PRESENT;
 	fprintf(t->out, "pss (P1 04, SHA-256, MGF1-SHA-256, salt 32): %s\n",
-	        e == JP_OK ? "works, signature verified" :
+	        pss ? "works, signature verified" :
 	        e == JP_E_WRONG_P1P2 ? "not supported (6A86)" : jp_err_str(e));
-	fputs("sfi (P2 80|SFI, sign without SELECT): not tried by this version\n", t->out);
-	fputs(e == JP_OK ? "The card can sign RSA-PSS: TLS 1.3 client authentication may work.\n"
-	                 : "The card signs PKCS#1 v1.5 only: use TLS 1.2 for client authentication.\n",
-	      t->out);
+	/* No advice from signatures the host could not verify. */
+	if (!pkcs1)
+		;
+	else if (pss)
+		fputs(_("The card signs RSA-PSS: set the module option pss=yes "
+		        "(TLS 1.3 client authentication may then work).\n"), t->out);
+	else
+		fputs(_("The card signs PKCS#1 v1.5 only: leave pss=no and use TLS 1.2 "
+		        "for client authentication.\n"), t->out);
+	if (pkcs1 && sfi != JP_AVAIL_UNKNOWN)
+		fputs(_("Signing by short EF identifier: the module finds out by itself, "
+		        "nothing to set.\n"), t->out);
 	rc = pkcs1 ? JP_EXIT_OK : JP_EXIT_ERROR;
 unverify:
 	(void)jp_card_unverify(card);

@@ -112,8 +112,9 @@ tap_ok $? "export --sign: after the password, mode 600"
 # ---- diagnose ----
 en diagnose
 body=$(od -An -tx1 -j 100 -N 12 "$JP_CARD_DIR/auth.der" | tr -d '\n' | tr a-f A-F | sed 's/^ //')
-[ "$rc" -eq 0 ] && has "ATR:" && has "card: mynumber" && has "> [" && has "00 A4 04 0C"
-tap_ok $? "diagnose: ATR, card kind, an APDU trace"
+[ "$rc" -eq 0 ] && has "ATR:" && has "card: mynumber" && has "> [" && has "00 A4 04 0C" &&
+	has "retry queries (empty VERIFY) answered 63 C3, 63 C5"
+tap_ok $? "diagnose: ATR, card kind, an APDU trace, the retry queries' status words"
 ! has "$(jp_card_serial)" && ! has "$body" && ! has "$JP_PIN_AUTH" && ! has "$JP_PIN_SIGN"
 tap_ok $? "diagnose: no serial, no certificate bytes, no PIN"
 ja diagnose
@@ -123,12 +124,13 @@ tap_ok $? "diagnose under LANG=ja_JP.UTF-8"
 # ---- probe ----
 m0=$(jp_log_mark)
 pins '%s\n' "$JP_PIN_AUTH"; en probe --pin-stdin
-[ "$rc" -eq 0 ] && has "pkcs1 (P1 00, SELECT + sign): works, signature verified" &&
+[ "$rc" -eq 0 ] && has "pkcs1 (P1 00, a DigestInfo): works, signature verified" &&
+	has "sfi (P2 80|SFI, sign without SELECT): works" && has "leave pss=no" &&
 	has "not supported (6A86)" && [ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_count_sign "$m0")" -eq 2 ]
-tap_ok $? "probe: PKCS#1 v1.5 verified, PSS not supported (6A86); one VERIFY, two signature commands"
+tap_ok $? "probe: PKCS#1 v1.5 verified, SFI works, PSS not supported (6A86), pss=no; one VERIFY, two signature commands"
 pins '%s\n' "$JP_PIN_AUTH"; ja probe --pin-stdin
-[ "$rc" -eq 0 ] && has "残り回数 3" err
-tap_ok $? "probe under LANG=ja_JP.UTF-8 (tries shown in Japanese)"
+[ "$rc" -eq 0 ] && has "残り回数 3" err && has "pss=no のまま"
+tap_ok $? "probe under LANG=ja_JP.UTF-8 (tries and the advice in Japanese)"
 
 # ---- change-pin ----
 m0=$(jp_log_mark)
