@@ -26,7 +26,7 @@ PACKAGES="
 # engine; gnutls-bin and libengine-pkcs11-openssl above serve it too).
 # firefox-esr python3: tests/e2e/test-firefox.sh (headless Firefox driven
 # through Marionette by tests/e2e/marionette.py; modutil/certutil above).
-# chromium xvfb xdotool: tests/e2e/test-chromium.sh (Chromium with its
+# chromium xvfb xdotool: tests/pkg/test-chromium.sh (Chromium with its
 # window on Xvfb, the PIN typed into its dialog with xdotool).
 # libreoffice-writer-nogui python3-uno xmlsec1 unzip:
 # tests/e2e/test-libreoffice.sh (headless LibreOffice signing PDF and ODF

@@ -16,9 +16,11 @@
 #               ordinary user: one result each
 #   package     the Debian package from the tarball: version, build
 #               (dpkg-buildpackage, nocheck), lintian, install:
-#               one result each; then the installed-package smoke test
-#               tests/pkg/test-installed.sh (one result per check), which
-#               ends by purging it. Needs root.
+#               one result each; then the tests of the installed package
+#               (one result per check): tests/pkg/test-chromium.sh (headful
+#               Chromium after `jpki register --chromium`; root, for
+#               Chromium's policy directory) and tests/pkg/test-installed.sh,
+#               which ends by purging it. Needs root.
 #
 # The summary: one line per build with its own passed/failed/skipped (each
 # result counted once, in the build that produced it), then the total, the
@@ -221,10 +223,11 @@ distcheck_run() {
 # release tarball (the strict build's `make dist`) in _ci/package with
 # dpkg-buildpackage (nocheck: see below), checked by lintian (no error, no
 # warning),
-# installed with apt-get, then tests/pkg/test-installed.sh (TAP, one result
-# per check, counted against the "package" column of tests/counts.txt) on
-# the installed package against a private pcscd + the emulator, ending with
-# apt-get purge and nothing left behind. Root only (CI is root): it
+# installed with apt-get, then tests/pkg/test-chromium.sh and
+# tests/pkg/test-installed.sh (TAP, one result per check, counted against
+# the "package" column of tests/counts.txt) on the installed package
+# against a private pcscd + the emulator, the last ending with apt-get
+# purge and nothing left behind. Root only (CI is root): it
 # installs and purges jpki-pkcs11, and refuses to when the machine has it
 # installed already.
 package_run() {
@@ -302,22 +305,25 @@ package_run() {
 		return
 	fi
 	# The package build's tree lends the harness its emulator and
-	# pcsc-probe; the test checks the installed files.
-	t=tests/pkg/test-installed.sh
+	# pcsc-probe; the tests check the installed files. test-installed.sh
+	# purges the package at its end, so it comes last (tests/pkg/local.mk).
+	pkg_tests="tests/pkg/test-chromium.sh tests/pkg/test-installed.sh"
 	mkdir -p "$pk/tests/pkg"
-	top_srcdir=$src top_builddir=$src/debian/build \
-		sh "$src/build-aux/tap-driver.sh" --test-name "$t" \
-		--log-file "$pk/$t.log" --trs-file "$pk/$t.trs" \
-		--color-tests no --enable-hard-errors yes --expect-failure no -- \
-		sh "$src/$t" >/dev/null 2>&1
-	echo "$(sed -n 's/^:global-test-result: //p' "$pk/$t.trs"): package $t"
-	grep -E '^(not ok|ok) ' "$pk/$t.log" | sed 's/^/  /'
-	# The test purges the package; a test that stopped early may not have.
+	for t in $pkg_tests; do
+		top_srcdir=$src top_builddir=$src/debian/build \
+			sh "$src/build-aux/tap-driver.sh" --test-name "$t" \
+			--log-file "$pk/$t.log" --trs-file "$pk/$t.trs" \
+			--color-tests no --enable-hard-errors yes --expect-failure no -- \
+			sh "$src/$t" >/dev/null 2>&1
+		echo "$(sed -n 's/^:global-test-result: //p' "$pk/$t.trs"): package $t"
+		grep -E '^(not ok|ok) ' "$pk/$t.log" | sed 's/^/  /'
+	done
+	# The last test purges the package; a test that stopped early may not have.
 	if [ "$(dpkg-query -W -f='${db:Status-Status}' jpki-pkcs11 2>/dev/null)" = installed ]; then
 		apt-get purge -y jpki-pkcs11 >>"$pk/install.log" 2>&1
 		broken "jpki-pkcs11 was still installed after $t (purged now)"
 	fi
-	sh "$top/tools/check-counts.sh" "$pk" package "$t" >"$ci/package.counts" ||
+	sh "$top/tools/check-counts.sh" "$pk" package $pkg_tests >"$ci/package.counts" ||
 		{ cat "$ci/package.counts"; broken "result counts differ from tests/counts.txt"; }
 	echo "  package build: $(($(date +%s) - pkg_started)) s"
 }

@@ -109,14 +109,6 @@ if !ENABLE_SANITIZERS
 TESTS += tests/e2e/test-firefox.sh
 endif
 
-# Chromium, headful under Xvfb (PIN typed with xdotool), after jpki register
-# --chromium: TLS 1.2 client authentication, the TLS 1.3 failure and its
-# workaround. Writes (and removes) a policy file in /etc/chromium/policies.
-dist_check_SCRIPTS += tests/e2e/test-chromium.sh
-if !ENABLE_SANITIZERS
-TESTS += tests/e2e/test-chromium.sh
-endif
-
 # LibreOffice headless signing PDF and ODF through NSS; tests/e2e/lo-sign.py
 # drives it over UNO and answers the token password requests (LibreOffice
 # engineer).

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Chromium itself, headful under Xvfb, with the module registered by
-# `jpki register --chromium` (Chromium's ~/.pki/nssdb, tokens=auth) and the
+# Chromium itself, headful under Xvfb, with the INSTALLED Debian package's
+# module registered by its `jpki register --chromium` (Chromium's ~/.pki/nssdb, tokens=auth) and the
 # emulated card behind a private pcscd:
 #  - TLS 1.2 client authentication against `openssl s_server -Verify
 #    -verify_return_error -tls1_2`: Chromium asks for the PIN in its
@@ -17,16 +17,25 @@
 #    user's configuration: TLS 1.3 against a TLS 1.3-only server.
 # Chromium reads policies only from /etc/chromium/policies (there is no
 # per-profile policy directory): the test writes its own file there and
-# removes it on exit, whatever happens. Chromium runs as root in CI, hence
-# --no-sandbox.
+# removes it on exit, whatever happens, which needs root: so this test is
+# not part of make check (distcheck runs make check as an ordinary user)
+# but of tools/test-all.sh's package build, which installs the package as
+# root (tests/pkg/local.mk). Chromium runs as root there, hence
+# --no-sandbox. The build tree (top_builddir) only lends the emulator and
+# pcsc-probe for the harness; the module and jpki are the installed ones.
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
 
-jp_heavy_program "Chromium"
-jp_need chromium Xvfb xdotool modutil certutil openssl
-
-JPKI=${JPKI:-$top_builddir/src/tool/jpki}
+pkg="jpki-pkcs11"
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root: Chromium reads policies only from /etc/chromium/policies"
+jp_need chromium Xvfb xdotool modutil certutil openssl dpkg-query pkg-config
+[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
+	tap_skip_all "package $pkg not installed (apt-get install ./${pkg}_*.deb)"
+# The installed module (where p11-kit looks for modules) and command.
+JP_MODULE=$(pkg-config --variable=p11_module_path p11-kit-1)/jpki-pkcs11.so
+JPKI=/usr/bin/jpki
+jp_need_file "$JP_MODULE" jpki-pkcs11.so "apt-get install ./${pkg}_*.deb"
 POLICY_DIR=/etc/chromium/policies/managed
 POLICY=
 W=
