@@ -512,7 +512,7 @@ static void read_pins(const char *card_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi]\n"
+	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi] [--no-ef0008]\n"
 	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N]\n");
 	exit(2);
 }
@@ -545,6 +545,8 @@ int main(int argc, char **argv)
 #ifdef BENCH_INPROC
 		else if (!strcmp(argv[a], "--no-sfi"))
 			emu_opts.no_sfi_sw = 0x6A86;   /* a card without short EF identifiers */
+		else if (!strcmp(argv[a], "--no-ef0008"))
+			emu_opts.ef0008 = JP_EMU_EF0008_ABSENT;   /* an older card (doc/card.md §3) */
 #endif
 		else
 			usage();
@@ -562,9 +564,10 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_APDU_LOG") && jp_emu_log_to(emu, getenv("BENCH_APDU_LOG")) != 0)
 		fprintf(stderr, "bench: cannot write %s\n", getenv("BENCH_APDU_LOG"));
 	jp_emu_reader_insert(jp_emu_reader_add("Bench Reader"), emu);
-	printf("In-process: test module + emulator (%s)%s\n", card_dir,
+	printf("In-process: test module + emulator (%s)%s%s\n", card_dir,
 	       emu_opts.no_sfi_sw ? ", card without signing by short EF identifier (6A86)" :
-	                          ", card signs by short EF identifier (doc/card.md §11)");
+	                          ", card signs by short EF identifier (doc/card.md §11)",
+	       emu_opts.ef0008 == JP_EMU_EF0008_ABSENT ? ", no EF 0008" : "");
 #else
 	if (!module)
 		usage();
