@@ -176,15 +176,18 @@ jp_err jp_card_sign_cert_avail(jp_card *card, jp_avail *avail);
 
 /* Empty VERIFY: *tries = tries left (0 = blocked: 63C0 or 6983/6984).
  * Uses no try. JP_E_NO_KEY if the card has no such PIN (no signing key).
- * The answer becomes the card object's retry counter. */
+ * The answer becomes the card object's retry counter. Only for a caller
+ * that wants the count itself (jpki status, change-pin's last-try
+ * confirmation): neither the PKCS#11 module nor jp_card_verify asks it. */
 jp_err jp_card_pin_tries(jp_card *card, jp_key key, int *tries);
 /* The whole PIN rule, so callers only map the error (doc/card.md §4-5):
  * the policy (JP_E_PIN_LEN_RANGE / JP_E_PIN_INVALID, no APDU), the PIN
  * normalized once; a PIN known to be blocked gets no VERIFY
- * (JP_E_PIN_LOCKED; an unknown counter costs one retry query first); then
- * VERIFY. *tries (may be NULL) is the card object's retry counter after
- * the call: the tries left, 0 blocked, -1 unknown (a lost answer, a bare
- * 6300: the next call asks the card first). */
+ * (JP_E_PIN_LOCKED, no APDU); then VERIFY, also when the counter is
+ * unknown (no retry query first: a blocked card answers 6984/63C0 without
+ * counting, JP_E_PIN_LOCKED). *tries (may be NULL) is the card object's
+ * retry counter after the call: the tries left, 0 blocked, -1 unknown (a
+ * lost answer, a bare 6300). */
 jp_err jp_card_verify(jp_card *card, jp_key key, const uint8_t *pin, size_t len, int *tries);
 /* The same rule for VERIFY old, then CHANGE REFERENCE DATA new (both PINs
  * through the policy before any APDU, in one transaction). */

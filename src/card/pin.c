@@ -1,9 +1,9 @@
 /* Retry query, VERIFY and CHANGE REFERENCE DATA (doc/card.md §4), and the
  * whole rule around them, owned here: the policy (pin-policy.c, once, no
  * APDU on a PIN the card must never see), the retry counter (card->tries,
- * kept from every answer that carries it), and "a blocked PIN never gets a
- * PIN-bearing command" (no try is ever spent on a blocked PIN, and one
- * that the card would reject anyway could only confuse its counter).
+ * kept from every answer that carries it; the module asks the retry query
+ * only when its caller does, as jpki status does), and "a PIN known to be
+ * blocked never gets a PIN-bearing command" (guard_blocked_inlock).
  * PIN bytes never reach a log from here (jp_transport_transmit logs
  * through jp_log_apdu, which redacts INS 20 and 24 bodies), and every
  * buffer that held them is wiped before it goes out of scope. */
@@ -71,19 +71,17 @@ out:
 	return rc;
 }
 
-/* The rule for every PIN-bearing command: a blocked PIN never gets one.
- * An unknown counter costs one retry query first. JP_OK when the PIN may
- * be sent. Transaction held. */
-static jp_err guard_blocked_inlock(jp_card *card, jp_key key)
+/* The rule for every PIN-bearing command, owned here: a PIN the card has
+ * told this process is blocked (counter 0) gets no further command. An
+ * unknown counter costs nothing first: the VERIFY goes out and its answer
+ * sets the counter. That spends no try on a blocked PIN either: the card
+ * answers 6984 or 63C0 without counting (doc/card.md §4), which is
+ * JP_E_PIN_LOCKED, and the next call is refused here. No retry query, so
+ * a login costs the card one SELECT and one VERIFY. JP_OK when the PIN may
+ * be sent. */
+static jp_err guard_blocked_inlock(const jp_card *card, jp_key key)
 {
-	jp_err rc = JP_OK;
-	int t;
-
-	if (card->tries[key] < 0)
-		rc = jp_card_pin_tries(card, key, &t);
-	if (rc == JP_OK && card->tries[key] == 0)
-		rc = JP_E_PIN_LOCKED;
-	return rc;
+	return card->tries[key] == 0 ? JP_E_PIN_LOCKED : JP_OK;
 }
 
 /* After a VERIFY-bearing command that ended in rc, the VERIFY having said

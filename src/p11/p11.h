@@ -207,12 +207,12 @@ void jp_exit_hook_install(void);
 
 struct jp_token {
 	int present;               /* a token is in this slot (once probed) */
-	int probed;                /* present (and tries) were asked of the card:
-	                              only when a caller first asks about this
-	                              token (token.c) */
+	int probed;                /* present was asked of the card: only when a
+	                              caller first asks about this token (token.c) */
 	int logged_in;             /* this process presented the PIN (module state,
 	                              never inferred from the card: doc/card.md §6) */
-	int tries;                 /* from the last retry query / VERIFY; -1 unknown */
+	int tries;                 /* from the last VERIFY's answer (login.c);
+	                              -1 unknown: never asked only for the flags */
 	int objects_built;         /* objects reflect the current login state */
 	int holder_private;        /* the holder's certificate and what derives from it
 	                              exist only after login: the signing token; the

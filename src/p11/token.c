@@ -203,63 +203,40 @@ static jp_err probe_io(jp_io *io, probe_result *p)
 	return e;
 }
 
-/* One token: whether it is there and its retry counter (doc/card.md §4:
- * the empty VERIFY, no try used), asked when a caller first asks about
+/* One token: whether it is there, asked when a caller first asks about
  * that token, so a program that uses one token costs the card nothing for
- * the other. Reader owned, no global lock. */
-static jp_err token_io(jp_io *io, jp_key key, int *present, int *tries)
+ * the other. Decided from what says whether the key's certificate exists,
+ * without a PIN (doc/card.md §3, §11): the authentication certificate read
+ * by probe_io (the card layer's cache answers), or EF 0008 (byte 0 signing,
+ * byte 1 authentication), or on a card without EF 0008 the SELECT of the
+ * certificate EF. Holders under 15 and those who opted out have no signing
+ * certificate: no token, so nobody is asked for a password that cannot
+ * sign. No retry query: the PIN flags show only what the card has told
+ * this process (jp_p11_get_token_info). Reader owned, no global lock. */
+static jp_err token_io(jp_io *io, jp_key key, int *present)
 {
-	const uint8_t *der = NULL;
-	size_t len = 0;
 	jp_avail a = JP_AVAIL_UNKNOWN;
 	jp_err e;
 
 	*present = 0;
-	*tries = -1;
-	if (key == JP_KEY_AUTH) {
-		/* Read by probe_io already: the card layer's cache answers. */
-		e = jp_card_is_smartphone(io->card) ?
-		        JP_E_SECURITY_STATUS : jp_card_read_cert(io->card, JP_CERT_AUTH, &der, &len);
-		if (e == JP_E_SECURITY_STATUS)
-			e = JP_OK;
-		else if (e == JP_E_NO_KEY)
-			goto absent;
-	} else {
-		/* Holders under 15 and those who opted out have no signing
-		 * certificate (doc/card.md §3): no token, so nobody is asked
-		 * for a password that cannot sign. Decided without a PIN. */
-		e = jp_card_sign_cert_avail(io->card, &a);
-		if (e == JP_OK && a == JP_AVAIL_ABSENT) {
-			JP_DEBUG("p11: reader \"%s\": the card carries no signing certificate "
-			         "(EF 0008, or EF 0001 missing): no signature token", io->r->name);
-			goto absent;
-		}
-	}
+	e = jp_card_cert_avail(io->card, key, &a);
 	if (e != JP_OK)
 		goto out;
-	/* The PIN's EF tells whether there is a key. */
-	e = jp_card_pin_tries(io->card, key, tries);
-	*present = (e != JP_E_NO_KEY);
-	if (e == JP_E_NO_KEY) {
-		JP_DEBUG("p11: reader \"%s\": the card has no %s key", io->r->name,
-		         key == JP_KEY_SIGN ? "signing" : "authentication");
-		goto absent;
-	}
-	goto out;
-absent:
-	e = JP_OK;
+	*present = (a != JP_AVAIL_ABSENT);
+	if (!*present)
+		JP_DEBUG("p11: reader \"%s\": the card carries no %s certificate (EF 0008, "
+		         "or the certificate EF missing): no %s token", io->r->name,
+		         key == JP_KEY_SIGN ? "signing" : "authentication",
+		         key == JP_KEY_SIGN ? "signature" : "authentication");
 out:
 	return e;
 }
 
-/* Whether tokens[key] needs card I/O to be told about: never looked at,
- * or there with its retry counter unknown (a lost VERIFY answer, a bare
- * 6300: the flags must not hide a final try). */
+/* Whether tokens[key] needs card I/O to be told about: never looked at.
+ * An unknown retry counter is no reason (the flags then say nothing). */
 static int token_due_inlock(const jp_reader *r, jp_key key)
 {
-	const jp_token *t = &r->tokens[key];
-
-	return !t->probed || (t->present && t->tries < 0);
+	return !r->tokens[key].probed;
 }
 
 /* Whether jp_token_probe_held has something to do for key. */
@@ -341,7 +318,7 @@ CK_RV jp_token_probe_held(jp_reader *r, jp_key key)
 	jp_token *t = &r->tokens[key];
 	jp_io io;
 	jp_err e;
-	int present = 0, tries = -1;
+	int present = 0;
 
 	/* A polling application retries a power cycle we still owe. */
 	if (r->unpower_pending)
@@ -358,12 +335,10 @@ CK_RV jp_token_probe_held(jp_reader *r, jp_key key)
 	rv = jp_io_begin(r, &io, 0);
 	if (rv != CKR_OK)
 		goto out;
-	e = token_io(&io, key, &present, &tries);
+	e = token_io(&io, key, &present);
 	rv = jp_io_end(&io, e);
 	if (rv == CKR_OK) {
 		t->present = present;
-		if (tries >= 0)
-			t->tries = tries;
 		t->probed = 1;
 	} else if (!t->probed) {
 		/* Never looked at: no token until a later call succeeds. A
@@ -399,7 +374,10 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	jp_pad(info->serialNumber, sizeof(info->serialNumber), r->serial);
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
 	              CKF_WRITE_PROTECTED;
-	/* The retry counter (doc/card.md §4: empty VERIFY, no try used). */
+	/* The retry counter as the card last told this process (every
+	 * VERIFY's answer: login.c). Never asked only for these flags: a
+	 * fresh process shows none of the three until a VERIFY has answered
+	 * (doc/design.md §3; jpki status reads the counter, no try used). */
 	max = jp_pin_max_tries(key);
 	if (t->tries == 0)
 		info->flags |= CKF_USER_PIN_LOCKED;

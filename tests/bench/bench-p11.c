@@ -265,6 +265,117 @@ out:
 		p11->C_CloseSession(s);
 }
 
+/* ---- fresh-process equivalents of pkcs11-tool runs ----
+ * Each runs C_Initialize .. C_Finalize, so the module starts with nothing
+ * known about the card, as a new process does (issue budgets: -L, -O,
+ * --login --sign). The APDUs are what tests/e2e/test-pkcs11-tool.sh
+ * asserts command by command through pcscd. */
+
+/* The slot whose token has label (padded to 32), as pkcs11-tool's
+ * --token-label finds it: every slot (C_GetSlotList without
+ * tokenPresent), token info of each in order until one matches. */
+static CK_SLOT_ID slot_by_label(int key)
+{
+	static const char *const labels[2] = { "My Number Card (Authentication)",
+	                                        "My Number Card (Signature)" };
+	CK_SLOT_ID slots[8], found = (CK_SLOT_ID)-1;
+	CK_ULONG n = 8, i;
+	CK_TOKEN_INFO ti;
+	char want[32];
+
+	memset(want, ' ', sizeof want);
+	memcpy(want, labels[key], strlen(labels[key]));
+	if (p11->C_GetSlotList(CK_FALSE, slots, &n) != CKR_OK)
+		goto out;
+	for (i = 0; i < n && i < 8; i++) {
+		if (p11->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, want, sizeof want) == 0) {
+			found = slots[i];
+			break;
+		}
+	}
+out:
+	return found;
+}
+
+/* pkcs11-tool -L: every slot's info, and token info where there is one. */
+static void fresh_list(void)
+{
+	CK_SLOT_ID slots[8];
+	CK_ULONG n = 8, i;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	mark m = mark_now();
+
+	CHECK(p11->C_Initialize(NULL));
+	CHECK(p11->C_GetSlotList(CK_FALSE, slots, &n));
+	for (i = 0; i < n && i < 8; i++) {
+		CHECK(p11->C_GetSlotInfo(slots[i], &si));
+		if (si.flags & CKF_TOKEN_PRESENT)
+			CHECK(p11->C_GetTokenInfo(slots[i], &ti));
+	}
+	CHECK(p11->C_Finalize(NULL));
+	report("-L (every slot and token info)", m, 0);
+out:
+	return;
+}
+
+/* pkcs11-tool --token-label L -O: the objects of one token, no login. */
+static void fresh_objects(int key)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID slot;
+	mark m = mark_now();
+
+	CHECK(p11->C_Initialize(NULL));
+	slot = slot_by_label(key);
+	CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s));
+	if (read_all_objects(s) < 0)
+		goto out;
+	CHECK(p11->C_CloseSession(s));
+	CHECK(p11->C_Finalize(NULL));
+	report(key ? "-O, signature token" : "-O, authentication token", m, 0);
+out:
+	return;
+}
+
+/* pkcs11-tool --token-label L --login --sign: one signature. */
+static void fresh_login_sign(int key)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE priv;
+	CK_SLOT_ID slot;
+	const char *pin = key ? pin_sign : pin_auth;
+	mark m = mark_now();
+
+	CHECK(p11->C_Initialize(NULL));
+	slot = slot_by_label(key);
+	CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s));
+	CHECK(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
+	priv = find_privkey(s);
+	if (priv == CK_INVALID_HANDLE) {
+		fprintf(stderr, "bench: no private key\n");
+		failures++;
+		goto out;
+	}
+	if (sign_once(s, priv, key_always_auth(s, priv), pin))
+		goto out;
+	CHECK(p11->C_Finalize(NULL));
+	report(key ? "--login --sign, signing key" : "--login --sign, authentication key", m, 0);
+out:
+	return;
+}
+
+static void bench_fresh(void)
+{
+	printf("Fresh process (C_Initialize .. C_Finalize each, like one pkcs11-tool run)\n");
+	fresh_list();
+	fresh_objects(0);
+	fresh_objects(1);
+	fresh_login_sign(0);
+	fresh_login_sign(1);
+}
+
 #ifdef BENCH_INPROC
 /* The emulator's own cost of one signature (SELECT key + sign APDU),
  * measured directly on a second emulator: this is the "card" part of an
@@ -401,7 +512,7 @@ static void read_pins(const char *card_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi]\n"
+	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi] [--no-ef0008]\n"
 	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N]\n");
 	exit(2);
 }
@@ -434,6 +545,8 @@ int main(int argc, char **argv)
 #ifdef BENCH_INPROC
 		else if (!strcmp(argv[a], "--no-sfi"))
 			emu_opts.no_sfi_sw = 0x6A86;   /* a card without short EF identifiers */
+		else if (!strcmp(argv[a], "--no-ef0008"))
+			emu_opts.ef0008 = JP_EMU_EF0008_ABSENT;   /* an older card (doc/card.md §3) */
 #endif
 		else
 			usage();
@@ -451,9 +564,10 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_APDU_LOG") && jp_emu_log_to(emu, getenv("BENCH_APDU_LOG")) != 0)
 		fprintf(stderr, "bench: cannot write %s\n", getenv("BENCH_APDU_LOG"));
 	jp_emu_reader_insert(jp_emu_reader_add("Bench Reader"), emu);
-	printf("In-process: test module + emulator (%s)%s\n", card_dir,
+	printf("In-process: test module + emulator (%s)%s%s\n", card_dir,
 	       emu_opts.no_sfi_sw ? ", card without signing by short EF identifier (6A86)" :
-	                          ", card signs by short EF identifier (doc/card.md §11)");
+	                          ", card signs by short EF identifier (doc/card.md §11)",
+	       emu_opts.ef0008 == JP_EMU_EF0008_ABSENT ? ", no EF 0008" : "");
 #else
 	if (!module)
 		usage();
@@ -462,6 +576,9 @@ int main(int argc, char **argv)
 	if (load_module(module))
 		return 1;
 
+	bench_fresh();
+	if (failures)
+		goto out;
 	printf("Cold start\n");
 	m = mark_now();
 	CHECK(p11->C_Initialize(NULL));

@@ -1,5 +1,6 @@
 /* Retry counters, VERIFY, blocking (both answers of the retry query on a
- * blocked PIN), PIN policy before any APDU, the upper-cased signing
+ * blocked PIN), an unknown counter learnt from the VERIFY itself (both
+ * answers of a blocked card to it), PIN policy before any APDU, the upper-cased signing
  * password, and PIN change. */
 #include "config.h"
 
@@ -194,12 +195,100 @@ static void change_pin(void)
 	ct_stop(&c);
 }
 
+/* Plays another program that gives wrong PINs to key until it is blocked
+ * (APDUs straight to the emulator, past the card layer). */
+static void block_elsewhere(ct *c, jp_key key)
+{
+	static const uint8_t sel_ap[] = { 0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
+	                                  0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
+	uint8_t sel_pin[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18 };
+	uint8_t verify[5 + 16] = { 0x00, 0x20, 0x00, 0x80 };
+	uint8_t rsp[300];
+	const char *wrong = wrong_pin(key);
+	size_t n = strlen(wrong);
+
+	sel_pin[6] = key == JP_KEY_AUTH ? 0x18 : 0x1B;
+	verify[4] = (uint8_t)n;
+	memcpy(verify + 5, wrong, n);
+	(void)jp_emu_apdu(c->e, sel_ap, sizeof(sel_ap), rsp);
+	(void)jp_emu_apdu(c->e, sel_pin, sizeof(sel_pin), rsp);
+	while (jp_emu_tries(c->e, (int)key) > 0)
+		(void)jp_emu_apdu(c->e, verify, 5 + n, rsp);
+}
+
+/* An unknown counter costs no retry query: the VERIFY goes out and its
+ * answer sets the counter. On a PIN blocked behind our back the card
+ * refuses it without counting (verify_sw: 6984 or 63C0), JP_E_PIN_LOCKED,
+ * and from then no VERIFY is sent. */
+static void unknown_counter(jp_key key, uint16_t verify_sw)
+{
+	ct c;
+	jp_emu_options o;
+	int tries = -7, max = jp_pin_max_tries(key);
+	unsigned long a0, q0, v0;
+	const char *kn = kname(key);
+
+	memset(&o, 0, sizeof(o));
+	o.blocked_verify_sw = verify_sw;
+	CT_START(&c, 1, &o);
+	q0 = jp_emu_ins_count(c.e, 0x20);
+	is_int(ct_verify(&c, key, wrong_pin(key), &tries), JP_E_PIN_INCORRECT,
+	       "[%s] unknown counter: wrong PIN sent at once", kn);
+	is_int(jp_emu_ins_count(c.e, 0x20) - q0, 1, "[%s] unknown counter: one INS 20, no query",
+	       kn);
+	is_int(tries, max - 1, "[%s] the answer set the counter (%d)", kn, max - 1);
+	ct_stop(&c);
+
+	CT_START(&c, 1, &o);
+	block_elsewhere(&c, key);
+	is_int(jp_emu_tries(c.e, (int)key), 0, "[%s] blocked by another program", kn);
+	q0 = jp_emu_ins_count(c.e, 0x20);
+	v0 = jp_emu_verify_count(c.e);
+	is_int(ct_verify(&c, key, fixture_pin(1, (int)key), &tries), JP_E_PIN_LOCKED,
+	       "[%s] unknown counter, blocked card (answers %04X): JP_E_PIN_LOCKED", kn,
+	       verify_sw ? verify_sw : 0x6984);
+	is_int(jp_emu_verify_count(c.e) - v0, 1, "[%s] exactly one VERIFY", kn);
+	is_int(jp_emu_ins_count(c.e, 0x20) - q0, 1, "[%s] and no retry query", kn);
+	is_int(tries, 0, "[%s] counter 0 now", kn);
+	is_int(jp_emu_tries(c.e, (int)key), 0, "[%s] the card counted nothing", kn);
+	ok(!jp_emu_verified(c.e, (int)key), "[%s] not verified", kn);
+	a0 = jp_emu_apdu_count(c.e);
+	is_int(ct_verify(&c, key, fixture_pin(1, (int)key), &tries), JP_E_PIN_LOCKED,
+	       "[%s] again: JP_E_PIN_LOCKED", kn);
+	is_int(jp_card_change_pin(c.card, key, (const uint8_t *)fixture_pin(1, (int)key),
+	                          strlen(fixture_pin(1, (int)key)),
+	                          (const uint8_t *)fixture_pin(1, (int)key),
+	                          strlen(fixture_pin(1, (int)key)), NULL),
+	       JP_E_PIN_LOCKED, "[%s] a change too", kn);
+	is_int(jp_emu_apdu_count(c.e) - a0, 0, "[%s] known blocked: no APDU at all", kn);
+	ct_stop(&c);
+
+	/* A change of PIN follows the same rule. */
+	CT_START(&c, 1, &o);
+	block_elsewhere(&c, key);
+	v0 = jp_emu_verify_count(c.e);
+	q0 = jp_emu_ins_count(c.e, 0x24);
+	is_int(jp_card_change_pin(c.card, key, (const uint8_t *)fixture_pin(1, (int)key),
+	                          strlen(fixture_pin(1, (int)key)),
+	                          (const uint8_t *)fixture_pin(1, (int)key),
+	                          strlen(fixture_pin(1, (int)key)), &tries),
+	       JP_E_PIN_LOCKED, "[%s] change, unknown counter, blocked card: JP_E_PIN_LOCKED", kn);
+	is_int(jp_emu_verify_count(c.e) - v0, 1, "[%s] change: one VERIFY", kn);
+	is_int(jp_emu_ins_count(c.e, 0x24) - q0, 0, "[%s] change: no CHANGE REFERENCE DATA", kn);
+	is_int(tries, 0, "[%s] change: counter 0", kn);
+	ct_stop(&c);
+}
+
 int main(void)
 {
 	counters(JP_KEY_AUTH, 0);
 	counters(JP_KEY_AUTH, 0x6984);
 	counters(JP_KEY_SIGN, 0);
 	counters(JP_KEY_SIGN, 0x6984);
+	unknown_counter(JP_KEY_AUTH, 0);
+	unknown_counter(JP_KEY_AUTH, 0x63C0);
+	unknown_counter(JP_KEY_SIGN, 0);
+	unknown_counter(JP_KEY_SIGN, 0x63C0);
 	malformed_cost_nothing();
 	lower_case_password();
 	change_pin();

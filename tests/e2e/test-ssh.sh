@@ -316,8 +316,13 @@ printf '%s\n' "$JP_PIN_AUTH" >"$w/pin"
 ssh_run -I "$JP_MODULE" jpki-test echo ok
 rc=$?
 sed 's/^/#   ssh (blocked): /' "$w/ssh.err"
-[ $rc -ne 0 ] && [ "$(jp_count_verify)" -eq 0 ] && [ "$(jp_count_sign)" -eq 0 ]
-tap_ok $? "blocked: ssh fails and even the right PIN is never sent to the card"
+# A fresh ssh process has not been told that the PIN is blocked (no retry
+# query is spent before a VERIFY, doc/design.md §3): its one VERIFY is
+# refused by the card without counting (69 84), the login answers
+# CKR_PIN_LOCKED, and nothing is signed or tried again.
+[ $rc -ne 0 ] && [ "$(jp_count_verify)" -eq 1 ] && [ "$(jp_count_sign)" -eq 0 ] &&
+	[ "$(jp_card_state auth-tries)" = 0 ] && grep -q '^< 6984$' "$JP_EMU_LOG"
+tap_ok $? "blocked: ssh fails; its one VERIFY is refused without counting (6984, still 0 tries), nothing signed"
 
 sshd=$SSHD_PID
 stop_ssh

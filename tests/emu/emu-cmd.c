@@ -184,7 +184,7 @@ static uint16_t cmd_verify(jp_emu *e, const emu_apdu *a)
 	}
 	e->verifies++;
 	if (p->tries == 0)
-		return SW_BLOCKED;
+		return e->opts.blocked_verify_sw ? e->opts.blocked_verify_sw : SW_BLOCKED;
 	/* Bytes compared exactly: a lowercase or malformed PIN burns a try. */
 	if (a->lc == p->len && CRYPTO_memcmp(a->data, p->value, p->len) == 0) {
 		e->verified[k] = 1;

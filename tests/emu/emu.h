@@ -51,6 +51,9 @@ typedef struct jp_emu_options {
 	int clear_on_reset;         /* a warm reset clears verified PINs */
 	/* The empty retry query on a blocked PIN: 0x63C0 (default) or 0x6984. */
 	uint16_t blocked_query_sw;
+	/* A VERIFY with a PIN to a blocked PIN (no try counted either way):
+	 * 0x6984 (default) or 0x63C0 (doc/card.md §11). */
+	uint16_t blocked_verify_sw;
 	/* Bytes of filler (0xFF.. / 0x00) after every certificate in its EF. */
 	size_t cert_filler;
 	jp_emu_no_sign no_sign;

@@ -368,6 +368,10 @@ static void test_change_block_persist(void)
 	is_int(query(e, 0x0018), 0x63C0, "retry query when blocked: 63C0 (default)");
 	jp_emu_opts(e)->blocked_query_sw = 0x6984;
 	is_int(query(e, 0x0018), 0x6984, "retry query when blocked: 6984 (option)");
+	jp_emu_opts(e)->blocked_verify_sw = 0x63C0;
+	is_int(verify(e, 0x0018, "9999"), 0x63C0, "right PIN when blocked: 63C0 (option)");
+	is_int(jp_emu_tries(e, 0), 0, "  no try counted");
+	jp_emu_opts(e)->blocked_verify_sw = 0;
 	select_ef(e, 0x0017);
 	is_int(tx(e, "80 2A 00 80 01 00 00"), 0x6982, "sign when blocked: 6982");
 	jp_emu_free(e);

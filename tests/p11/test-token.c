@@ -74,12 +74,12 @@ static void test_one_card(void)
 	diag("pkcs11-tool -L equivalent: %lu APDUs (READ BINARY %lu, VERIFY %lu, SELECT %lu)",
 	     apdus, jp_emu_ins_count(e, 0xB0), jp_emu_ins_count(e, 0x20), jp_emu_ins_count(e, 0xA4));
 	/* SELECT AP, SELECT + READ EF 0006, SELECT + READ the authentication
-	 * certificate (the serial), SELECT + retry query of the PIN; EF 0008
-	 * (SELECT + READ: whether the card carries a signing certificate,
-	 * decided without a PIN, doc/card.md §3), SELECT + retry query of
-	 * the password. */
-	is_int(apdus, 11, "listing costs 11 APDUs");
-	is_int(jp_emu_ins_count(e, 0x20), 2, "... two of them retry queries (one per token)");
+	 * certificate (the serial, and the authentication token is there);
+	 * EF 0008 (SELECT + READ: whether the card carries a signing
+	 * certificate, decided without a PIN, doc/card.md §3). No retry
+	 * query: the PIN flags show what a VERIFY has told this process. */
+	is_int(apdus, 7, "listing costs 7 APDUs");
+	is_int(jp_emu_ins_count(e, 0x20), 0, "... none of them a retry query or VERIFY");
 	is_int(jp_emu_verify_count(e), 0, "no VERIFY with a PIN while listing");
 
 	before = jp_emu_apdu_count(e);
@@ -160,8 +160,10 @@ static void test_one_card(void)
 }
 
 /* A caller that asks about one token pays for that token only: the
- * signature token's EF 0008 and retry query wait until someone asks about
- * it (tokens probed one by one, src/p11/token.c). */
+ * signature token's EF 0008 waits until someone asks about it (tokens
+ * probed one by one, src/p11/token.c). The PIN flags: none in a fresh
+ * process (no APDU is spent only for them), then what each VERIFY's
+ * answer said. */
 static void test_one_token_only(void)
 {
 	jp_emu *e;
@@ -174,26 +176,28 @@ static void test_one_token_only(void)
 	is_int(pt_slots(CK_FALSE, s, 4), 2, "one token: two slots");
 	before = jp_emu_apdu_count(e);
 	is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "one token: auth token info");
-	/* SELECT AP, SELECT + READ EF 0006, SELECT + READ EF 000A, SELECT
-	 * 0018 + retry query. */
-	is_int(jp_emu_apdu_count(e) - before, 7, "one token: the auth token's info costs 7 APDUs");
-	is_int(jp_emu_ins_count(e, 0x20), 1, "one token: one retry query (the PIN's)");
+	/* SELECT AP, SELECT + READ EF 0006, SELECT + READ EF 000A. */
+	is_int(jp_emu_apdu_count(e) - before, 5, "one token: the auth token's info costs 5 APDUs");
+	is_int(jp_emu_ins_count(e, 0x20), 0, "one token: no retry query, no VERIFY");
 	is_int(jp_emu_ins_count(e, 0xB0), 2, "one token: two reads (EF 0006, EF 000A), no EF 0008");
 	ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)),
-	   "one token: full tries, no PIN warning flag");
+	   "one token: fresh process, no PIN flag (COUNT_LOW, FINAL_TRY, LOCKED)");
 	before = jp_emu_apdu_count(e);
 	is_int(F->C_GetTokenInfo(s[1], &ti), CKR_OK, "one token: then the sign token's info");
-	is_int(jp_emu_apdu_count(e) - before, 4,
-	       "one token: the sign token costs its own 4 (EF 0008 SELECT + READ, SELECT 001B + retry query)");
+	is_int(jp_emu_apdu_count(e) - before, 2,
+	       "one token: the sign token costs its own 2 (EF 0008 SELECT + READ)");
+	is_int(jp_emu_ins_count(e, 0x20), 0, "one token: still no retry query");
+	ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)),
+	   "one token: sign token, fresh process, no PIN flag");
 	before = jp_emu_apdu_count(e);
 	(void)F->C_GetTokenInfo(s[0], &ti);
 	(void)F->C_GetTokenInfo(s[1], &ti);
 	is_int(jp_emu_apdu_count(e) - before, 0, "one token: asked again, no APDU");
 
-	/* A counter this process no longer knows is asked again when token
-	 * info is read, so the flags stay the card's: another program spends
-	 * a try (the module's count, 3, is stale), then our own VERIFY's
-	 * answer is lost (the count becomes unknown). */
+	/* The flags follow each VERIFY's answer: another program spends a
+	 * try (unknown here), our wrong PIN's 63C1 says 1 left (COUNT_LOW and
+	 * FINAL_TRY), then our own VERIFY's answer is lost: the count is
+	 * unknown and the flags say nothing, without asking the card. */
 	{
 		static const uint8_t sel_ap[] = { 0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0,
 		                                  0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
@@ -212,18 +216,26 @@ static void test_one_token_only(void)
 		(void)jp_emu_apdu(e, sel_pin, sizeof(sel_pin), rsp);
 		(void)jp_emu_apdu(e, bad_verify, sizeof(bad_verify), rsp);
 		is_int(jp_emu_tries(e, 0), 2, "one token: another program spent a try (2 left)");
+		before = jp_emu_apdu_count(e);
+		(void)F->C_GetTokenInfo(s[0], &ti);
+		is_int(jp_emu_apdu_count(e) - before, 0, "one token: token info asks nothing");
+		ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
+		                 CKF_USER_PIN_LOCKED)), "one token: not told yet, no PIN flag");
+		is_int(pt_login(h, CKU_USER, wrong), CKR_PIN_INCORRECT, "one token: our wrong PIN");
+		is_int(jp_emu_tries(e, 0), 1, "one token: 1 try left on the card");
+		(void)F->C_GetTokenInfo(s[0], &ti);
+		ok((ti.flags & CKF_USER_PIN_COUNT_LOW) && (ti.flags & CKF_USER_PIN_FINAL_TRY) &&
+		   !(ti.flags & CKF_USER_PIN_LOCKED), "one token: COUNT_LOW and FINAL_TRY (1 left)");
 		/* SELECT 0018, then the VERIFY whose answer is lost. */
 		jp_emu_opts(e)->drop_nth = jp_emu_apdu_count(e) + 2;
 		ok(pt_login(h, CKU_USER, wrong) != CKR_OK, "one token: the login's answer is lost");
 		jp_emu_opts(e)->drop_nth = 0;
 		before = jp_emu_apdu_count(e);
 		is_int(F->C_GetTokenInfo(s[0], &ti), CKR_OK, "one token: token info after it");
-		is_int(jp_emu_apdu_count(e) - before, 2, "one token: the unknown counter is asked (SELECT + retry query)");
-		ok((ti.flags & CKF_USER_PIN_COUNT_LOW) && !(ti.flags & CKF_USER_PIN_FINAL_TRY),
-		   "one token: 'count low' as the card has it (%d tries)", jp_emu_tries(e, 0));
-		before = jp_emu_apdu_count(e);
-		(void)F->C_GetTokenInfo(s[0], &ti);
-		is_int(jp_emu_apdu_count(e) - before, 0, "one token: known again, no APDU");
+		is_int(jp_emu_apdu_count(e) - before, 0, "one token: the unknown counter is not asked");
+		ok(!(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
+		                 CKF_USER_PIN_LOCKED)),
+		   "one token: unknown counter, no PIN flag (the card has %d)", jp_emu_tries(e, 0));
 		F->C_CloseSession(h);
 	}
 	F->C_Finalize(NULL);
