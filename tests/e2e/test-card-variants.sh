@@ -113,9 +113,6 @@ slot_empty() { # LISTING PURPOSE
 	[ -n "$_b" ] && jp_contains "$_b" "  (empty)" && ! jp_contains "$_b" "token label"
 }
 
-# The retry query's answer on the PIN file (another PC/SC client, no try).
-tries() { jp_pin_tries "$1"; }
-
 # The reference: the default card's listing, and its authentication token.
 list_default=$(p11 -L 2>&1)
 auth_default=$(slot_block "$list_default" "User Authentication")
@@ -174,7 +171,6 @@ done
 # nothing about its password sent, the authentication token as on the
 # default card.
 two_tokens() { # WHAT
-	m0=$(jp_log_mark)
 	out=$(p11 -L 2>&1)
 	[ "$(slot_block "$out" "User Authentication")" = "$auth_default" ] &&
 		jp_contains "$(slot_block "$out" "Digital Signature")" "token label        : $JP_LABEL_SIGN"
@@ -307,7 +303,7 @@ locked_case() { # auth|sign LABEL PIN SW
 for sw in 63C0 6984; do
 	fresh_card --blocked-sw "$sw"
 	block auth "$JP_LABEL_AUTH" 9999 3 && block sign "$JP_LABEL_SIGN" ZZZ999 5 &&
-		[ "$(tries auth)" = "$sw" ] && [ "$(tries sign)" = "$sw" ]
+		[ "$(jp_pin_tries auth)" = "$sw" ] && [ "$(jp_pin_tries sign)" = "$sw" ]
 	tap_ok $? "blocked ($sw): 3 and 5 wrong logins blocked both PINs; the retry queries answer $sw"
 	out=$(p11 -L 2>&1)
 	jp_contains "$(slot_block "$out" "User Authentication")" "user PIN locked" &&
