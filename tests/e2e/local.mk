@@ -32,6 +32,11 @@ dist_check_SCRIPTS += tests/e2e/consumer-lib.sh
 # Real programs against the real module (consumers engineer).
 dist_check_SCRIPTS += tests/e2e/test-pkcs11-tool.sh
 TESTS += tests/e2e/test-pkcs11-tool.sh
+# The card variants of doc/card.md §11 (SFI addressing, EF 0008, EF 0006,
+# smartphones, old and foreign cards, blocked PINs, the MF, the sign P1)
+# through pkcs11-tool, the emulator restarted per variant.
+dist_check_SCRIPTS += tests/e2e/test-card-variants.sh
+TESTS += tests/e2e/test-card-variants.sh
 dist_check_SCRIPTS += tests/e2e/test-p11tool.sh
 TESTS += tests/e2e/test-p11tool.sh
 dist_check_SCRIPTS += tests/e2e/test-p11-kit.sh
