@@ -209,7 +209,8 @@ static void usage(FILE *f)
 	      "  --verbose\n"
 	      "card options:\n"
 	      "  --no-extended  --no-sign=notfound|denied|empty|certs-absent  --filler N\n"
-	      "  --blocked-sw 63C0|6984  --clear-on-reset  --clear-on-reselect\n"
+	      "  --blocked-sw 63C0|6984 (the retry query)  --blocked-verify-sw 6984|63C0 (a PIN)\n"
+	      "  --clear-on-reset  --clear-on-reselect\n"
 	      "  --kind=mynumber|android|iphone|juki|not-jpki  (--juki, --not-jpki)\n"
 	      "  --ef0008=auto|absent|both|nosign  --ef0006=record|label\n"
 	      "  --pss (P1 01..05)  --sign-p1-off=LIST (e.g. 00,04: those P1 answer 6A86)\n"
@@ -226,7 +227,7 @@ enum {
 	O_NO_EXT, O_NO_SIGN, O_FILLER, O_BLOCKED, O_CLR_RESET, O_CLR_RESEL, O_JUKI,
 	O_NOT_JPKI, O_PSS, O_LAT, O_SIGN_LAT, O_GARBLE_SIG, O_REMOVE_AFTER, O_FAIL,
 	O_GARBLE, O_DROP, O_SHORT, O_REMOVE, O_HELP, O_KIND, O_EF0008, O_EF0006, O_P1_OFF,
-	O_NO_SFI, O_EXPIRE_IN, O_VALID_FROM,
+	O_NO_SFI, O_EXPIRE_IN, O_VALID_FROM, O_BLOCKED_VERIFY,
 };
 
 static const struct option longopts[] = {
@@ -242,6 +243,7 @@ static const struct option longopts[] = {
 	{ "no-sign", required_argument, NULL, O_NO_SIGN },
 	{ "filler", required_argument, NULL, O_FILLER },
 	{ "blocked-sw", required_argument, NULL, O_BLOCKED },
+	{ "blocked-verify-sw", required_argument, NULL, O_BLOCKED_VERIFY },
 	{ "clear-on-reset", no_argument, NULL, O_CLR_RESET },
 	{ "clear-on-reselect", no_argument, NULL, O_CLR_RESEL },
 	{ "juki", no_argument, NULL, O_JUKI },
@@ -375,6 +377,10 @@ int main(int argc, char **argv)
 		case O_BLOCKED:
 			bad = num(optarg, &v, 16) || (v != 0x63C0 && v != 0x6984 && v != 0x6983);
 			o.blocked_query_sw = (uint16_t)v;
+			break;
+		case O_BLOCKED_VERIFY:
+			bad = num(optarg, &v, 16) || (v != 0x63C0 && v != 0x6984 && v != 0x6983);
+			o.blocked_verify_sw = (uint16_t)v;
 			break;
 		case O_CLR_RESET: o.clear_on_reset = 1; break;
 		case O_CLR_RESEL: o.clear_on_reselect = 1; break;
