@@ -370,7 +370,7 @@ CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	memset(info, 0, sizeof(*info));
 	jp_pad(info->label, sizeof(info->label), token_label[t->smartphone ? 1 : 0][key]);
 	jp_pad(info->manufacturerID, sizeof(info->manufacturerID), "J-LIS (JPKI)");
-	jp_pad(info->model, sizeof(info->model), "My Number Card");
+	jp_pad(info->model, sizeof(info->model), t->smartphone ? "Smartphone" : "My Number Card");
 	jp_pad(info->serialNumber, sizeof(info->serialNumber), r->serial);
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED |
 	              CKF_WRITE_PROTECTED;

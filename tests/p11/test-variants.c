@@ -88,6 +88,8 @@ static void smartphone(jp_emu_kind kind, const char *what)
 	   ti.label);
 	is_int(F->C_GetTokenInfo(t.slot[PT_SIGN], &ti), CKR_OK, "[%s] sign token info", what);
 	ok(label_is(ti.label, "Smartphone JPKI (Signature)"), "[%s] label %.32s", what, ti.label);
+	ok(pt_padded_eq(ti.model, sizeof(ti.model), "Smartphone"), "[%s] model %.16s", what,
+	   ti.model);
 	h = pt_open(&t, PT_AUTH);
 	is_int(count_objects(h), 1, "[%s] before the PIN: the CA certificate only", what);
 	ok(pt_find1(h, CKO_CERTIFICATE, 1) == CK_INVALID_HANDLE, "[%s] no holder certificate",
