@@ -583,11 +583,11 @@ srv_stop
 
 # TLS 1.2 with the server's default list (rsa_pss_* included): NSS picks
 # RSA-PSS in TLS 1.2 too, the module refuses it (C_SignInit, this card),
-# and Firefox does not finish the page: NSS reports no error for a failed
-# TLS 1.2 CertificateVerify signature after Firefox's (asynchronous)
-# certificate choice, and the handshake waits for ever (measured > 300 s
-# on a fresh Firefox, the card's refusal then coming from C_Sign). Last in
-# this Firefox: it is stopped next. Bounded by marionette's own timeout.
+# and Firefox does not finish the page: the module answers at once, the
+# server never gets the certificate, Firefox stays in the handshake
+# (measured > 300 s on a fresh Firefox, the card's refusal then coming from
+# C_Sign; NSS's tstclnt fails at once in the same case). Last in this
+# Firefox: it is stopped next. Bounded by marionette's own timeout.
 : >"$W/p11-pss.log"
 PORT=$(free_port)
 srv_start "$PORT" -tls1_2
