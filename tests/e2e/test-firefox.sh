@@ -15,6 +15,18 @@
 #  - TLS 1.3 (the card cannot sign RSA-PSS): fails cleanly and quickly, no
 #    signature and no PIN try spent; security.tls.version.max = 3 helps;
 #  - both retry counters still full, read while Firefox holds the card;
+#  - pss=yes in Firefox's section of the user's file, a card that signs
+#    RSA-PSS (the emulator's --pss): TLS 1.3 works (RSA-PSS CertificateVerify,
+#    P1 04, the server verifies the chain);
+#  - pss=yes on a card without PSS (a misconfiguration): TLS 1.3 fails with
+#    an error page, the card refusing P1 04 with 6A 86, no PIN try lost;
+#    when Firefox retries the handshake by itself (it sometimes does) the
+#    module, which no longer offers PSS for that card, refuses it without a
+#    card command;
+#    the same page again in the same Firefox fails the same way (NSS keeps
+#    the mechanism list it read); TLS 1.2 limited by the server to
+#    RSA+SHA256 works; TLS 1.2 with the server's default list makes NSS pick
+#    RSA-PSS and the page never finishes (no page, no card command);
 #  - the Digital Signature slot disabled in the profile (modutil -disable):
 #    Firefox restarted, no more signature-token questions, login still works;
 #  - the module's built-in default for browsers (tokens=auth): without the
@@ -31,6 +43,7 @@
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
+. "$top_srcdir/tests/e2e/tls-lib.sh"
 
 jp_heavy_program "Firefox"
 jp_need firefox-esr certutil modutil python3 openssl
@@ -436,6 +449,168 @@ tap_ok $? "authentication PIN retry counter still full (answer $t)"
 t=$(jp_pin_tries sign)
 [ "$t" = 63C5 ]
 tap_ok $? "signing password retry counter still full (answer $t)"
+
+# --- pss=yes: TLS 1.3 with a card that signs RSA-PSS ----------------------
+# The option in Firefox's section of the user's file, a card that signs
+# RSA-PSS (P1 04, doc/card.md §11; the emulator's --pss): NSS sees
+# CKM_RSA_PKCS_PSS on the token and signs TLS 1.3's CertificateVerify with
+# it. Firefox reads the module's options when it loads it: restarted. The
+# module's trace (no PIN in it) shows what NSS asks of it. The profile keeps
+# security.tls.version.max = 3 from above: back to 4 (TLS 1.3).
+ff_stop
+printf '[program firefox-esr firefox]\ntokens=both\npss=yes\n' >"$W/home/.config/jpki-pkcs11.conf"
+jp_emu_restart --pss
+tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+JPKI_PKCS11_DEBUG="level:5,file:$W/p11-pss.log"
+export JPKI_PKCS11_DEBUG
+ff_start
+tap_ok $? "Firefox started again, pss=yes in its section of the user's file"
+PORT=$(free_port)
+srv_start "$PORT"
+tap_ok $? "s_server (TLS 1.2 and 1.3, client certificate required) on 127.0.0.1:$PORT"
+set -- $(counters)
+m0=$(jp_log_mark)
+JP_FF_PIN=$JP_PIN_AUTH marionette "pref:security.tls.version.max=4" "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page-pss.html" asked
+grep -q '^get ok' "$W/m.out" && [ "$(answered)" -eq 1 ]
+tap_ok $? "pss=yes, a PSS card: the page loads, the PIN asked once"
+grep -q 'Protocol *: *TLSv1.3' "$W/page-pss.html" && grep -q 'Peer signature type: RSA-PSS' "$W/page-pss.html"
+tap_ok $? "pss=yes, a PSS card: TLS 1.3 session, RSA-PSS CertificateVerify"
+awk '/BEGIN CERTIFICATE/ { on = 1; next } /END CERTIFICATE/ { exit } on' "$W/page-pss.html" >"$W/page.b64"
+cmp -s "$W/page.b64" "$W/auth.b64" && grep -q 'Verify return code: 0 (ok)' "$W/page-pss.html" &&
+	grep -q 'verify return:1' "$W/s_server-$PORT.log" && ! grep -qi 'verify error' "$W/s_server-$PORT.log"
+tap_ok $? "pss=yes, a PSS card: the server verified card-1's authentication certificate against the JPKI auth CA"
+# (Firefox may open a second connection to the same server, a second
+# handshake: every signature must be a PSS one.)
+set -- "$@" $(counters)
+seq=$(jp_tls_sign_seq "$m0")
+[ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ] && [ -n "$seq" ] &&
+	! echo "$seq" | tr ' ' '\n' | grep -qvx '0497:9000'
+tap_ok $? "one VERIFY; each handshake one sign command, P1 04 by P2 97, signed ($seq)"
+srv_stop
+
+# --- pss=yes on a card without RSA-PSS (a misconfiguration) ---------------
+# The default card again, the same option. TLS 1.3: NSS signs with
+# CKM_SHA256_RSA_PKCS_PSS, the card refuses P1 04 (6A 86, and again after
+# the module's fallback to SELECT + P2 80: a fresh process does not know
+# yet whether the card refused the short EF identifier or P1), C_SignFinal
+# answers CKR_MECHANISM_INVALID; Firefox shows an error page.
+ff_stop
+jp_emu_restart
+tap_ok $? "emulator back to the default card (no RSA-PSS)"
+: >"$W/p11-pss.log"
+ff_start
+tap_ok $? "Firefox started again, still pss=yes"
+PORT=$(free_port)
+srv_start "$PORT"
+tap_ok $? "s_server (TLS 1.2 and 1.3, client certificate required) on 127.0.0.1:$PORT"
+tries=$(jp_pin_tries auth)
+set -- $(counters)
+m0=$(jp_log_mark)
+t0=$(date +%s)
+JP_FF_PIN=$JP_PIN_AUTH marionette "prompter:(Authentication)" \
+	"get:https://127.0.0.1:$PORT/:$W/page-nopss.html" asked
+t1=$(date +%s)
+grep '^get error' "$W/m.out" | grep -q 'about:neterror'
+tap_ok $? "pss=yes, a card without PSS: TLS 1.3 fails with an error page, no hang ($((t1 - t0)) s)"
+seq=$(jp_tls_sign_seq "$m0")
+[ "$seq" = "0497:6A86 0480:6A86" ]
+tap_ok $? "the card refused P1 04 with 6A 86, by P2 97 and after SELECT by P2 80; nothing else signed ($seq)"
+set -- "$@" $(counters)
+[ "$5" -eq $(($1 + 1)) ] && [ "$6" -eq "$2" ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+tap_ok $? "one VERIFY (the PIN typed once), no PIN try lost ($tries → $(jp_pin_tries auth))"
+# What Firefox did (its own retry of the handshake, if any), from the
+# module's trace and the server's log.
+echo "# Firefox: $(grep -c '> C_SignInit .*PSS' "$W/p11-pss.log") PSS C_SignInit, $(grep -c '< C_SignInit: 0x00000070' "$W/p11-pss.log") answered CKR_MECHANISM_INVALID; the server got the certificate $(grep -c '^depth=0 ' "$W/s_server-$PORT.log") times, alert 80 $(grep -c 'SSL alert number 80' "$W/s_server-$PORT.log") times"
+# pss_answers FILE [after]: the module's answers, in its trace FILE (from
+# the line saying it stopped offering PSS, with "after"), to C_SignInit and
+# C_GetMechanismInfo about the PSS mechanisms: "N BAD", BAD those that were
+# not CKR_MECHANISM_INVALID (0x70).
+pss_answers() {
+	awk -v on="$([ "${2:-}" = after ] && echo 0 || echo 1)" '
+		/PSS is no longer offered/ { on = 1; next }
+		on && /> C_SignInit .*PSS/ { want["C_SignInit"] = 1 }
+		on && /> C_GetMechanismInfo .*mechanism=0x(d|43)$/ { want["C_GetMechanismInfo"] = 1 }
+		on && /< C_(SignInit|GetMechanismInfo): / {
+			f = $(NF - 1); sub(":", "", f)
+			if (want[f]) { n++; if ($NF != "0x00000070") bad++; want[f] = 0 }
+		}
+		END { print n + 0, bad + 0 }' "$1"
+}
+# After the refusal the module offers no PSS for this card: it says so in
+# its log, and whatever NSS asks about PSS after that (Firefox sometimes
+# retries the handshake by itself) is answered CKR_MECHANISM_INVALID.
+set -- $(pss_answers "$W/p11-pss.log" after)
+grep -q 'WARN: p11: the card refused RSA-PSS (6A86).*PSS is no longer offered for it' "$W/p11-pss.log" &&
+	[ "$2" -eq 0 ]
+tap_ok $? "the module stops offering PSS for this card; later PSS questions refused ($1 asked, $2 not refused)"
+
+# The same page again in the same Firefox: NSS keeps the mechanism list it
+# read when the token appeared and asks for RSA-PSS again; the module
+# refuses it at once (C_SignInit: CKR_MECHANISM_INVALID), no command reaches
+# the card, an error page again (until Firefox restarts or the card is
+# reinserted: pss=yes must go for this card).
+: >"$W/p11-pss.log"
+m0=$(jp_log_mark)
+set -- $(counters)
+marionette "get:https://127.0.0.1:$PORT/:$W/page-nopss2.html" asked
+grep '^get error' "$W/m.out" | grep -q 'about:neterror'
+tap_ok $? "the same page again in the same Firefox: an error page again"
+set -- "$@" $(counters)
+a=$(pss_answers "$W/p11-pss.log")
+[ "$(jp_count_sign "$m0")" -eq 0 ] && [ "$5" -eq "$1" ] && grep -q '> C_SignInit .*PSS' "$W/p11-pss.log" &&
+	[ "${a#* }" = 0 ]
+tap_ok $? "... NSS asked for RSA-PSS again, refused at once ($a): no sign command, no VERIFY"
+srv_stop
+
+# TLS 1.2 with the PKCS#1 signature algorithms only (the server asks for
+# RSA+SHA256: Firefox has no setting for its own list): works as with
+# pss=no, in the same Firefox.
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2 -client_sigalgs RSA+SHA256
+tap_ok $? "s_server (TLS 1.2, client signature RSA+SHA256 only) on 127.0.0.1:$PORT"
+m0=$(jp_log_mark)
+marionette "get:https://127.0.0.1:$PORT/:$W/page-nopss12.html" asked
+grep -q '^get ok' "$W/m.out"
+tap_ok $? "pss=yes, a card without PSS: TLS 1.2 with RSA+SHA256 loads"
+check_page "$W/page-nopss12.html" "pss=yes, RSA+SHA256"
+grep -q 'Verify return code: 0 (ok)' "$W/page-nopss12.html" && grep -q 'Peer signature type: RSA$' "$W/page-nopss12.html"
+tap_ok $? "pss=yes, RSA+SHA256: an RSA PKCS#1 CertificateVerify, verified by the server"
+seq=$(jp_tls_sign_seq "$m0")
+[ -n "$seq" ] && ! echo "$seq" | tr ' ' '\n' | grep -qvx '0097:9000'
+tap_ok $? "each handshake one sign command, P1 00 ($seq)"
+srv_stop
+
+# TLS 1.2 with the server's default list (rsa_pss_* included): NSS picks
+# RSA-PSS in TLS 1.2 too, the module refuses it (C_SignInit, this card),
+# and Firefox does not finish the page: the module answers at once, the
+# server never gets the certificate, Firefox stays in the handshake
+# (measured > 300 s on a fresh Firefox, the card's refusal then coming from
+# C_Sign; NSS's tstclnt fails at once in the same case). Last in this
+# Firefox: it is stopped next. Bounded by marionette's own timeout.
+: >"$W/p11-pss.log"
+PORT=$(free_port)
+srv_start "$PORT" -tls1_2
+tap_ok $? "s_server (TLS 1.2, the default signature list) on 127.0.0.1:$PORT"
+m0=$(jp_log_mark)
+set -- $(counters)
+t0=$(date +%s)
+marionette "get:https://127.0.0.1:$PORT/:$W/page-nopss12b.html"
+t1=$(date +%s)
+echo "# TLS 1.2, default list: '$(head -n 1 "$W/m.out" "$W/m.err" 2>/dev/null | grep -v '^==' | grep . | head -n 1)' after $((t1 - t0)) s"
+! grep -q '^get ok' "$W/m.out" && ! grep -q 'Verify return code' "$W/page-nopss12b.html" 2>/dev/null
+tap_ok $? "pss=yes, a card without PSS, TLS 1.2 where NSS picks RSA-PSS: no page"
+set -- "$@" $(counters)
+a=$(pss_answers "$W/p11-pss.log")
+[ "$(jp_count_sign "$m0")" -eq 0 ] && [ "$5" -eq "$1" ] && grep -q '> C_SignInit .*PSS' "$W/p11-pss.log" &&
+	[ "${a#* }" = 0 ]
+tap_ok $? "... NSS asked for RSA-PSS, refused at once ($a): no sign command, no VERIFY"
+srv_stop
+unset JPKI_PKCS11_DEBUG
+t=$(jp_pin_tries auth)
+[ "$t" = 63C3 ]
+tap_ok $? "authentication PIN retry counter still full after the pss=yes runs (answer $t)"
+printf '[program firefox-esr firefox]\ntokens=both\n' >"$W/home/.config/jpki-pkcs11.conf"
 
 # --- no more signature-token questions: that slot disabled in the profile -
 # NSS lets a profile ignore one slot of a module (modutil -disable ... -slot,

@@ -4,8 +4,12 @@
 # compared byte for byte with the card's, --test-sign on both keys including
 # the always-authenticate signing key), gnutls-cli client authentication with
 # pkcs11: URIs against a local openssl s_server (TLS 1.2 works: GnuTLS sees
-# no CKM_RSA_PKCS_PSS and signs RSA+SHA256; TLS 1.3 fails cleanly), a wrong
-# PIN costing exactly one try.
+# no CKM_RSA_PKCS_PSS and signs RSA+SHA256; TLS 1.3 fails cleanly); with the
+# option pss=yes on that card (a misconfiguration) TLS 1.2 limited to
+# SIGN-RSA-SHA256 works and a handshake where GnuTLS picks RSA-PSS (TLS 1.2
+# by default, TLS 1.3) fails cleanly, the card refusing P1 04 with 6A 86, no
+# PIN try lost; TLS 1.3 with pss=yes on a card that signs RSA-PSS (the
+# emulator's --pss); a wrong PIN costing exactly one try.
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
@@ -143,23 +147,72 @@ if ! jp_san_exit_hang gnutls-cli; then
 	[ "$(jp_count_sign)" -eq "$n0" ]
 	tap_ok $? "no SIGN APDU: GnuTLS does not fall back to TLS 1.2 by itself"
 
+	# pss=yes (the user's file) on this card, which has no RSA-PSS: a
+	# misconfiguration. TLS 1.2 limited to the PKCS#1 signature (and the
+	# server's ECDSA one) works as before.
+	echo "# pss=yes on a card without RSA-PSS"
+	jp_tls_pss_conf "$D/xdg-pss"
+	pkcs1=NORMAL:-VERS-TLS1.3:-SIGN-ALL:+SIGN-RSA-SHA256:+SIGN-ECDSA-SHA256
+	m0=$(jp_log_mark)
+	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
+		--x509certfile "$AUTH_CERT" --priority "$pkcs1"
+	rc=$?
+	tap_ok $rc "pss=yes, a card without PSS: gnutls-cli --priority $pkcs1 (rc $rc)"
+	page_ok TLSv1.2 && grep -q 'Verify return code: 0 (ok)' "$D/page"
+	tap_ok $? "... the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate, verified"
+	[ "$(jp_count_sign "$m0")" -eq 1 ] && jp_log_from "$m0" | grep '^> 802A' | grep -qE '^> 802A00(80|97)3330313'
+	tap_ok $? "... one SIGN APDU, P1 00 (a SHA-256 DigestInfo)"
+
+	# GnuTLS picks RSA-PSS when the token offers it, in TLS 1.2 (the
+	# server lists rsa_pss_* first) and in TLS 1.3: the card refuses P1 04
+	# with 6A 86; in a fresh process the module does not know yet whether
+	# that is about the key's short EF identifier (P2 97) or about P1, so
+	# it tries SELECT + P2 80 at once (doc/card.md §11), refused again:
+	# CKR_MECHANISM_INVALID, which GnuTLS reports as "PKCS #11
+	# unsupported feature", the handshake fails. One handshake per
+	# gnutls-cli process: the module's "no more PSS for this card"
+	# (tests/p11/test-pss) does not outlive it.
+	tries=$(jp_pin_tries auth)
+	m0=$(jp_log_mark)
+	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
+		--x509certfile "$AUTH_CERT" --priority NORMAL:-VERS-TLS1.3
+	rc=$?
+	jp_clean_fail $rc && grep -q 'Fatal error: PKCS #11 unsupported feature' "$D/page" &&
+		! grep -q 'Protocol  :' "$D/page"
+	tap_ok $? "pss=yes, a card without PSS: gnutls-cli --priority NORMAL:-VERS-TLS1.3 fails cleanly: 'PKCS #11 unsupported feature' (rc $rc)"
+	seq=$(jp_tls_sign_seq "$m0")
+	[ "$seq" = "0497:6A86 0480:6A86" ]
+	tap_ok $? "... GnuTLS picked RSA-PSS: P1 04 refused with 6A 86 by P2 97 and after SELECT by P2 80 ($seq)"
+	[ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+	tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+	m0=$(jp_log_mark)
+	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
+		--x509certfile "$AUTH_CERT"
+	rc=$?
+	jp_clean_fail $rc && grep -q 'Fatal error: PKCS #11 unsupported feature' "$D/page" &&
+		! grep -q 'Protocol  :' "$D/page"
+	tap_ok $? "pss=yes, a card without PSS: gnutls-cli, default priority (TLS 1.3), fails cleanly: 'PKCS #11 unsupported feature' (rc $rc)"
+	seq=$(jp_tls_sign_seq "$m0")
+	[ "$seq" = "0497:6A86 0480:6A86" ]
+	tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
+	[ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+	tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+
 	# TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11)
 	# and the option pss=yes (the user's file, as a citizen would set it).
 	echo "# TLS 1.3 with RSA-PSS: a card that does P1 04, pss=yes"
 	jp_emu_restart --pss
 	tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
-	mkdir -p "$D/xdg-pss"
-	echo "pss=yes" >"$D/xdg-pss/jpki-pkcs11.conf"
 	m0=$(jp_log_mark)
 	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
 		--x509certfile "$AUTH_CERT"
 	rc=$?
 	tap_ok $rc "pss=yes: gnutls-cli, default priority (TLS 1.3) (rc $rc)"
 	grep -q 'Protocol  : TLSv1.3' "$D/page" && grep -q 'Peer signature type: RSA-PSS' "$D/page" &&
+		grep -q 'Verify return code: 0 (ok)' "$D/page" &&
 		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
-	tap_ok $? "the server saw TLS 1.3, an RSA-PSS CertificateVerify and the card's certificate"
-	[ "$(jp_count_sign "$m0")" -eq 1 ] &&
-		jp_log_from "$m0" | grep '^> 802A' | grep -q '^> 802A0497'
+	tap_ok $? "the server saw TLS 1.3, an RSA-PSS CertificateVerify and the card's certificate, verified"
+	jp_tls_pss_signed "$m0"
 	tap_ok $? "one SIGN APDU: P1 04 (PSS over the host's SHA-256 hash), key named by P2 97"
 	jp_emu_restart
 	tap_ok $? "emulator back to the default card"

@@ -12,6 +12,13 @@
 #    server sees the card's certificate and an RSA PKCS#1 signature); TLS 1.3
 #    fails cleanly (the card has no RSA-PSS), without a hang, a signature or
 #    a lost PIN try;
+#  - the option pss=yes (the user's file) on that card, which has no PSS (a
+#    misconfiguration): TLS 1.2 limited to rsa_pkcs1_sha256 (-J) works; TLS
+#    1.2 with NSS's default schemes and TLS 1.3 pick RSA-PSS, the card
+#    refuses it (6A 86) and tstclnt fails cleanly, no PIN try lost;
+#  - pss=yes on a card that signs RSA-PSS (the emulator's --pss): TLS 1.3
+#    client authentication works (RSA-PSS CertificateVerify, chain verified
+#    by the server, one sign command with P1 04);
 #  - S/MIME signatures through cmsutil, i.e. NSS's CMS code that Thunderbird
 #    calls (opaque, and detached with signing time and S/MIME capabilities
 #    like Thunderbird's), verified by openssl against the signature CA, with
@@ -180,6 +187,78 @@ grep -q 'peer did not return a certificate' "$JP_TLS_SERVER_LOG"
 tap_ok $? "TLS 1.3: the server saw no client certificate"
 [ "$tries_a" = 63C3 ] && [ "$(jp_pin_tries auth)" = 63C3 ]
 tap_ok $? "TLS 1.3: the authentication PIN still has all its tries ($tries_a → $(jp_pin_tries auth))"
+
+# pss=yes (the user's file) on this card, which has no RSA-PSS: a
+# misconfiguration. NSS sees CKM_RSA_PKCS_PSS on the token and prefers
+# rsa_pss_rsae_* to rsa_pkcs1_* even in TLS 1.2; limited to the PKCS#1
+# schemes (-J, with the server's ECDSA one) TLS 1.2 works as before.
+jp_tls_pss_conf "$w/xdg-pss"
+pss_tls() {
+	XDG_CONFIG_HOME=$w/xdg-pss tls "$@"
+}
+n0=$(jp_log_mark)
+pss_tls tls1.2 -W "$w/pw" -J ecdsa_secp256r1_sha256,rsa_pkcs1_sha256 >"$w/pss-tls12.out" 2>&1
+rc=$?
+tap_ok $rc "pss=yes, a card without PSS: tstclnt -V tls1.2 -J ecdsa_secp256r1_sha256,rsa_pkcs1_sha256 (rc $rc)"
+grep -q 'Protocol  : TLSv1.2' "$w/pss-tls12.out" && grep -q 'Peer signature type: RSA$' "$w/pss-tls12.out" &&
+	grep -q 'Verify return code: 0 (ok)' "$w/pss-tls12.out" && jp_tls_page_cert "$w/pss-tls12.out" "$w/peer.der" && cmp -s "$w/peer.der" "$card/auth.der" &&
+	jp_tls_verified "$subj"
+tap_ok $? "... the server saw TLS 1.2, an RSA PKCS#1 CertificateVerify and the card's certificate, verified"
+[ "$(jp_count_sign "$n0")" -eq 1 ] && jp_log_from "$n0" | grep '^> 802A' | grep -qE '^> 802A00(80|97)3330313'
+tap_ok $? "... one SIGN APDU, P1 00 (a SHA-256 DigestInfo)"
+
+# Without -J NSS picks rsa_pss_rsae_sha256 in TLS 1.2 too. The card
+# refuses P1 04 with 6A 86; in a fresh process the module does not know yet
+# whether that is about the key's short EF identifier (P2 97) or about P1,
+# so it tries SELECT + P2 80 at once (doc/card.md §11), refused again: no
+# PSS on this card. C_Sign answers CKR_MECHANISM_INVALID, which NSS reports
+# as SEC_ERROR_INVALID_ALGORITHM, and tstclnt ends with 254
+# (EXIT_CODE_HANDSHAKE_FAILED). The module then offers no PSS for this card
+# (tests/p11/test-pss), but tstclnt makes one handshake per process and a
+# new process tries PSS again: each case below starts from a fresh one.
+tries_a=$(jp_pin_tries auth)
+n0=$(jp_log_mark)
+pss_tls tls1.2 -W "$w/pw" >"$w/pss-tls12-default.out" 2>&1
+rc=$?
+[ "$rc" -eq 254 ] && grep -q 'SEC_ERROR_INVALID_ALGORITHM' "$w/pss-tls12-default.out" &&
+	! grep -q 'Protocol  :' "$w/pss-tls12-default.out"
+tap_ok $? "pss=yes, a card without PSS: tstclnt -V tls1.2 with NSS's default schemes fails cleanly (rc $rc)"
+seq=$(jp_tls_sign_seq "$n0")
+[ "$seq" = "0497:6A86 0480:6A86" ]
+tap_ok $? "... NSS picked RSA-PSS: P1 04 refused with 6A 86, by P2 97 and after SELECT by P2 80 ($seq)"
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries_a" ]
+tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries_a → $(jp_pin_tries auth))"
+
+n0=$(jp_log_mark)
+pss_tls tls1.3 -W "$w/pw" >"$w/pss-tls13.out" 2>&1
+rc=$?
+[ "$rc" -eq 254 ] && grep -q 'SEC_ERROR_INVALID_ALGORITHM' "$w/pss-tls13.out" &&
+	! grep -q 'Protocol  :' "$w/pss-tls13.out"
+tap_ok $? "pss=yes, a card without PSS: tstclnt -V tls1.3 fails cleanly (rc $rc, no timeout)"
+seq=$(jp_tls_sign_seq "$n0")
+[ "$seq" = "0497:6A86 0480:6A86" ]
+tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries_a" ]
+tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries_a → $(jp_pin_tries auth))"
+
+# A card that signs RSA-PSS (P1 04, doc/card.md §11) with pss=yes: TLS 1.3
+# client authentication works through NSS.
+jp_emu_restart --pss
+tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+n0=$(jp_log_mark)
+pss_tls tls1.3 -W "$w/pw" >"$w/pss-card-tls13.out" 2>&1
+rc=$?
+tap_ok $rc "pss=yes, a PSS card: tstclnt -V tls1.3:tls1.3 (rc $rc)"
+grep -q 'Protocol  : TLSv1.3' "$w/pss-card-tls13.out" &&
+	grep -q 'Peer signature type: RSA-PSS' "$w/pss-card-tls13.out" &&
+	jp_tls_page_cert "$w/pss-card-tls13.out" "$w/peer.der" && cmp -s "$w/peer.der" "$card/auth.der"
+tap_ok $? "... the server saw TLS 1.3, an RSA-PSS CertificateVerify and the card's certificate"
+grep -q 'Verify return code: 0 (ok)' "$w/pss-card-tls13.out" && jp_tls_verified "$subj"
+tap_ok $? "... and verified the client '$subj' against the authentication CA"
+jp_tls_pss_signed "$n0"
+tap_ok $? "... one SIGN APDU: P1 04 (PSS over the host's SHA-256 hash), key named by P2 97"
+jp_emu_restart
+tap_ok $? "emulator back to the default card"
 jp_tls_server_stop
 
 # The negative twin: a server that trusts another CA must end the handshake

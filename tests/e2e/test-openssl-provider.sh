@@ -7,8 +7,12 @@
 # prompt, or from pkcs11-module-token-pin), cms -sign, TLS 1.2 client
 # authentication against a strictly verifying s_server (only with
 # RSA+SHA256: the card cannot do PSS), the clean failure without that
-# setting and against a server trusting another CA, a process that has the provider AND uses libp11's engine, a wrong
-# PIN. Every signature is checked by openssl against the card's
+# setting; with the option pss=yes on that card (a misconfiguration) TLS 1.2
+# with RSA+SHA256 still works and a handshake where OpenSSL picks RSA-PSS
+# (TLS 1.2 by default, TLS 1.3) fails cleanly, the card refusing P1 04 with
+# 6A 86, no PIN try lost; TLS 1.3 with pss=yes on a card that signs RSA-PSS
+# (the emulator's --pss); a server trusting another CA, a process that has
+# the provider AND uses libp11's engine, a wrong PIN. Every signature is checked by openssl against the card's
 # certificates; the retry counters say no PIN try was lost; every call runs
 # under timeout (the module once hung under the provider: its own OpenSSL
 # calls went back into the provider, and so into the module).
@@ -260,13 +264,53 @@ tries=$(jp_pin_tries auth)
 [ "$(jp_count_sign "$n0")" -eq 0 ] && [ "$tries" = 63C3 ]
 tap_ok $? "nothing sent to the card for signing, no PIN try lost ($tries)"
 
+# pss=yes (the user's file) on this card, which has no RSA-PSS: a
+# misconfiguration. Limited to RSA+SHA256, TLS 1.2 works as before.
+echo "# pss=yes on a card without RSA-PSS"
+jp_tls_pss_conf "$D/xdg-pss"
+n0=$(jp_log_mark)
+XDG_CONFIG_HOME=$D/xdg-pss s_client -tls1_2 -client_sigalgs RSA+SHA256
+rc=$?
+tap_ok $rc "pss=yes, a card without PSS: s_client -tls1_2 -client_sigalgs RSA+SHA256 (rc $rc)"
+page_ok && jp_tls_verified "$subj"
+tap_ok $? "... the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate, verified"
+[ "$(jp_count_sign "$n0")" -eq 1 ] && jp_log_from "$n0" | grep '^> 802A' | grep -qE '^> 802A00(80|97)3330313'
+tap_ok $? "... one SIGN APDU, P1 00 (a SHA-256 DigestInfo)"
+
+# Without -client_sigalgs OpenSSL picks RSA-PSS (TLS 1.2 and 1.3 alike):
+# the card refuses P1 04 with 6A 86; in a fresh process the module does not
+# know yet whether that is about the key's short EF identifier (P2 97) or
+# about P1, so it tries SELECT + P2 80 at once (doc/card.md §11), refused
+# again: C_Sign answers CKR_MECHANISM_INVALID and the handshake fails. One
+# handshake per s_client process: the module's "no more PSS for this card"
+# (tests/p11/test-pss) does not outlive it.
+tries=$(jp_pin_tries auth)
+n0=$(jp_log_mark)
+XDG_CONFIG_HOME=$D/xdg-pss s_client -tls1_2
+rc=$?
+jp_clean_fail $rc && grep -q 'tls_construct_cert_verify' "$D/err" && ! grep -q 'Protocol  :' "$D/page"
+tap_ok $? "pss=yes, a card without PSS: s_client -tls1_2 (OpenSSL picks RSA-PSS) fails cleanly in its CertificateVerify (rc $rc)"
+seq=$(jp_tls_sign_seq "$n0")
+[ "$seq" = "0497:6A86 0480:6A86" ]
+tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and after SELECT by P2 80 ($seq)"
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+n0=$(jp_log_mark)
+XDG_CONFIG_HOME=$D/xdg-pss s_client
+rc=$?
+jp_clean_fail $rc && grep -q 'tls_construct_cert_verify' "$D/err" && ! grep -q 'Protocol  :' "$D/page"
+tap_ok $? "pss=yes, a card without PSS: s_client with OpenSSL's defaults (TLS 1.3) fails cleanly in its CertificateVerify (rc $rc)"
+seq=$(jp_tls_sign_seq "$n0")
+[ "$seq" = "0497:6A86 0480:6A86" ]
+tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
+[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+
 # TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11) and
 # the option pss=yes (the user's file). OpenSSL's default sigalgs then work.
 echo "# TLS 1.3 with RSA-PSS: a card that does P1 04, pss=yes"
 jp_emu_restart --pss
 tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
-mkdir -p "$D/xdg-pss"
-echo "pss=yes" >"$D/xdg-pss/jpki-pkcs11.conf"
 n0=$(jp_log_mark)
 XDG_CONFIG_HOME=$D/xdg-pss s_client
 rc=$?
@@ -276,7 +320,7 @@ grep -q "Protocol  : TLSv1.3" "$D/page" && grep -q 'Peer signature type: RSA-PSS
 	grep -q 'Verify return code: 0 (ok)' "$D/page" &&
 	jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der"
 tap_ok $? "the server saw TLS 1.3, an RSA-PSS CertificateVerify, the card's certificate, and verified it"
-[ "$(jp_count_sign "$n0")" -eq 1 ] && jp_log_from "$n0" | grep '^> 802A' | grep -q '^> 802A0497'
+jp_tls_pss_signed "$n0"
 tap_ok $? "one SIGN APDU: P1 04 by P2 97"
 jp_emu_restart
 tap_ok $? "emulator back to the default card"

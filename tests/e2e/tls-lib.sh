@@ -1,5 +1,6 @@
 # shellcheck shell=sh
-# Shared by test-openssl.sh, test-gnutls.sh and test-nss.sh: a local TLS server that
+# Shared by test-openssl.sh, test-openssl-provider.sh, test-gnutls.sh and
+# test-nss.sh (test-firefox.sh uses the RSA-PSS helpers): a local TLS server that
 # requires a client certificate. Source it after consumer-lib.sh (the card's
 # counters and jp_clean_fail are there); start the server after
 # jp_consumer_start (it uses $JP_HARNESS_DIR).
@@ -31,6 +32,19 @@
 #   JP_TLS_WRONG_CA              that wrong CA: the test PKI's signature CA,
 #                                which did not issue the authentication
 #                                certificate
+#   jp_tls_pss_signed MARK       after MARK the card got exactly one sign
+#                                command, RSA-PSS (P1 04) with the
+#                                authentication key named by P2 97, and
+#                                signed (doc/card.md §11)
+#   jp_tls_sign_seq MARK         the sign commands the card got after MARK
+#                                and its answers, as "P1P2:SW" words, e.g.
+#                                "0497:9000" (RSA-PSS by the key's short EF
+#                                identifier, signed) or "0497:6A86 0480:6A86"
+#                                (refused, then the module's fallback to
+#                                SELECT + P2 80, refused again: a card
+#                                without PSS, doc/card.md §11)
+#   jp_tls_pss_conf DIR          writes DIR/jpki-pkcs11.conf with the one
+#                                line pss=yes (for XDG_CONFIG_HOME=DIR)
 #   jp_san_exit_hang PROG        true (and a TAP comment saying so) in a
 #                                sanitizer build for programs that hang at
 #                                exit with the ASan runtime preloaded
@@ -108,6 +122,28 @@ jp_tls_page_cert() {
 	sed -n '/^Client certificate/,$p' "$1" |
 		sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' |
 		"$OPENSSL" x509 -outform der -out "$2" 2>/dev/null
+}
+
+# The sign command and the card's answer, as the emulator logged them:
+# "> 802A" P1 P2 ..., then "< " the answer.
+_jp_tls_sign_answers() {
+	jp_log_from "$1" | grep -A1 '^> 802A' | grep -v '^--$'
+}
+
+jp_tls_pss_signed() {
+	[ "$(jp_count_sign "$1")" -eq 1 ] &&
+		_jp_tls_sign_answers "$1" | sed -n 1p | grep -q '^> 802A0497' &&
+		_jp_tls_sign_answers "$1" | sed -n 2p | grep -qE '^< [0-9A-F]{512}9000$'
+}
+
+jp_tls_sign_seq() {
+	_jp_tls_sign_answers "$1" | awk '
+		/^> 802A/ { cmd = substr($2, 5, 4) }
+		/^< / && cmd != "" { printf "%s%s:%s", sep, cmd, substr($2, length($2) - 3); sep = " "; cmd = "" }'
+}
+
+jp_tls_pss_conf() {
+	mkdir -p "$1" && echo "pss=yes" >"$1/jpki-pkcs11.conf"
 }
 
 # With libasan preloaded, curl and gnutls-cli (Debian 12) deadlock at exit in
