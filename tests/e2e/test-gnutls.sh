@@ -180,11 +180,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 	jp_clean_fail $rc && grep -q 'Fatal error: PKCS #11 unsupported feature' "$D/page" &&
 		! grep -q 'Protocol  :' "$D/page"
 	tap_ok $? "pss=yes, a card without PSS: gnutls-cli --priority NORMAL:-VERS-TLS1.3 fails cleanly: 'PKCS #11 unsupported feature' (rc $rc)"
-	seq=$(jp_tls_sign_seq "$m0")
-	[ "$seq" = "0497:6A86 0480:6A86" ]
-	tap_ok $? "... GnuTLS picked RSA-PSS: P1 04 refused with 6A 86 by P2 97 and after SELECT by P2 80 ($seq)"
-	[ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
-	tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+	jp_tls_pss_refused "$m0" "$tries"
 	m0=$(jp_log_mark)
 	GNUTLS_PIN=$JP_PIN_AUTH XDG_CONFIG_HOME=$D/xdg-pss g_cli --x509keyfile "$AUTH_KEY" \
 		--x509certfile "$AUTH_CERT"
@@ -192,11 +188,7 @@ if ! jp_san_exit_hang gnutls-cli; then
 	jp_clean_fail $rc && grep -q 'Fatal error: PKCS #11 unsupported feature' "$D/page" &&
 		! grep -q 'Protocol  :' "$D/page"
 	tap_ok $? "pss=yes, a card without PSS: gnutls-cli, default priority (TLS 1.3), fails cleanly: 'PKCS #11 unsupported feature' (rc $rc)"
-	seq=$(jp_tls_sign_seq "$m0")
-	[ "$seq" = "0497:6A86 0480:6A86" ]
-	tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
-	[ "$(jp_count_verify "$m0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
-	tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+	jp_tls_pss_refused "$m0" "$tries"
 
 	# TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11)
 	# and the option pss=yes (the user's file, as a citizen would set it).

@@ -223,11 +223,7 @@ rc=$?
 [ "$rc" -eq 254 ] && grep -q 'SEC_ERROR_INVALID_ALGORITHM' "$w/pss-tls12-default.out" &&
 	! grep -q 'Protocol  :' "$w/pss-tls12-default.out"
 tap_ok $? "pss=yes, a card without PSS: tstclnt -V tls1.2 with NSS's default schemes fails cleanly (rc $rc)"
-seq=$(jp_tls_sign_seq "$n0")
-[ "$seq" = "0497:6A86 0480:6A86" ]
-tap_ok $? "... NSS picked RSA-PSS: P1 04 refused with 6A 86, by P2 97 and after SELECT by P2 80 ($seq)"
-[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries_a" ]
-tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries_a → $(jp_pin_tries auth))"
+jp_tls_pss_refused "$n0" "$tries_a"
 
 n0=$(jp_log_mark)
 pss_tls tls1.3 -W "$w/pw" >"$w/pss-tls13.out" 2>&1
@@ -235,11 +231,7 @@ rc=$?
 [ "$rc" -eq 254 ] && grep -q 'SEC_ERROR_INVALID_ALGORITHM' "$w/pss-tls13.out" &&
 	! grep -q 'Protocol  :' "$w/pss-tls13.out"
 tap_ok $? "pss=yes, a card without PSS: tstclnt -V tls1.3 fails cleanly (rc $rc, no timeout)"
-seq=$(jp_tls_sign_seq "$n0")
-[ "$seq" = "0497:6A86 0480:6A86" ]
-tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
-[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries_a" ]
-tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries_a → $(jp_pin_tries auth))"
+jp_tls_pss_refused "$n0" "$tries_a"
 
 # A card that signs RSA-PSS (P1 04, doc/card.md §11) with pss=yes: TLS 1.3
 # client authentication works through NSS.

@@ -290,21 +290,13 @@ XDG_CONFIG_HOME=$D/xdg-pss s_client -tls1_2
 rc=$?
 jp_clean_fail $rc && grep -q 'tls_construct_cert_verify' "$D/err" && ! grep -q 'Protocol  :' "$D/page"
 tap_ok $? "pss=yes, a card without PSS: s_client -tls1_2 (OpenSSL picks RSA-PSS) fails cleanly in its CertificateVerify (rc $rc)"
-seq=$(jp_tls_sign_seq "$n0")
-[ "$seq" = "0497:6A86 0480:6A86" ]
-tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and after SELECT by P2 80 ($seq)"
-[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
-tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+jp_tls_pss_refused "$n0" "$tries"
 n0=$(jp_log_mark)
 XDG_CONFIG_HOME=$D/xdg-pss s_client
 rc=$?
 jp_clean_fail $rc && grep -q 'tls_construct_cert_verify' "$D/err" && ! grep -q 'Protocol  :' "$D/page"
 tap_ok $? "pss=yes, a card without PSS: s_client with OpenSSL's defaults (TLS 1.3) fails cleanly in its CertificateVerify (rc $rc)"
-seq=$(jp_tls_sign_seq "$n0")
-[ "$seq" = "0497:6A86 0480:6A86" ]
-tap_ok $? "... P1 04 refused with 6A 86 by P2 97 and by P2 80 ($seq)"
-[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
-tap_ok $? "... one VERIFY (the login), no PIN try lost ($tries → $(jp_pin_tries auth))"
+jp_tls_pss_refused "$n0" "$tries"
 
 # TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11) and
 # the option pss=yes (the user's file). OpenSSL's default sigalgs then work.

@@ -43,6 +43,9 @@
 #                                (refused, then the module's fallback to
 #                                SELECT + P2 80, refused again: a card
 #                                without PSS, doc/card.md §11)
+#   jp_tls_pss_refused MARK N    two checks: the card refused RSA-PSS the
+#                                way above, and only the login's VERIFY
+#                                was sent (the PIN's counter still N)
 #   jp_tls_pss_conf DIR          writes DIR/jpki-pkcs11.conf with the one
 #                                line pss=yes (for XDG_CONFIG_HOME=DIR)
 #   jp_san_exit_hang PROG        true (and a TAP comment saying so) in a
@@ -140,6 +143,19 @@ jp_tls_sign_seq() {
 	_jp_tls_sign_answers "$1" | awk '
 		/^> 802A/ { cmd = substr($2, 5, 4) }
 		/^< / && cmd != "" { printf "%s%s:%s", sep, cmd, substr($2, length($2) - 3); sep = " "; cmd = "" }'
+}
+
+# jp_tls_pss_refused MARK TRIES: two checks after a handshake with pss=yes
+# on a card without PSS: since MARK the card refused P1 04 by P2 97 and,
+# after SELECT, by P2 80 (the module cannot tell which parameter the card
+# refused, doc/card.md §11), and only the login's VERIFY was sent, the
+# authentication PIN's retry counter still TRIES.
+jp_tls_pss_refused() {
+	_seq=$(jp_tls_sign_seq "$1")
+	[ "$_seq" = "0497:6A86 0480:6A86" ]
+	tap_ok $? "... the card refused RSA-PSS (P1 04) with 6A 86 by P2 97 and after SELECT by P2 80 ($_seq)"
+	[ "$(jp_count_verify "$1")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$2" ]
+	tap_ok $? "... one VERIFY (the login), no PIN try lost ($2 → $(jp_pin_tries auth))"
 }
 
 jp_tls_pss_conf() {
