@@ -25,6 +25,11 @@
 #   jp_with_module CMD...   runs CMD with what a program loading the module
 #                           needs (the sanitizer runtime when the module was
 #                           built with --enable-sanitizers)
+#   jp_stop_pid PID         SIGTERM, wait for it (SIGKILL after ~3 s)
+#   jp_stop_group PID       the same with ~5 s (a browser writing its
+#                           profile), then SIGKILL to what is left of its
+#                           process group (started with setsid: the
+#                           browser's helper processes)
 #   jp_heavy_program NAME   call in tests of big third-party programs
 #                           (Firefox, LibreOffice): make check does not run
 #                           them in a sanitizer build (tests/e2e/local.mk);
@@ -361,6 +366,18 @@ jp_still_running() {
 	for _p in "$@"; do
 		kill -0 "$_p" 2>/dev/null && printf '%s ' "$_p"
 	done
+}
+
+jp_stop_pid() {
+	_jp_kill_wait "$1"
+}
+
+jp_stop_group() {
+	[ -n "$1" ] || return 0
+	_jp_kill_wait "$1" 50
+	# procps' kill: dash's builtin cannot signal a process group.
+	/bin/kill -s KILL -- "-$1" 2>/dev/null
+	return 0
 }
 
 jp_nothing_left_running() {

@@ -117,13 +117,14 @@ _jp_wait_pidfile() {
 	return 1
 }
 
-# Sends SIGTERM to PID $1 and waits for it to go (SIGKILL after ~3 s).
+# Sends SIGTERM to PID $1 and waits for it to go (SIGKILL after $2 tenths
+# of a second, default 30: ~3 s).
 _jp_kill_wait() {
 	[ -n "$1" ] || return 0
 	kill -TERM "$1" 2>/dev/null || return 0
 	_n=0
 	while kill -0 "$1" 2>/dev/null; do
-		if [ "$_n" -ge 30 ]; then
+		if [ "$_n" -ge "${2:-30}" ]; then
 			kill -KILL "$1" 2>/dev/null
 			break
 		fi

@@ -56,27 +56,15 @@ FF_PID=
 SRV_PID=
 W=
 
+# Firefox by its PID; its content processes follow it, and anything left in
+# the process group we gave it goes too.
 ff_stop() {
-	# Firefox by its PID (SIGKILL after ~5 s); its content processes follow
-	# it, and anything left in the process group we gave it goes too.
-	[ -n "$FF_PID" ] || return 0
-	kill -TERM "$FF_PID" 2>/dev/null
-	_n=0
-	while kill -0 "$FF_PID" 2>/dev/null && [ "$_n" -lt 50 ]; do
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	kill -KILL "$FF_PID" 2>/dev/null
-	wait "$FF_PID" 2>/dev/null
-	# (procps' kill: dash's builtin cannot signal a process group)
-	/bin/kill -s KILL -- "-$FF_PID" 2>/dev/null
+	jp_stop_group "$FF_PID"
 	FF_PID=
 }
 
 srv_stop() {
-	[ -n "$SRV_PID" ] || return 0
-	kill -TERM "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
+	jp_stop_pid "$SRV_PID"
 	SRV_PID=
 }
 

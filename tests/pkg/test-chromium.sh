@@ -43,26 +43,15 @@ X_PID=
 CR_PID=
 SRV_PID=
 
+# Chromium and its helper processes (zygote, renderers, GPU), which share
+# the process group setsid gave it.
 cr_stop() {
-	[ -n "$CR_PID" ] || return 0
-	kill -TERM "$CR_PID" 2>/dev/null
-	_n=0
-	while kill -0 "$CR_PID" 2>/dev/null && [ "$_n" -lt 50 ]; do
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	kill -KILL "$CR_PID" 2>/dev/null
-	wait "$CR_PID" 2>/dev/null
-	# Its helper processes (zygote, renderers, GPU) share the group setsid
-	# gave it (procps' kill: dash's builtin cannot signal a group).
-	/bin/kill -s KILL -- "-$CR_PID" 2>/dev/null
+	jp_stop_group "$CR_PID"
 	CR_PID=
 }
 
 srv_stop() {
-	[ -n "$SRV_PID" ] || return 0
-	kill -TERM "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
+	jp_stop_pid "$SRV_PID"
 	SRV_PID=
 }
 
