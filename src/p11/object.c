@@ -525,7 +525,7 @@ out:
 
 /* The ONE place a CA object's content (its value and what derives from
  * it) is made available: read from the card once, on the first call that
- * needs it (doc/design.md §5). r held; card I/O. The call that reads
+ * needs it (doc/design.md §3). r held; card I/O. The call that reads
  * answers CKR_DEVICE_REMOVED when the card went (o is gone with it). A
  * card without that certificate leaves the object without content. */
 CK_RV jp_object_content_held(jp_reader *r, jp_object *o)

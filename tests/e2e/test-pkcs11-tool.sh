@@ -168,7 +168,7 @@ done
 # as for -O, SELECT+VERIFY (no retry query first: a blocked PIN answers it
 # without counting), one signature by short EF identifier (doc/card.md
 # §11). No CA certificate: pkcs11-tool --sign never asks for its content,
-# which is read only when a caller does (doc/design.md §5).
+# which is read only when a caller does (doc/design.md §3).
 m0=$(jp_log_mark)
 p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
 list=$(jp_log_from "$m0" | sed -n 's/^> //p' | sed -E 's/^(802A0097).*/\1/; s/^(0020008004) .*/\1/' | tr '\n' ' ')

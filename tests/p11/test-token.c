@@ -326,7 +326,7 @@ static int fixture_subject(const char *name, unsigned char **der)
 
 /* A token's CA certificate object is there from the start; its content is
  * read from the card once, by the first call that needs it
- * (doc/design.md §5): not by a login and a signature, once by
+ * (doc/design.md §3): not by a login and a signature, once by
  * C_GetAttributeValue or by C_FindObjectsInit naming its subject; a card
  * pulled before that read fails that call with CKR_DEVICE_REMOVED. */
 static void test_ca_on_demand(void)
