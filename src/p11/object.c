@@ -4,7 +4,9 @@
  * (C_GetObjectSize; C_CreateObject, C_CopyObject and C_DestroyObject, which
  * a write-protected token with read-only objects refuses). Every attribute is computed once here, as
  * the bytes C_GetAttributeValue returns, so a length query and the fetch
- * that follows always agree and never touch the card.
+ * that follows always agree. The one exception to "built with the token":
+ * a CA certificate's content, read on first need (jp_object_content_held)
+ * and then kept like the rest.
  *
  * The signing certificate is personal data (doc/card.md §7): it and what
  * derives from it (the public key, the private key's modulus) are built
