@@ -100,7 +100,9 @@ int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 	 * are not stored, so they never match. */
 	for (i = 0; i < count && match; i++) {
 		a = jp_attr_find(o, tmpl[i].type);
-		if (!a || a->len != tmpl[i].ulValueLen)
+		if (!a && o->content_due)
+			match = -1;   /* may be in the content: decided after the rest */
+		else if (!a || a->len != tmpl[i].ulValueLen)
 			match = 0;
 		else if (a->len && (!tmpl[i].pValue || memcmp(a->value, tmpl[i].pValue, a->len)))
 			match = 0;
@@ -115,10 +117,17 @@ CK_RV jp_p11_get_attribute_value(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho,
 	jp_session *s;
 	jp_object *o;
 
+	CK_ULONG i;
+
 	rv = jp_object_enter(hs, ho, tmpl || !count, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
-	rv = jp_attr_get(o, tmpl, count);
+	/* An attribute the object lacks may be in its content not read yet. */
+	for (i = 0; i < count && rv == CKR_OK && o->content_due; i++)
+		if (!jp_attr_find(o, tmpl[i].type))
+			rv = jp_object_content_held(s->reader, o);
+	if (rv == CKR_OK)
+		rv = jp_attr_get(o, tmpl, count);
 	jp_leave_reader(s->reader);
 out:
 	return rv;

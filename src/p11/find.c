@@ -16,6 +16,35 @@ void jp_find_clear(jp_session *s)
 	s->find_active = 0;
 }
 
+/* Whether o is one session s may see (private objects only for a
+ * logged-in process, §4.4). */
+static int visible(const jp_token *t, const jp_object *o)
+{
+	return !o->is_private || t->logged_in;
+}
+
+/* Reads the content of the objects whose match depends on it (a CA
+ * certificate not read yet and a template naming, say, CKA_SUBJECT), once,
+ * in this call. By handle: card I/O may change the list (a logout). */
+static CK_RV content_for_held(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
+{
+	CK_RV rv = CKR_OK;
+	jp_token *t = jp_session_token(s);
+	CK_OBJECT_HANDLE due[JP_ROLE__COUNT];
+	jp_object *o;
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nobjects && n < JP_ROLE__COUNT; i++)
+		if (visible(t, t->objects[i]) && jp_attr_match(t->objects[i], tmpl, count) < 0)
+			due[n++] = t->objects[i]->handle;
+	for (i = 0; i < n && rv == CKR_OK; i++) {
+		o = jp_object_find_inlock(jp_session_token(s), due[i]);
+		if (o)
+			rv = jp_object_content_held(s->reader, o);
+	}
+	return rv;
+}
+
 /* The handles of the objects session s may see that match. */
 static CK_RV snapshot_held(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count)
 {
@@ -29,6 +58,8 @@ static CK_RV snapshot_held(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG cou
 	 * certificate the first time (card I/O, the reader held). */
 	if (rv == CKR_OK)
 		rv = jp_token_objects_ensure_held(s->reader, s->key);
+	if (rv == CKR_OK)
+		rv = content_for_held(s, tmpl, count);
 	if (rv != CKR_OK)
 		goto out;
 	t = jp_session_token(s);
@@ -40,10 +71,8 @@ static CK_RV snapshot_held(jp_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG cou
 	for (i = 0; i < t->nobjects; i++) {
 		const jp_object *o = t->objects[i];
 
-		/* Private objects only for a logged-in process (§4.4). */
-		if (o->is_private && !t->logged_in)
-			continue;
-		if (jp_attr_match(o, tmpl, count))
+		/* A content that could not be read matches nothing. */
+		if (visible(t, o) && jp_attr_match(o, tmpl, count) > 0)
 			s->found[n++] = o->handle;
 	}
 	s->nfound = n;

@@ -4,7 +4,9 @@
  * (C_GetObjectSize; C_CreateObject, C_CopyObject and C_DestroyObject, which
  * a write-protected token with read-only objects refuses). Every attribute is computed once here, as
  * the bytes C_GetAttributeValue returns, so a length query and the fetch
- * that follows always agree and never touch the card.
+ * that follows always agree. The one exception to "built with the token":
+ * a CA certificate's content, read on first need (jp_object_content_held)
+ * and then kept like the rest.
  *
  * The signing certificate is personal data (doc/card.md §7): it and what
  * derives from it (the public key, the private key's modulus) are built
@@ -164,17 +166,26 @@ static void add_common(builder *b, CK_OBJECT_CLASS cls, int is_private, const ch
 	add(b, CKA_LABEL, label, strlen(label));
 }
 
-/* X.509 certificate object (§4.6.3). */
-static void add_cert(builder *b, const jp_cert_info *ci, const uint8_t *der, size_t len,
-                     CK_ULONG category)
+/* X.509 certificate object (§4.6.3): what is known without its content. */
+static void add_cert_known(builder *b, CK_ULONG category)
 {
-	uint8_t sha1[JP_HASH_MAX];
-	size_t sha1_len = sizeof(sha1);
-
 	add_ulong(b, CKA_CERTIFICATE_TYPE, CKC_X_509);
 	/* We never ask applications to trust the card's CA (§4.6.2). */
 	add_bool(b, CKA_TRUSTED, 0);
 	add_ulong(b, CKA_CERTIFICATE_CATEGORY, category);
+	add(b, CKA_URL, NULL, 0);
+	add(b, CKA_HASH_OF_ISSUER_PUBLIC_KEY, NULL, 0);
+	add_ulong(b, CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);   /* CK_SECURITY_DOMAIN_UNSPECIFIED */
+	add_ulong(b, CKA_NAME_HASH_ALGORITHM, CKM_SHA_1);
+}
+
+/* What derives from the certificate's bytes (a CA's: read on first need,
+ * jp_object_content_held), and the public key it carries. */
+static void add_cert_content(builder *b, const jp_cert_info *ci, const uint8_t *der, size_t len)
+{
+	uint8_t sha1[JP_HASH_MAX];
+	size_t sha1_len = sizeof(sha1);
+
 	/* CKA_CHECK_VALUE: the first three bytes of the SHA-1 of the value. */
 	if (jp_digest(JP_HASH_SHA1, der, len, sha1, &sha1_len) == JP_OK && sha1_len >= 3)
 		add(b, CKA_CHECK_VALUE, sha1, 3);
@@ -187,11 +198,10 @@ static void add_cert(builder *b, const jp_cert_info *ci, const uint8_t *der, siz
 	add_buf(b, CKA_ISSUER, &ci->issuer);
 	add_buf(b, CKA_SERIAL_NUMBER, &ci->serial);
 	add(b, CKA_VALUE, der, len);
-	add(b, CKA_URL, NULL, 0);
 	add_buf(b, CKA_HASH_OF_SUBJECT_PUBLIC_KEY, &ci->spki_sha1);
-	add(b, CKA_HASH_OF_ISSUER_PUBLIC_KEY, NULL, 0);
-	add_ulong(b, CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);   /* CK_SECURITY_DOMAIN_UNSPECIFIED */
-	add_ulong(b, CKA_NAME_HASH_ALGORITHM, CKM_SHA_1);
+	if (jp_buf_set(&b->o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
+	    jp_buf_set(&b->o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
+		b->failed = 1;
 }
 
 /* What public and private RSA keys share (§4.7, §4.8, §2.1.2-3 of the
@@ -314,8 +324,8 @@ out:
 	return o;
 }
 
-/* Builds one object of role for key from the parsed certificate. NULL when
- * out of memory. */
+/* Builds one object of role for key from the parsed certificate (none for
+ * the CA: its content comes later). NULL when out of memory. */
 static jp_object *object_new_inlock(const jp_token *t, jp_key key, jp_role ro,
                                     const jp_cert_info *ci, const uint8_t *der, size_t len)
 {
@@ -332,16 +342,22 @@ static jp_object *object_new_inlock(const jp_token *t, jp_key key, jp_role ro,
 	o->can_sign = ro == JP_ROLE_PRIV;
 	add_common(&b, o->cls, is_private, labels[key][ro]);
 	if (ro == JP_ROLE_CERT || ro == JP_ROLE_CA)
-		add_cert(&b, ci, der, len, ro == JP_ROLE_CERT ? 1 : 2);
-	else
+		add_cert_known(&b, ro == JP_ROLE_CERT ? 1 : 2);
+	/* A CA's content waits for a caller that needs it (ci NULL). */
+	o->content_due = ro == JP_ROLE_CA;
+	if (ro == JP_ROLE_CERT)
+		add_cert_content(&b, ci, der, len);
+	else if (ro != JP_ROLE_CA)
 		add_key(&b, ci);
 	if (ro == JP_ROLE_PUB)
 		add_pub(&b);
 	else if (ro == JP_ROLE_PRIV)
 		add_priv(&b, key);
-	if (jp_buf_set(&o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
-	    jp_buf_set(&o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
-		b.failed = 1;
+	if (ro == JP_ROLE_PUB || ro == JP_ROLE_PRIV) {
+		if (jp_buf_set(&o->rsa_n, ci->modulus.data, ci->modulus.len) != JP_OK ||
+		    jp_buf_set(&o->rsa_e, ci->exponent.data, ci->exponent.len) != JP_OK)
+			b.failed = 1;
+	}
 	o = object_finish_inlock(o, &b);
 out:
 	return o;
@@ -367,24 +383,19 @@ static jp_err read_cert(jp_card *card, jp_cert_id id, jp_buf *out)
 	return e;
 }
 
-jp_err jp_objects_read_certs(jp_card *card, jp_key key, int holder, jp_token_certs *c)
+jp_err jp_objects_read_certs(jp_card *card, jp_key key, jp_token_certs *c)
 {
 	jp_err e;
 
-	e = read_cert(card, ca_cert[key], &c->ca);
-	c->ca_read = e == JP_OK;
-	if (e == JP_OK && holder) {
-		e = read_cert(card, holder_cert[key], &c->holder);
-		c->holder_read = e == JP_OK;
-	}
+	e = read_cert(card, holder_cert[key], &c->holder);
+	c->holder_read = e == JP_OK;
 	return e;
 }
 
 void jp_token_certs_free(jp_token_certs *c)
 {
-	jp_buf_free(&c->ca);       /* jp_buf_free wipes */
-	jp_buf_free(&c->holder);
-	c->ca_read = c->holder_read = 0;
+	jp_buf_free(&c->holder);   /* jp_buf_free wipes */
+	c->holder_read = 0;
 }
 
 /* Parses a certificate read by jp_objects_read_certs; *have = 0 (and
@@ -441,11 +452,10 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 	jp_token *t = &r->tokens[key];
 	jp_object *keep[JP_ROLE__COUNT] = { NULL }, *made[JP_ROLE__COUNT] = { NULL };
 	jp_object **list = NULL;
-	int want[JP_ROLE__COUNT], have_ca = 0, have_holder = 0, ro;
-	jp_cert_info ca, holder;
+	int want[JP_ROLE__COUNT], have_holder = 0, ro;
+	jp_cert_info holder;
 	size_t i, n = 0;
 
-	memset(&ca, 0, sizeof(ca));
 	memset(&holder, 0, sizeof(holder));
 	/* Objects that stay keep their handle. */
 	for (i = 0; i < t->nobjects; i++) {
@@ -457,13 +467,9 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 		want[ro] = t->logged_in || shown_logged_out(t, ro);
 	want[JP_ROLE_PROFILE] = has_profile(t, key);
 
-	/* Make only what is missing: a rebuild after logout makes nothing. */
-	if (!keep[JP_ROLE_CA]) {
-		e = c->ca_read ? parse_cert(&c->ca, &ca, &have_ca) : JP_E_INTERNAL;
-		if (e != JP_OK)
-			goto out;
-		want[JP_ROLE_CA] = have_ca;
-	}
+	/* Make only what is missing: a rebuild after logout makes nothing.
+	 * The CA object is there from the start, its content read when a
+	 * caller first needs it (jp_object_content_held). */
 	if (want[JP_ROLE_CERT] && !(keep[JP_ROLE_CERT] && keep[JP_ROLE_PUB] && keep[JP_ROLE_PRIV])) {
 		/* Not read: the login came after the certificates were. */
 		e = c->holder_read ? parse_cert(&c->holder, &holder, &have_holder)
@@ -480,7 +486,7 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 		if (ro == JP_ROLE_PROFILE)
 			made[ro] = profile_new_inlock(key, CKP_PUBLIC_CERTIFICATES_TOKEN);
 		else if (ro == JP_ROLE_CA)
-			made[ro] = object_new_inlock(t, key, ro, &ca, c->ca.data, c->ca.len);
+			made[ro] = object_new_inlock(t, key, ro, NULL, NULL, 0);
 		else
 			made[ro] = object_new_inlock(t, key, ro, &holder, c->holder.data,
 			                             c->holder.len);
@@ -515,9 +521,58 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
 out:
 	for (ro = 0; ro < JP_ROLE__COUNT; ro++)
 		free_object(made[ro]);
-	jp_cert_info_free(&ca);
 	jp_cert_info_free(&holder);
 	return e;
+}
+
+/* The ONE place a CA object's content (its value and what derives from
+ * it) is made available: read from the card once, on the first call that
+ * needs it (doc/design.md §3). r held; card I/O. The call that reads
+ * answers CKR_DEVICE_REMOVED when the card went (o is gone with it). A
+ * card without that certificate leaves the object without content. */
+CK_RV jp_object_content_held(jp_reader *r, jp_object *o)
+{
+	CK_RV rv = CKR_OK;
+	builder b = { o, 0 };
+	jp_buf der = { 0 };
+	jp_cert_info ci;
+	size_t n0 = o->nattrs;
+	jp_io io;
+	jp_err e;
+
+	memset(&ci, 0, sizeof(ci));
+	if (!o->content_due)
+		goto out;
+	rv = jp_io_begin(r, &io, 0);
+	if (rv != CKR_OK)
+		goto out;
+	e = read_cert(io.card, ca_cert[o->key], &der);
+	rv = jp_io_end(&io, e);
+	/* Only a removal (not CKR_OK) frees o meanwhile: r is held. */
+	if (rv != CKR_OK || !der.len)
+		goto done;
+	e = parse_cert(&der, &ci, &(int){ 0 });
+	if (e == JP_OK)
+		add_cert_content(&b, &ci, der.data, der.len);
+	if (e == JP_OK && b.failed) {
+		/* Back to what the object was: read again next time. */
+		while (o->nattrs > n0) {
+			o->nattrs--;
+			free(o->attrs[o->nattrs].value);
+			o->attrs[o->nattrs].value = NULL;
+		}
+		jp_buf_free(&o->rsa_n);
+		jp_buf_free(&o->rsa_e);
+		e = JP_E_NO_MEMORY;
+	}
+	rv = jp_rv(e);
+done:
+	if (rv == CKR_OK)
+		o->content_due = 0;
+out:
+	jp_buf_free(&der);
+	jp_cert_info_free(&ci);
+	return rv;
 }
 
 void jp_objects_free(jp_token *t)
@@ -605,9 +660,13 @@ CK_RV jp_p11_get_object_size(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, CK_ULONG
 	rv = jp_object_enter(hs, ho, size != NULL, &s, &o);
 	if (rv != CKR_OK)
 		goto out;
+	rv = jp_object_content_held(s->reader, o);
+	if (rv != CKR_OK)
+		goto leave;
 	for (i = 0; i < o->nattrs; i++)
 		sum += o->attrs[i].len;
 	*size = sum;
+leave:
 	jp_leave_reader(s->reader);
 out:
 	return rv;

@@ -355,12 +355,13 @@ CK_RV jp_logout_card_held(jp_reader *r);
 /* object.c: the certificates a token's objects are built from, copied
  * during card I/O (the holder's may be personal data: wiped when freed). */
 struct jp_token_certs {
-	jp_buf ca, holder;          /* empty when the card has none */
-	int ca_read, holder_read;   /* asked for */
+	jp_buf holder;              /* empty when the card has none */
+	int holder_read;            /* asked for */
 };
-/* Card I/O (the reader held, jp_io_begin .. jp_io_end): reads the CA certificate and,
- * with holder, the holder's (both cached by the card layer). */
-jp_err jp_objects_read_certs(jp_card *card, jp_key key, int holder, jp_token_certs *c);
+/* Card I/O (the reader held, jp_io_begin .. jp_io_end): reads the holder's
+ * certificate (cached by the card layer). The CA's is read only when a
+ * caller needs its content (jp_object_content_held). */
+jp_err jp_objects_read_certs(jp_card *card, jp_key key, jp_token_certs *c);
 void jp_token_certs_free(jp_token_certs *c);
 /* token.c */
 CK_RV jp_p11_get_token_info(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info);
@@ -393,6 +394,8 @@ struct jp_object {
 	jp_attr *attrs;
 	size_t nattrs;
 	jp_key key;            /* the card key it belongs to */
+	int content_due;       /* a CA certificate whose content (value, subject, ...)
+	                          is not read yet: jp_object_content_held */
 	/* The RSA public key it carries (a key's own, a certificate's
 	 * subject's), parsed once when the object is built, so verification
 	 * costs no parsing (verify.c). Owned, wiped with the object. */
@@ -416,6 +419,10 @@ jp_err jp_objects_build_inlock(jp_reader *r, jp_key key, const jp_token_certs *c
  * key's modulus); the others keep their handles. No I/O: it works whatever
  * the card's state and the session count. */
 void jp_objects_logout(jp_token *t);
+/* object.c: the one place a CA object's content is read (r held, card
+ * I/O, once): every call that needs an attribute it lacks comes here
+ * first. CKR_OK at once when there is nothing to read. */
+CK_RV jp_object_content_held(jp_reader *r, jp_object *o);
 /* object.c: frees t->objects; idempotent. */
 void jp_objects_free(jp_token *t);
 /* object.c: an object session s may see (private ones only when logged
@@ -434,6 +441,8 @@ CK_RV jp_object_prohibited(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE ho, int args_o
 /* attr.c */
 const jp_attr *jp_attr_find(const jp_object *o, CK_ATTRIBUTE_TYPE type);
 CK_RV jp_attr_get(const jp_object *o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count);
+/* 1 match, 0 no match, -1 unknown until o's content is read (o lacks an
+ * attribute tmpl names and its content is due: jp_object_content_held). */
 int jp_attr_match(const jp_object *o, const CK_ATTRIBUTE *tmpl, CK_ULONG count);
 /* attr.c: the attribute is a CK_BBOOL set to CK_TRUE. */
 int jp_attr_true(const jp_object *o, CK_ATTRIBUTE_TYPE type);

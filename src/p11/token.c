@@ -146,15 +146,18 @@ CK_RV jp_token_objects_ensure_held(jp_reader *r, jp_key key)
 		goto out;
 	}
 	/* The signing certificate (and a smartphone's authentication one)
-	 * is read only while logged in. */
+	 * is read only while logged in; the CA's only when a caller needs
+	 * its content (jp_object_content_held): without the holder's,
+	 * building costs the card nothing. */
 	holder = !r->tokens[key].holder_private || r->tokens[key].logged_in;
-	rv = jp_io_begin(r, &io, 0);
-	if (rv != CKR_OK)
-		goto out;
-	if (r->tokens[key].holder_private && io.cleared)
-		holder = 0;
-	e = jp_objects_read_certs(io.card, key, holder, &c);
-	rv = jp_io_end(&io, e);
+	if (holder) {
+		rv = jp_io_begin(r, &io, 0);
+		if (rv != CKR_OK)
+			goto out;
+		e = r->tokens[key].holder_private && io.cleared ?
+		    JP_OK : jp_objects_read_certs(io.card, key, &c);
+		rv = jp_io_end(&io, e);
+	}
 	if (rv == CKR_OK)
 		build_held(r, key, &c);
 out:

@@ -66,7 +66,7 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 	CK_RV rv;
 	jp_session *s;
 	const jp_mech *m = NULL;
-	const jp_object *o;
+	jp_object *o;
 
 	rv = jp_op_init_enter(hs, JP_OP_VERIFY, mech, &s, &m);
 	if (rv != CKR_OK)
@@ -80,6 +80,8 @@ CK_RV jp_p11_verify_init(CK_SESSION_HANDLE hs, CK_MECHANISM_PTR mech, CK_OBJECT_
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 	else if (o->cls != CKO_PUBLIC_KEY && o->cls != CKO_CERTIFICATE)
 		rv = CKR_KEY_HANDLE_INVALID;
+	else
+		rv = jp_object_content_held(s->reader, o);   /* a CA's key */
 	if (rv == CKR_OK)
 		rv = jp_op_start(s, JP_OP_VERIFY, m, hkey);
 	jp_leave_reader(s->reader);

@@ -165,23 +165,24 @@ done
 
 # A fresh process that logs in and signs once, APDU by APDU (each costs
 # milliseconds on a real card). Authentication key: the probe of that token
-# as for -O, its CA certificate (objects at C_OpenSession), SELECT+VERIFY
-# (no retry query first: a blocked PIN answers it without counting),
-# one signature by short EF identifier (doc/card.md §11).
+# as for -O, SELECT+VERIFY (no retry query first: a blocked PIN answers it
+# without counting), one signature by short EF identifier (doc/card.md
+# §11). No CA certificate: pkcs11-tool --sign never asks for its content,
+# which is read only when a caller does (doc/design.md §3).
 m0=$(jp_log_mark)
 p11 --token-label "$JP_LABEL_AUTH" --login --pin "$JP_PIN_AUTH" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
 list=$(jp_log_from "$m0" | sed -n 's/^> //p' | sed -E 's/^(802A0097).*/\1/; s/^(0020008004) .*/\1/' | tr '\n' ' ')
-[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C02000B 00B00000000000 00A4020C020018 0020008004 802A0097 " ]
-tap_ok $? "--login --sign, authentication key, fresh process: exactly 10 APDUs ($list)"
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020018 0020008004 802A0097 " ]
+tap_ok $? "--login --sign, authentication key, fresh process: exactly 8 APDUs ($list)"
 # Signing key: pkcs11-tool reads both tokens' info to match the label (the
-# authentication token's serial, then EF 0008), the CA certificate,
-# SELECT+VERIFY, the signing certificate (its objects appear at login),
+# authentication token's serial, then EF 0008), SELECT+VERIFY, the signing
+# certificate (its objects appear at login; no CA certificate),
 # then SELECT+VERIFY for the context-specific login and the signature.
 m0=$(jp_log_mark)
 p11 --token-label "$JP_LABEL_SIGN" --login --pin "$JP_PIN_SIGN" --sign -m SHA256-RSA-PKCS -i "$w/doc" -o "$w/sig" >/dev/null 2>&1
 list=$(jp_log_from "$m0" | sed -n 's/^> //p' | sed -E 's/^(802A009A).*/\1/; s/^(0020008006) .*/\1/' | tr '\n' ' ')
-[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020008 00B0000003 00A4020C020002 00B00000000000 00A4020C02001B 0020008006 00A4020C020001 00B00000000000 00A4020C02001B 0020008006 802A009A " ]
-tap_ok $? "--login --sign, signing key, fresh process: exactly 16 APDUs ($list)"
+[ "$list" = "00A4040C0AD392F000260100000001 00A4020C020006 00B0000020 00A4020C02000A 00B00000000000 00A4020C020008 00B0000003 00A4020C02001B 0020008006 00A4020C020001 00B00000000000 00A4020C02001B 0020008006 802A009A " ]
+tap_ok $? "--login --sign, signing key, fresh process: exactly 14 APDUs ($list)"
 
 # pkcs11-tool answers the context-specific login with the same --pin: each
 # signature with the signing key sent the password twice (login, then

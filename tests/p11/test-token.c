@@ -2,7 +2,8 @@
  * descriptions, manufacturer/model, the serial (derived from the
  * authentication certificate, checked with OpenSSL), flags, PIN lengths,
  * memory fields, session counts, the APDU budget of a "pkcs11-tool -L",
- * and the cards that show no token (no signing key, 住基カード, non-JPKI). */
+ * the cards that show no token (no signing key, 住基カード, non-JPKI), and
+ * the CA certificates read only when a caller needs their content. */
 #include "config.h"
 
 #include <unistd.h>
@@ -279,6 +280,162 @@ static void test_variant(const char *what, const jp_emu_options *o, int want_aut
 	jp_emu_free(e);
 }
 
+/* Lines of the emulator's log at path that start with prefix. */
+static int log_lines(const char *path, const char *prefix)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Login and one signature with key k on session h (the signing key asks
+ * for its password again before it signs). */
+static CK_RV login_sign(CK_SESSION_HANDLE h, int k)
+{
+	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_OBJECT_HANDLE key;
+	CK_BYTE sig[256];
+	CK_ULONG sig_len = sizeof(sig);
+	CK_RV rv = pt_login(h, CKU_USER, fixture_pin(1, k));
+
+	key = rv == CKR_OK ? pt_find1(h, CKO_PRIVATE_KEY, -1) : CK_INVALID_HANDLE;
+	if (rv == CKR_OK)
+		rv = F->C_SignInit(h, &m, key);
+	if (rv == CKR_OK && k == PT_SIGN)
+		rv = pt_login(h, CKU_CONTEXT_SPECIFIC, fixture_pin(1, k));
+	if (rv == CKR_OK)
+		rv = F->C_Sign(h, (CK_BYTE_PTR)"a document", 10, sig, &sig_len);
+	return rv;
+}
+
+/* The subject of a fixture certificate, DER (the caller frees it). */
+static int fixture_subject(const char *name, unsigned char **der)
+{
+	X509 *x = pt_cert(1, name);
+	int len = i2d_X509_NAME(X509_get_subject_name(x), der);
+
+	X509_free(x);
+	return len;
+}
+
+/* A token's CA certificate object is there from the start; its content is
+ * read from the card once, by the first call that needs it
+ * (doc/design.md §3): not by a login and a signature, once by
+ * C_GetAttributeValue or by C_FindObjectsInit naming its subject; a card
+ * pulled before that read fails that call with CKR_DEVICE_REMOVED. */
+static void test_ca_on_demand(void)
+{
+	static const char *const sel_ca[2] = { "> 00A4020C02000B", "> 00A4020C020002" };
+	static const char *const name[2] = { "authentication", "signing" };
+	char logpath[] = "/tmp/jp-test-token-ca-XXXXXX";
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE a, subj[2];
+	CK_OBJECT_HANDLE ca[2], found[4];
+	CK_SESSION_HANDLE h[2];
+	unsigned long before;
+	unsigned char *want_subj = NULL, buf[4096];
+	uint8_t *want;
+	size_t want_len;
+	CK_ULONG n = 0;
+	int fd = mkstemp(logpath), k, subj_len, mode;
+	pt_card t;
+
+	if (fd >= 0)
+		close(fd);
+	pt_start(&t, 1, NULL);
+	ok(jp_emu_log_to(t.e, logpath) == 0, "CA on demand: the emulator logs the APDUs");
+	for (k = 0; k < 2; k++) {
+		h[k] = pt_open(&t, k);
+		is_int(login_sign(h[k], k), CKR_OK, "CA on demand: %s key: session, login and "
+		       "signature", name[k]);
+		is_int(log_lines(logpath, sel_ca[k]), 0, "CA on demand: %s token: no SELECT (nor "
+		       "READ) of its CA certificate's EF", name[k]);
+		ca[k] = pt_find1(h[k], CKO_CERTIFICATE, 2);
+		ok(ca[k] != CK_INVALID_HANDLE, "CA on demand: %s token: its CA object is found by "
+		   "class and category", name[k]);
+		is_int(log_lines(logpath, sel_ca[k]), 0, "CA on demand: %s token: finding it by "
+		       "class and category reads nothing", name[k]);
+	}
+
+	/* C_GetAttributeValue(CKA_VALUE): read once, the card's bytes. */
+	want = fixture_file(1, "auth-ca.der", &want_len);
+	before = jp_emu_apdu_count(t.e);
+	a.type = CKA_VALUE;
+	a.pValue = NULL;
+	a.ulValueLen = 0;
+	is_int(F->C_GetAttributeValue(h[PT_AUTH], ca[PT_AUTH], &a, 1), CKR_OK,
+	       "CA on demand: CKA_VALUE's length");
+	is_int(a.ulValueLen, want_len, "CA on demand: the length of auth-ca.der");
+	is_int(log_lines(logpath, sel_ca[PT_AUTH]), 1, "CA on demand: that call read the CA "
+	       "certificate (one SELECT of EF 000B)");
+	ok(jp_emu_apdu_count(t.e) - before >= 2, "CA on demand: SELECT + READ (%lu APDUs)",
+	   jp_emu_apdu_count(t.e) - before);
+	before = jp_emu_apdu_count(t.e);
+	a.pValue = buf;
+	a.ulValueLen = sizeof(buf);
+	is_int(F->C_GetAttributeValue(h[PT_AUTH], ca[PT_AUTH], &a, 1), CKR_OK,
+	       "CA on demand: CKA_VALUE");
+	ok(a.ulValueLen == want_len && memcmp(buf, want, want_len) == 0,
+	   "CA on demand: CKA_VALUE is the card's file, byte for byte");
+	is_int(jp_emu_apdu_count(t.e) - before, 0, "CA on demand: asked again, no APDU");
+	free(want);
+
+	/* C_FindObjectsInit with the signing CA's subject: found, read once. */
+	subj_len = fixture_subject("sign-ca.der", &want_subj);
+	subj[0].type = CKA_CLASS;
+	subj[0].pValue = &cls;
+	subj[0].ulValueLen = sizeof(cls);
+	subj[1].type = CKA_SUBJECT;
+	subj[1].pValue = want_subj;
+	subj[1].ulValueLen = subj_len > 0 ? (CK_ULONG)subj_len : 0;
+	is_int(F->C_FindObjectsInit(h[PT_SIGN], subj, 2), CKR_OK,
+	       "CA on demand: C_FindObjectsInit with the signing CA's subject");
+	is_int(F->C_FindObjects(h[PT_SIGN], found, 4, &n), CKR_OK, "CA on demand: C_FindObjects");
+	F->C_FindObjectsFinal(h[PT_SIGN]);
+	ok(n == 1 && found[0] == ca[PT_SIGN], "CA on demand: the CA object, and only it (%lu)",
+	   (unsigned long)n);
+	is_int(log_lines(logpath, sel_ca[PT_SIGN]), 1, "CA on demand: the find read the signing "
+	       "CA certificate once (EF 0002)");
+	before = jp_emu_apdu_count(t.e);
+	is_int(F->C_FindObjectsInit(h[PT_SIGN], subj, 2), CKR_OK, "CA on demand: the same find");
+	n = 0;
+	F->C_FindObjects(h[PT_SIGN], found, 4, &n);
+	F->C_FindObjectsFinal(h[PT_SIGN]);
+	ok(n == 1 && jp_emu_apdu_count(t.e) == before, "CA on demand: found again, no APDU");
+	jp_emu_log_to(t.e, NULL);
+	pt_stop(&t);
+	unlink(logpath);
+
+	/* The card pulled before the read: the call that reads says so. */
+	for (mode = 0; mode < 2; mode++) {
+		CK_RV rv;
+
+		pt_start(&t, 1, NULL);
+		h[PT_SIGN] = pt_open(&t, PT_SIGN);
+		ca[PT_SIGN] = pt_find1(h[PT_SIGN], CKO_CERTIFICATE, 2);
+		jp_emu_opts(t.e)->remove_nth = jp_emu_apdu_count(t.e) + 1;
+		if (mode == 0) {
+			a.type = CKA_SUBJECT;
+			a.pValue = NULL;
+			a.ulValueLen = 0;
+			rv = F->C_GetAttributeValue(h[PT_SIGN], ca[PT_SIGN], &a, 1);
+		} else {
+			rv = F->C_FindObjectsInit(h[PT_SIGN], subj, 2);
+		}
+		is_int(rv, CKR_DEVICE_REMOVED, "CA on demand: card pulled at the read: %s answers "
+		       "CKR_DEVICE_REMOVED", mode == 0 ? "C_GetAttributeValue" : "C_FindObjectsInit");
+		ok(jp_emu_removed(t.e), "CA on demand: the card went at that call's first APDU");
+		pt_stop(&t);
+	}
+	OPENSSL_free(want_subj);
+}
+
 int main(void)
 {
 	jp_emu_options o;
@@ -321,5 +478,6 @@ int main(void)
 	memset(&o, 0, sizeof(o));
 	o.no_extended = 1;
 	test_variant("no extended APDUs", &o, 1, 1);
+	test_ca_on_demand();
 	done_testing();
 }

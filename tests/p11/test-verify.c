@@ -100,6 +100,13 @@ int main(void)
 	cert = pt_find1(h, CKO_CERTIFICATE, 1);
 	ca = pt_find1(h, CKO_CERTIFICATE, 2);
 	ok(pub && cert && ca, "public key, certificate and CA found without login");
+	{
+		/* The CA's content (and key) is read on first need: read it
+		 * now, so what follows counts verification alone. */
+		CK_ATTRIBUTE v = { CKA_VALUE, NULL, 0 };
+
+		is_int(F->C_GetAttributeValue(h, ca, &v, 1), CKR_OK, "the CA's CKA_VALUE length");
+	}
 	apdus = jp_emu_apdu_count(t.e);
 
 	for (i = 0; i < NMECHS; i++) {
