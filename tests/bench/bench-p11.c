@@ -33,6 +33,7 @@ static const char *apdu_log;      /* bench-module: emulator log to count */
 static char pin_auth[17] = "1234";     /* replaced from the card's pins.txt */
 static char pin_sign[17] = "ABC123";
 static int failures;
+static int use_pss;   /* --pss: every signature SHA256-RSA-PKCS-PSS (module option pss=yes) */
 
 #ifdef BENCH_INPROC
 static jp_emu *emu;
@@ -186,11 +187,19 @@ out:
 
 static int sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, int ctx_login, const char *pin)
 {
+	/* TLS 1.3's rsa_pss_rsae_sha256 (doc/card.md §11), with --pss. */
+	static CK_RSA_PKCS_PSS_PARAMS pss = { CKM_SHA256, CKG_MGF1_SHA256, 32 };
 	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
 	static const CK_BYTE doc[] = "jpki-pkcs11 benchmark document";
 	CK_BYTE sig[512];
 	CK_ULONG sig_len = sizeof sig;
 	int ret = -1;
+
+	if (use_pss) {
+		m.mechanism = CKM_SHA256_RSA_PKCS_PSS;
+		m.pParameter = &pss;
+		m.ulParameterLen = sizeof pss;
+	}
 	CHECK(p11->C_SignInit(s, &m, key));
 	if (ctx_login)
 		CHECK(p11->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
@@ -388,15 +397,20 @@ static double emu_sign_cost_us(const char *card_dir, unsigned long n)
 	static const uint8_t sel_pin[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x18 };
 	uint8_t verify[5 + 4] = { 0x00, 0x20, 0x00, 0x80, 0x04 };
 	static const uint8_t sel_key[] = { 0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x17 };
+	/* What the module sends: a DigestInfo (51 bytes) with P1 00, or for
+	 * PSS a 32-byte hash with P1 04 (doc/card.md §11). */
 	uint8_t sign[5 + 51 + 1] = { 0x80, 0x2A, 0x00, 0x80, 51 };
-	jp_emu *e = jp_emu_new(card_dir, NULL, NULL);
+	size_t data_len = use_pss ? 32 : 51, sign_len = 5 + data_len + 1;
+	jp_emu *e = jp_emu_new(card_dir, &emu_opts, NULL);
 	double t0, t1 = 0, res = -1;
 	unsigned long i;
 	if (!e)
 		goto out;
 	memcpy(verify + 5, pin_auth, 4);
-	memset(sign + 5, 0x5A, 51);
-	sign[sizeof sign - 1] = 0x00;
+	sign[2] = use_pss ? 0x04 : 0x00;
+	sign[4] = (uint8_t)data_len;
+	memset(sign + 5, 0x5A, data_len);
+	sign[5 + data_len] = 0x00;
 	jp_emu_power_on(e);
 	jp_emu_apdu(e, sel_ap, sizeof sel_ap, rsp);
 	jp_emu_apdu(e, sel_pin, sizeof sel_pin, rsp);
@@ -404,7 +418,7 @@ static double emu_sign_cost_us(const char *card_dir, unsigned long n)
 	t0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < n; i++) {
 		jp_emu_apdu(e, sel_key, sizeof sel_key, rsp);
-		if (jp_emu_apdu(e, sign, sizeof sign, rsp) != 258) {
+		if (jp_emu_apdu(e, sign, sign_len, rsp) != 258) {
 			fprintf(stderr, "bench: emulator sign failed\n");
 			goto out;
 		}
@@ -443,7 +457,8 @@ static void bench_host_cpu(CK_SLOT_ID slot, unsigned long n, const char *card_di
 #else
 	(void)card_dir;
 #endif
-	printf("Host CPU per signature (auth key, SHA256-RSA-PKCS, %lu signatures)\n", n);
+	printf("Host CPU per signature (auth key, %s, %lu signatures)\n",
+	       use_pss ? "SHA256-RSA-PKCS-PSS" : "SHA256-RSA-PKCS", n);
 #ifdef BENCH_INPROC
 	printf("  %-44s %10.1f us\n", "module + emulator, CPU per signature", total);
 #else
@@ -512,8 +527,10 @@ static void read_pins(const char *card_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--no-sfi] [--no-ef0008]\n"
-	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N]\n");
+	        "usage: bench-inproc [-n N] [--rss N] [--card DIR] [--pss] [--no-sfi] [--no-ef0008]\n"
+	        "       bench-module --module SO [--apdu-log FILE] [-n N] [--rss N] [--pss]\n"
+	        "--pss: sign with SHA256-RSA-PKCS-PSS; the module must have pss=yes\n"
+	        "(XDG_CONFIG_HOME/jpki-pkcs11.conf) and, through pcscd, the card --pss\n");
 	exit(2);
 }
 
@@ -542,6 +559,8 @@ int main(int argc, char **argv)
 			nsig = strtoul(argv[++a], NULL, 10);
 		else if (!strcmp(argv[a], "--rss") && a + 1 < argc)
 			nrss = strtoul(argv[++a], NULL, 10);
+		else if (!strcmp(argv[a], "--pss"))
+			use_pss = 1;   /* in-process also a card that signs RSA-PSS (P1 04) */
 #ifdef BENCH_INPROC
 		else if (!strcmp(argv[a], "--no-sfi"))
 			emu_opts.no_sfi_sw = 0x6A86;   /* a card without short EF identifiers */
@@ -555,6 +574,7 @@ int main(int argc, char **argv)
 		nsig = 1;
 	read_pins(card_dir);
 #ifdef BENCH_INPROC
+	emu_opts.pss = use_pss;
 	emu = jp_emu_new(card_dir, &emu_opts, NULL);
 	if (!emu) {
 		fprintf(stderr, "bench: cannot load card %s\n", card_dir);

@@ -6,6 +6,8 @@
 #   2. through pcscd: the real module (src/p11/.libs/jpki-pkcs11.so) behind
 #      a private pcscd + vpcd + the emulator program (bench-module), APDUs
 #      counted from the emulator's log;
+#      (1c, 2c: the same with RSA-PSS signatures, pss=yes and a card that
+#      signs PSS: its host CPU per signature);
 #   3. pkcs11-tool -L through pcscd: its APDU count;
 #   4. with BENCH_RSS=N: the RSS over N signatures (in-process), e.g. 100000.
 # Usage: make bench   or   top_builddir=BUILD tests/bench/run.sh
@@ -34,6 +36,14 @@ echo
 echo "==== 1b. in-process, a card without signing by short EF identifier (--no-sfi) ===="
 "$b/bench-inproc" -n "$n_in" --no-sfi || status=1
 
+# RSA-PSS (TLS 1.3's rsa_pss_rsae_sha256): a card that signs it and the
+# module's option pss=yes, from a configuration file of the run's own.
+pss_conf=$(mktemp -d "${TMPDIR:-/tmp}/jp-bench.XXXXXX") || exit 1
+echo "pss=yes" >"$pss_conf/jpki-pkcs11.conf"
+echo
+echo "==== 1c. in-process, RSA-PSS (--pss, pss=yes) ===="
+XDG_CONFIG_HOME=$pss_conf "$b/bench-inproc" -n "$n_in" --pss || status=1
+
 echo
 echo "==== 2. the real module through pcscd + vpcd + the emulator program ===="
 . "$top_srcdir/tests/e2e/pcscd-harness.sh"
@@ -53,6 +63,17 @@ else
 			jp_emu_restart 2>/dev/null || status=1
 		else
 			echo "FAILED: emulator restart with --no-sfi"
+			status=1
+		fi
+		echo
+		echo "==== 2c. the same, RSA-PSS: a card that signs it (--pss), pss=yes; this process's CPU is the host's ===="
+		if jp_emu_restart --pss 2>/dev/null; then
+			: >"$JP_EMU_LOG"
+			XDG_CONFIG_HOME=$pss_conf "$b/bench-module" --module "$module" --apdu-log "$JP_EMU_LOG" \
+				--card "$JP_CARD_DIR" -n "$n_pcsc" --pss || status=1
+			jp_emu_restart 2>/dev/null || status=1
+		else
+			echo "FAILED: emulator restart with --pss"
 			status=1
 		fi
 		echo
@@ -82,4 +103,5 @@ else
 		status=1
 	fi
 fi
+rm -rf "$pss_conf"
 exit $status
