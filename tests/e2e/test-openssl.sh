@@ -3,10 +3,16 @@
 # private pcscd: pkeyutl (what libp11 sends to the card), req -x509, cms
 # with the signing key (always-authenticate), TLS 1.2 client authentication
 # against a local s_server (only with RSA+SHA256: the card cannot do PSS),
-# the clean failures without that setting and with TLS 1.3, curl the same
-# way. Every signature is checked by openssl against the card's
-# certificates; the emulator's log says what reached the card; the retry
-# counters say no PIN try was lost.
+# the clean failures without that setting and with TLS 1.3; with the option
+# pss=yes on that card (a misconfiguration) TLS 1.2 with RSA+SHA256 still
+# works and a handshake where OpenSSL picks RSA-PSS (TLS 1.2 by default,
+# TLS 1.3) fails cleanly, the card refusing P1 04 with 6A 86, no PIN try
+# lost; with pss=yes on a card that signs RSA-PSS (the emulator's --pss)
+# TLS 1.3 and 1.2 work through libp11's CKM_RSA_PKCS_PSS (the module's trace
+# says which mechanisms libp11 asked for); curl the same way as s_client.
+# Every signature is checked by openssl against the card's certificates;
+# the emulator's log says what reached the card; the retry counters say no
+# PIN try was lost.
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/consumer-lib.sh"
@@ -196,6 +202,92 @@ jp_clean_fail $rc && grep -q 'certificate required' "$D/err"
 tap_ok $? "s_client -tls1_3 -client_sigalgs RSA+SHA256: no usable certificate, the server's 'certificate required' alert (rc $rc)"
 [ "$(jp_count_sign)" -eq "$n0" ]
 tap_ok $? "no SIGN APDU for either"
+
+# With pss=yes the module offers CKM_RSA_PKCS_PSS. What libp11 does with
+# it shows in the module's trace (level 5, one file per handshake):
+# sign_calls FILE lists its C_SignInit mechanisms and C_Sign calls with
+# their return codes, e.g. "CKM_RSA_PKCS_PSS:0 C_Sign:0" (hex, no 0x).
+sign_calls() {
+	awk 'function rc(x) { sub(/^0x0*/, "", x); return x == "" ? "0" : x }
+		/> C_SignInit / { m = $0; sub(/.*\(/, "", m); sub(/\).*/, "", m) }
+		/< C_SignInit: / { printf "%s%s:%s", sep, m, rc($NF); sep = " " }
+		/< C_Sign: / { printf "%sC_Sign:%s", sep, rc($NF); sep = " " }
+		END { print "" }' "$1"
+}
+# pss_client ARGS: s_client with pss=yes (the user's file) and the trace.
+jp_tls_pss_conf "$D/xdg-pss"
+pss_client() {
+	: >"$D/trace"
+	JPKI_PKCS11_DEBUG="level:5,file:$D/trace" XDG_CONFIG_HOME=$D/xdg-pss s_client "$@"
+}
+subj=$(OPENSSL_CONF=/dev/null "$OPENSSL" x509 -inform der -in "$CARD/auth.der" -noout -subject -nameopt oneline |
+	sed 's/^subject=//')
+
+# pss=yes on this card, which has no RSA-PSS: a misconfiguration.
+# Limited to RSA+SHA256, TLS 1.2 works as before.
+echo "# pss=yes on a card without RSA-PSS"
+tries=$(jp_pin_tries auth)
+n0=$(jp_log_mark)
+pss_client -tls1_2 -client_sigalgs RSA+SHA256
+rc=$?
+tap_ok $rc "pss=yes, a card without PSS: s_client -tls1_2 -client_sigalgs RSA+SHA256 (rc $rc)"
+page_ok TLSv1.2 && grep -q 'Verify return code: 0 (ok)' "$D/page" && jp_tls_verified "$subj"
+tap_ok $? "... the server saw TLS 1.2, an RSA/SHA-256 CertificateVerify and the card's certificate, verified"
+calls=$(sign_calls "$D/trace")
+[ "$(jp_count_sign "$n0")" -eq 1 ] && jp_log_from "$n0" | grep '^> 802A' | grep -qE '^> 802A00(80|97)3330313' &&
+	[ "$calls" = "CKM_RSA_PKCS:0 C_Sign:0" ]
+tap_ok $? "... one SIGN APDU, P1 00 (a SHA-256 DigestInfo by CKM_RSA_PKCS: $calls)"
+
+# Without -client_sigalgs (TLS 1.2) and in TLS 1.3 OpenSSL picks RSA-PSS
+# and libp11 asks the token for it: C_SignInit with CKM_RSA_PKCS_PSS, then
+# C_Sign. The card refuses P1 04 with 6A 86; a fresh process does not know
+# yet whether that is about the key's short EF identifier (P2 97) or about
+# P1, so the module tries SELECT + P2 80 at once (doc/card.md §11), refused
+# again, and C_Sign answers CKR_MECHANISM_INVALID. libp11 then falls back
+# to OpenSSL's own PSS padding and a raw RSA operation (CKM_RSA_X_509),
+# which the module refuses at C_SignInit (the card has no raw RSA,
+# doc/card.md §4): no further card command. One handshake per process, so
+# the module's "no more PSS for this card" (tests/p11/test-pss) does not
+# outlive it.
+for v in 1_2 1_3; do
+	n0=$(jp_log_mark)
+	pss_client -tls$v
+	rc=$?
+	jp_clean_fail $rc && grep -q 'Mechanism invalid' "$D/err" &&
+		grep -q 'tls_construct_cert_verify' "$D/err" && ! grep -q 'Protocol  :' "$D/page"
+	tap_ok $? "pss=yes, a card without PSS: s_client -tls$v (OpenSSL picks RSA-PSS) fails cleanly with 'Mechanism invalid' in its CertificateVerify (rc $rc)"
+	calls=$(sign_calls "$D/trace")
+	[ "$calls" = "CKM_RSA_PKCS_PSS:0 C_Sign:70 CKM_RSA_X_509:70" ]
+	tap_ok $? "... libp11: CKM_RSA_PKCS_PSS, C_Sign refused, then raw RSA refused at C_SignInit ($calls)"
+	jp_tls_pss_refused "$n0" "$tries"
+done
+
+# TLS 1.3 needs RSA-PSS: a card that signs it (P1 04, doc/card.md §11) and
+# pss=yes. libp11 0.4.12 signs through the token's CKM_RSA_PKCS_PSS
+# (C_SignInit, then C_Sign: the trace shows no other mechanism); OpenSSL's
+# default signature lists then work, in TLS 1.2 too (RSA-PSS first).
+echo "# TLS 1.3 with RSA-PSS: a card that does P1 04, pss=yes"
+jp_emu_restart --pss
+tap_ok $? "emulator restarted as a card that signs RSA-PSS (--pss)"
+for v in 1_3 1_2; do
+	n0=$(jp_log_mark)
+	ver=$(echo "$v" | tr _ .)
+	pss_client -tls$v
+	rc=$?
+	tap_ok $rc "pss=yes, a card with PSS: s_client -tls$v, OpenSSL's default signature lists (rc $rc)"
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$D/err" | head -n 8
+	grep -q "Protocol  : TLSv$ver" "$D/page" && grep -q 'Peer signature type: RSA-PSS' "$D/page" &&
+		grep -q 'Peer signing digest: SHA256' "$D/page" && grep -q 'Verify return code: 0 (ok)' "$D/page" &&
+		jp_tls_page_cert "$D/page" "$D/peer.der" && cmp -s "$D/peer.der" "$CARD/auth.der" &&
+		jp_tls_verified "$subj"
+	tap_ok $? "... the server saw TLS $ver, an RSA-PSS/SHA-256 CertificateVerify, the card's certificate, and verified its chain"
+	calls=$(sign_calls "$D/trace")
+	jp_tls_pss_signed "$n0" && [ "$calls" = "CKM_RSA_PKCS_PSS:0 C_Sign:0" ] &&
+		[ "$(jp_count_verify "$n0")" -eq 1 ] && [ "$(jp_pin_tries auth)" = "$tries" ]
+	tap_ok $? "... one SIGN APDU, P1 04 by P2 97, by CKM_RSA_PKCS_PSS ($calls); one VERIFY, no PIN try lost"
+done
+jp_emu_restart
+tap_ok $? "emulator back to the default card"
 
 # The negative twin of the TLS 1.2 client authentication: a server that
 # trusts another CA ends the handshake (the checks above cannot tell a
