@@ -25,6 +25,10 @@
 #   jp_with_module CMD...   runs CMD with what a program loading the module
 #                           needs (the sanitizer runtime when the module was
 #                           built with --enable-sanitizers)
+#   jp_web_pki DIR          a local web server's own little PKI for a
+#                           browser test: DIR/ca.pem (a CA to trust for web
+#                           sites), DIR/server.pem + DIR/server.key (for
+#                           127.0.0.1, issued by it)
 #   jp_stop_pid PID         SIGTERM, wait for it (SIGKILL after ~3 s)
 #   jp_stop_group PID       the same with ~5 s (a browser writing its
 #                           profile), then SIGKILL to what is left of its
@@ -366,6 +370,19 @@ jp_still_running() {
 	for _p in "$@"; do
 		kill -0 "$_p" 2>/dev/null && printf '%s ' "$_p"
 	done
+}
+
+jp_web_pki() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/ca.key" -out "$1/ca.pem" -days 2 -subj "/CN=jpki-pkcs11 test web CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+		>/dev/null 2>&1 &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$1/server.key" -out "$1/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+		>"$1/server.ext" &&
+	openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
+		-days 2 -extfile "$1/server.ext" -out "$1/server.pem" >/dev/null 2>&1
 }
 
 jp_stop_pid() {

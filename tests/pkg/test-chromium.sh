@@ -94,15 +94,7 @@ grep -q 'Token Name: My Number Card (Authentication)' "$W/modutil.log" &&
 tap_ok $? "modutil -list: the authentication token only"
 
 # The local server's own PKI: a CA Chromium trusts through ~/.pki/nssdb.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$W/ca.key" -out "$W/ca.pem" -days 2 -subj "/CN=jpki-pkcs11 test web CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-	>/dev/null 2>&1 &&
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$W/server.key" -out "$W/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1 &&
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$W/server.ext" &&
-openssl x509 -req -in "$W/server.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial \
-	-days 2 -extfile "$W/server.ext" -out "$W/server.pem" >/dev/null 2>&1 &&
+jp_web_pki "$W" &&
 certutil -A -d "sql:$HOME/.pki/nssdb" -n "jpki test web CA" -t "C,," -i "$W/ca.pem" >/dev/null 2>&1
 tap_ok $? "test web server certificate, its CA trusted in ~/.pki/nssdb"
 
